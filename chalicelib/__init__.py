@@ -1,0 +1,1 @@
+"""The voting service's library: a pure core (signatures, trust, ballots, tallies) and thin adapters."""

@@ -1,0 +1,145 @@
+"""Verification of one ЭЦП-signed CMS, in the order DESIGN.md gives.
+
+Pure: no AWS, no Chalice, no clock of its own (the caller says "as of when"). The result names
+the signer by IIN, the only identity the service uses; certificate and signature bytes are
+kept for evidence only.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib import algorithms
+from chalicelib.certificate import Certificate, CertificateError
+from chalicelib.cms import ID_DATA, MalformedCms, Signer, parse_signed_data
+from chalicelib.rejection import Rejection
+from chalicelib.revocation import RevocationStore
+from chalicelib.trust import TrustStore
+
+MAX_CERTIFICATES = 10  # NCALayer sends the signer's certificate, sometimes with its chain
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    content: bytes
+    iin: str
+    certificate_serial: str
+    certificate_issuer: str
+    algorithm: str
+    certificate: Certificate
+
+
+class SignatureVerifier:
+    def __init__(self, trust: TrustStore, revocation: RevocationStore | None = None) -> None:
+        self.trust = trust
+        self.revocation = revocation or RevocationStore()
+
+    def verify(self, cms_der: bytes, at: datetime, detached_content: bytes | None = None) -> VerifiedSignature:
+        """Verify `cms_der` as of `at` (timezone-aware). Raises `Rejection` with the contract's
+        code for the first check that fails."""
+        if at.tzinfo is None:
+            raise ValueError("verification time must be timezone-aware")
+        signed = _parse(cms_der)
+        signer = signed.signers[0]
+        content = _content(signed.content, detached_content)
+        certificates = _certificates(signed.certificates)
+        certificate = _signer_certificate(signer, certificates)
+
+        _check_digest(signer, content)
+        _check_signature(signer, certificate)
+
+        path = self.trust.path(certificate, certificates, at)
+        self.revocation.check_path(path, at)
+
+        if not certificate.is_signing_key:
+            raise Rejection("certificate_not_for_signing", "not a SIGN key")
+        if not certificate.is_individual:
+            raise Rejection("not_an_individual", "legal-entity certificate")
+        iin = certificate.iin
+        if iin is None:
+            raise Rejection("not_an_individual", "no IIN in the subject")
+        return VerifiedSignature(
+            content=content,
+            iin=iin,
+            certificate_serial=certificate.serial_hex,
+            certificate_issuer=certificate.issuer_text,
+            algorithm=algorithms.name(signer.signature_oid, signer.digest_oid),
+            certificate=certificate,
+        )
+
+
+def _parse(cms_der: bytes):  # noqa: ANN202
+    try:
+        signed = parse_signed_data(cms_der)
+    except MalformedCms as error:
+        raise Rejection("malformed_request", str(error)) from None
+    if len(signed.signers) != 1:
+        raise Rejection("malformed_request", f"{len(signed.signers)} signers, exactly one expected")
+    return signed
+
+
+def _content(attached: bytes | None, detached: bytes | None) -> bytes:
+    if attached is not None and detached is not None:
+        raise Rejection("malformed_request", "content both attached and detached")
+    content = attached if attached is not None else detached
+    if content is None:
+        raise Rejection("malformed_request", "no signed content")
+    return content
+
+
+def _certificates(encoded: tuple[bytes, ...]) -> list[Certificate]:
+    if len(encoded) > MAX_CERTIFICATES:
+        raise Rejection("malformed_request", "too many certificates")
+    try:
+        return [Certificate(der) for der in encoded]
+    except CertificateError as error:
+        raise Rejection("malformed_request", str(error)) from None
+
+
+def _signer_certificate(signer: Signer, certificates: list[Certificate]) -> Certificate:
+    for certificate in certificates:
+        if signer.serial is not None:
+            if certificate.serial == signer.serial and certificate.issuer_der == signer.issuer_der:
+                return certificate
+        elif signer.key_identifier is not None and _key_identifier(certificate) == signer.key_identifier:
+            return certificate
+    raise Rejection("untrusted_certificate", "the signer's certificate is not in the CMS")
+
+
+def _key_identifier(certificate: Certificate) -> bytes | None:
+    from cryptography import x509
+
+    try:
+        return certificate.x509.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _check_digest(signer: Signer, content: bytes) -> None:
+    if signer.signed_attributes is None or signer.message_digest is None:
+        raise Rejection("invalid_signature", "no signed attributes with a messageDigest")
+    if signer.content_type_attribute != ID_DATA:
+        raise Rejection("invalid_signature", "the contentType signed attribute is not id-data")
+    try:
+        expected = algorithms.digest(signer.digest_oid, content)
+    except algorithms.UnsupportedAlgorithm as error:
+        raise Rejection("invalid_signature", str(error)) from None
+    if not hmac.compare_digest(expected, signer.message_digest):
+        raise Rejection("invalid_signature", "messageDigest does not match the content")
+
+
+def _check_signature(signer: Signer, certificate: Certificate) -> None:
+    key = algorithms.PublicKey(certificate.spki_der, certificate.public_key_oid)
+    assert signer.signed_attributes is not None  # checked by _check_digest
+    try:
+        valid = algorithms.verify(
+            key, signer.signature_oid, signer.signed_attributes, signer.signature, digest_oid=signer.digest_oid
+        )
+    except algorithms.UnsupportedAlgorithm as error:
+        raise Rejection("invalid_signature", str(error)) from None
+    except algorithms.MalformedKey as error:
+        raise Rejection("invalid_signature", str(error)) from None
+    if not valid:
+        raise Rejection("invalid_signature", "the signature does not verify with the signer's key")
