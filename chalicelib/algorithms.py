@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm as _CryptoUnsupported
+from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -168,7 +169,7 @@ def _verify_gost(
         raise MalformedKey(str(error)) from None
 
 
-def _gost():  # noqa: ANN202 - a module
+def _gost():
     # Imported on first use: most voters sign with RSA, and cold starts should not pay for GOST.
     from chalicelib import gost
 

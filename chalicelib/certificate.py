@@ -34,7 +34,7 @@ class CertificateError(ValueError):
 class Certificate:
     """One parsed certificate. Equality is by the exact DER bytes."""
 
-    __slots__ = ("der", "x509", "__dict__")
+    __slots__ = ("__dict__", "der", "x509")
 
     def __init__(self, der: bytes) -> None:
         try:

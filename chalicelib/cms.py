@@ -107,7 +107,7 @@ def _signer(info: asn1_cms.SignerInfo) -> Signer:
     )
 
 
-def _single_value(attributes: asn1_cms.CMSAttributes, oid: str):  # noqa: ANN202 - asn1 value
+def _single_value(attributes: asn1_cms.CMSAttributes, oid: str):
     found = [a for a in attributes if a["type"].dotted == oid]
     if not found:
         return None

@@ -9,6 +9,7 @@ rather than accept it silently.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from collections.abc import Iterable
@@ -110,5 +111,5 @@ class RevocationStore:
             raise Rejection("certificate_revoked", f"serial {certificate.serial_hex}")
 
     def check_path(self, path: list[Certificate], at: datetime) -> None:
-        for child, issuer in zip(path, path[1:]):
+        for child, issuer in itertools.pairwise(path):
             self.check(child, issuer, at)

@@ -70,7 +70,7 @@ class SignatureVerifier:
         )
 
 
-def _parse(cms_der: bytes):  # noqa: ANN202
+def _parse(cms_der: bytes):
     try:
         signed = parse_signed_data(cms_der)
     except MalformedCms as error:

@@ -3,9 +3,11 @@ Chalice app with its runtime wired to them."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,132 @@ def pki() -> TestPki:
         "TEST NCA (RSA)", issuer=root, not_before=NOW - timedelta(days=300), days=1000, path_length=0
     )
     return TestPki(root, intermediate)
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+SECRET = "test-secret-that-is-long-enough-for-hmac-keys-0123456789"
+
+
+def contest_file(contest_id: str = "best-social-worker-2025", opens: datetime | None = None,
+                 closes: datetime | None = None, visibility: str = "public") -> dict:
+    """A small contest shaped like the ministry's: two nominations, three nominees."""
+    opens = opens or NOW - timedelta(hours=1)
+    closes = closes or NOW + timedelta(days=5)
+    return {
+        "id": contest_id,
+        "title": {"kk": "Үздік әлеуметтік қызметкер", "ru": "Лучший социальный работник",
+                  "en": "Best social worker"},
+        "opens_at": opens.astimezone(ALMATY).isoformat(),
+        "closes_at": closes.astimezone(ALMATY).isoformat(),
+        "results_visibility": visibility,
+        "nominations": [
+            {"id": "home-care",
+             "title": {"kk": "Үйде қызмет көрсету", "ru": "Надомное обслуживание", "en": "Home care"},
+             "nominees": [
+                 {"id": "hc-001", "name": "Айгүл Сейтқали", "region": "Алматы", "organization": "ТЦСО №1",
+                  "description": {"ru": "20 лет стажа"}},
+                 {"id": "hc-002", "name": "Марат Оспанов", "region": "Астана", "organization": "ЦСО «Шапагат»"},
+             ]},
+            {"id": "rehab",
+             "title": {"kk": "Оңалту", "ru": "Реабилитация", "en": "Rehabilitation"},
+             "nominees": [
+                 {"id": "rh-001", "name": "Елена Ким", "region": "Караганда", "organization": "Реабилитационный центр"},
+             ]},
+        ],
+    }
+
+
+ALMATY = timezone(timedelta(hours=5))
+
+
+@pytest.fixture
+def dynamodb():
+    """DynamoDB under moto, with the service's tables."""
+    from moto import mock_aws
+
+    from chalicelib import storage
+
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    with mock_aws():
+        storage.configure("test-", None, "us-east-1")
+        storage.create_tables()
+        yield storage
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@dataclass
+class Service:
+    """The app wired to moto, the test PKI and a hand-moved clock."""
+
+    http: object
+    clock: Clock
+    pki: TestPki
+    runtime: object
+
+    def vote_body(self, voter: devpki.Issued, nominee: str = "hc-001", contest: str = "best-social-worker-2025",
+                  challenge: str | None = None, **sign: object) -> dict:
+        from chalicelib.ballot import ballot_bytes
+
+        if challenge is None:
+            challenge = self.challenge(contest)
+        cms = self.pki.sign(ballot_bytes(contest, nominee, challenge), voter, **sign)
+        return {"cms": base64.b64encode(cms).decode()}
+
+    def challenge(self, contest: str = "best-social-worker-2025") -> str:
+        response = self.http.post(f"/contests/{contest}/challenges")
+        assert response.status_code == 201, response.body
+        return json.loads(response.body)["challenge"]
+
+    def post_vote(self, body: dict | bytes, contest: str = "best-social-worker-2025", **headers: str):
+        data = body if isinstance(body, bytes) else json.dumps(body)
+        return self.http.post(f"/contests/{contest}/votes", body=data,
+                              headers={"Content-Type": "application/json", **headers})
+
+
+def make_runtime(pki: TestPki, clock: Clock, revocation: RevocationStore | None = None):
+    from chalicelib import storage
+    from chalicelib.config import Settings
+    from chalicelib.runtime import Runtime
+    from chalicelib.secrets import Keys
+    from chalicelib.voting import VotingService
+
+    settings = Settings(table_prefix="test-", trust_dir="unused", secret=SECRET)
+    keys = Keys(SECRET)
+    verifier = pki.verifier(revocation)
+    voting = VotingService(verifier, keys, storage, clock=clock, contest_cache_seconds=0)
+    return Runtime(settings, keys, verifier, voting)
+
+
+@pytest.fixture
+def service(dynamodb, pki):
+    from chalice.test import Client
+
+    import app as application
+    from chalicelib import runtime
+    from chalicelib.contest import parse_contest
+
+    clock = Clock()
+    installed = make_runtime(pki, clock)
+    runtime.install(installed)
+    dynamodb.save_contest(parse_contest(contest_file()), clock.now - timedelta(days=1))
+    with Client(application.app, project_dir=str(ROOT)) as client:
+        yield Service(client.http, clock, pki, installed)
+    runtime.install(None)

@@ -1,0 +1,180 @@
+"""Casting a vote and checking a receipt: the path of one vote, from request bytes to storage.
+
+The order of checks is DESIGN.md's. Storage is injected (the `storage` module in production),
+so this module holds the rules and nothing about DynamoDB.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from chalicelib import challenge
+from chalicelib.ballot import parse_ballot
+from chalicelib.contest import CLOSED, UPCOMING, Contest, iso_utc
+from chalicelib.receipt import normalize_receipt, receipt_for, voter_key
+from chalicelib.rejection import Rejection
+from chalicelib.secrets import Keys
+from chalicelib.signature import SignatureVerifier
+from chalicelib.storage import ReceiptRecord, StoredContest, VoteRecord
+
+MAX_BODY_BYTES = 64 * 1024
+_BODY_KEYS = frozenset({"cms", "content"})
+
+
+class Store(Protocol):
+    def get_contest(self, contest_id: str) -> StoredContest | None: ...
+    def record_vote(self, record: VoteRecord) -> VoteRecord | None: ...
+    def find_receipt(self, receipt: str) -> ReceiptRecord | None: ...
+
+
+@dataclass(frozen=True)
+class CastVote:
+    created: bool  # False: the same person sent the same ballot again
+    receipt: str
+    contest: str
+    nominee: str
+    cast_at: str
+    algorithm: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"receipt": self.receipt, "contest": self.contest, "nominee": self.nominee, "cast_at": self.cast_at}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ContestCache:
+    """Contests change rarely and are read on every request: keep each for a few seconds."""
+
+    def __init__(self, store: Store, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store, self._seconds, self._clock = store, seconds, clock
+        self._entries: dict[str, tuple[float, StoredContest | None]] = {}
+
+    def get(self, contest_id: str) -> StoredContest | None:
+        held = self._entries.get(contest_id)
+        now = self._clock()
+        if held is not None and now - held[0] < self._seconds:
+            return held[1]
+        found = self._store.get_contest(contest_id)
+        if len(self._entries) > 1000:
+            self._entries.clear()
+        self._entries[contest_id] = (now, found)
+        return found
+
+
+class VotingService:
+    def __init__(
+        self,
+        verifier: SignatureVerifier,
+        keys: Keys,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        contest_cache_seconds: float = 5.0,
+    ) -> None:
+        self.verifier = verifier
+        self.keys = keys
+        self.store = store
+        self.clock = clock
+        self.contests = ContestCache(store, contest_cache_seconds)
+
+    def contest(self, contest_id: str) -> StoredContest:
+        if len(contest_id) > 128:
+            raise Rejection("contest_not_found")
+        stored = self.contests.get(contest_id)
+        if stored is None:
+            raise Rejection("contest_not_found")
+        return stored
+
+    def issue_challenge(self, contest_id: str) -> challenge.Challenge:
+        stored = self.contest(contest_id)
+        now = self.clock()
+        if stored.contest.status_at(now) == CLOSED or stored.state != "scheduled":
+            raise Rejection("voting_closed")
+        return challenge.issue(self.keys.challenge, challenge.VOTE, contest_id, now)
+
+    def cast(self, contest_id: str, body: bytes) -> CastVote:
+        if len(body) > MAX_BODY_BYTES:
+            raise Rejection("payload_too_large")
+        stored = self.contest(contest_id)
+        cms_der, detached = _read_vote_body(body)
+        signature = self.verifier.verify(cms_der, self.clock(), detached)
+        ballot = parse_ballot(signature.content)
+        contest = stored.contest
+        if ballot.contest != contest_id:
+            raise Rejection("invalid_ballot", "the ballot names another contest")
+        found = contest.find_nominee(ballot.nominee)
+        if found is None:
+            raise Rejection("invalid_ballot", "no such nominee")
+        now = self.clock()
+        if not challenge.is_valid(self.keys.challenge, challenge.VOTE, contest_id, ballot.challenge, now):
+            raise Rejection("invalid_challenge")
+        _check_window(contest, stored.state, now)
+
+        voter = voter_key(self.keys, signature.iin)
+        record = VoteRecord(
+            contest=contest_id,
+            voter=voter,
+            receipt=receipt_for(self.keys, contest_id, voter),
+            nominee=ballot.nominee,
+            nomination=found[0].id,
+            cast_at=iso_utc(now),
+            certificate_serial=signature.certificate_serial,
+            certificate_issuer=signature.certificate_issuer,
+            algorithm=signature.algorithm,
+            cms=cms_der,
+            content=detached,
+        )
+        existing = self.store.record_vote(record)
+        if existing is None:
+            return CastVote(True, record.receipt, contest_id, record.nominee, record.cast_at, record.algorithm)
+        if existing.nominee == record.nominee:
+            return CastVote(False, existing.receipt, contest_id, existing.nominee, existing.cast_at, record.algorithm)
+        raise Rejection("already_voted")
+
+    def check_receipt(self, text: str) -> dict[str, object]:
+        receipt = normalize_receipt(text)
+        if receipt is None:
+            raise Rejection("receipt_not_found")
+        found = self.store.find_receipt(receipt)
+        if found is None:
+            raise Rejection("receipt_not_found")
+        stored = self.contests.get(found.contest)
+        counted = None if stored is None or stored.state != "tallied" else True
+        return {"contest": found.contest, "nominee": found.nominee, "cast_at": found.cast_at, "counted": counted}
+
+
+def _check_window(contest: Contest, state: str, now: datetime) -> None:
+    status = contest.status_at(now)
+    if status == UPCOMING:
+        raise Rejection("voting_not_open")
+    if status == CLOSED or state != "scheduled":
+        raise Rejection("voting_closed")
+
+
+def _read_vote_body(body: bytes) -> tuple[bytes, bytes | None]:
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or "cms" not in document or not set(document) <= _BODY_KEYS:
+        raise Rejection("malformed_request", "body must be {\"cms\": ..., optional \"content\": ...}")
+    cms_der = _base64(document["cms"], "cms")
+    detached = _base64(document["content"], "content") if "content" in document else None
+    return cms_der, detached
+
+
+def _base64(value: object, name: str) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise Rejection("malformed_request", f"{name} must be a base64 string")
+    try:
+        return base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Rejection("malformed_request", f"{name} is not valid base64") from None

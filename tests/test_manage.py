@@ -1,0 +1,83 @@
+"""The operator CLI: create-tables and load-contest."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+import manage
+from tests.conftest import NOW, contest_file
+
+
+@pytest.fixture
+def cli(dynamodb, monkeypatch, tmp_path):
+    monkeypatch.setenv("VOTING_TABLE_PREFIX", "test-")
+    monkeypatch.delenv("VOTING_DYNAMODB_ENDPOINT", raising=False)
+
+    def write(document, name="contest.json") -> str:
+        path = tmp_path / name
+        path.write_text(document if isinstance(document, str) else json.dumps(document, ensure_ascii=False),
+                        encoding="utf-8")
+        return str(path)
+
+    return write
+
+
+def future_contest() -> dict:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    return contest_file(opens=now + timedelta(days=1), closes=now + timedelta(days=6))
+
+
+def test_create_tables_is_idempotent(cli, capsys):
+    assert manage.main(["create-tables"]) == 0
+    assert "already exist" in capsys.readouterr().out
+
+
+def test_load_contest_creates_it(cli, dynamodb, capsys):
+    assert manage.main(["load-contest", cli(future_contest())]) == 0
+    assert "created: best-social-worker-2025 (3 nominees, 2 nominations)" in capsys.readouterr().out
+    assert dynamodb.get_contest("best-social-worker-2025") is not None
+
+
+def test_loading_the_same_file_twice_changes_nothing(cli, capsys):
+    path = cli(future_contest())
+    manage.main(["load-contest", path])
+    assert manage.main(["load-contest", path]) == 0
+    assert "unchanged" in capsys.readouterr().out
+
+
+def test_bad_file_names_the_field_and_changes_nothing(cli, dynamodb, capsys):
+    document = future_contest()
+    document["nominations"][1]["nominees"][0]["id"] = "hc-001"
+    assert manage.main(["load-contest", cli(document)]) == 2
+    err = capsys.readouterr().err
+    assert "nominations[1].nominees[0].id" in err and "nothing was changed" in err
+    assert dynamodb.get_contest("best-social-worker-2025") is None
+
+
+def test_file_that_is_not_json_is_refused(cli, capsys):
+    assert manage.main(["load-contest", cli("{oops")]) == 2
+    assert "is not JSON" in capsys.readouterr().err
+
+
+def test_file_with_a_byte_order_mark_is_read(cli):
+    assert manage.main(["load-contest", cli("\ufeff" + json.dumps(future_contest()))]) == 0
+
+
+def test_missing_file_is_reported(cli, capsys):
+    assert manage.main(["load-contest", "/nonexistent/contest.json"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_once_open_only_closes_at_may_move(cli, dynamodb, capsys):
+    from chalicelib.contest import parse_contest
+
+    dynamodb.save_contest(parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=3650))), NOW)
+    moved = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))
+    assert manage.main(["load-contest", cli(moved)]) == 0
+    renamed = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))
+    renamed["title"]["ru"] = "Другое название"
+    assert manage.main(["load-contest", cli(renamed)]) == 2
+    assert "only closes_at may change" in capsys.readouterr().err
