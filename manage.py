@@ -1,6 +1,6 @@
 """Operator CLI: `python manage.py COMMAND ...` with the service's own configuration.
 
-Commands: create-tables, load-contest FILE, dev-pki DIR (more come with the closer and tally).
+Commands: create-tables, load-contest FILE, dev-pki DIR, serve.
 """
 
 from __future__ import annotations
@@ -57,11 +57,17 @@ def load_contest(args: argparse.Namespace) -> int:
 
 
 def dev_pki(args: argparse.Namespace) -> int:
-    from chalicelib.devstack import write_dev_pki
+    from devtools.localpki import write_dev_pki
 
     for line in write_dev_pki(Path(args.dir)):
         print(line)
     return 0
+
+
+def serve(_: argparse.Namespace) -> int:
+    from devtools.stack import serve as serve_stack
+
+    return serve_stack()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     pki = commands.add_parser("dev-pki", help="write a development CA and voter keys (never for production)")
     pki.add_argument("dir")
     pki.set_defaults(run=dev_pki)
+    commands.add_parser("serve", help="run the local stack (dynalite, API, NCALayer stand-in)").set_defaults(
+        run=serve)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import devpki
+from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.revocation import RevocationStore
 from chalicelib.signature import SignatureVerifier

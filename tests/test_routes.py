@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import devpki
+from devtools import devpki
 from chalicelib.ballot import ballot_bytes
 from tests.conftest import NOW
 

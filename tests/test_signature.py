@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import devpki
+from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.rejection import Rejection
 from chalicelib.revocation import RevocationStore, read_crl

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from chalicelib import devpki
+from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.rejection import Rejection
 from chalicelib.revocation import RevocationStore, read_crl

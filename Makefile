@@ -1,0 +1,34 @@
+# The two commands: `make run` (the whole local stack) and `make test` (install everything, pass).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit install node clean-local
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+install: $(STAMP) node_modules/.installed
+
+node: node_modules/.installed
+
+run: install
+	$(PY) manage.py serve
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: install lint
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+clean-local:
+	rm -rf .local

@@ -1,0 +1,97 @@
+"""The development PKI on disk (`manage.py dev-pki DIR`): what the dev stage trusts and what the
+NCALayer stand-in signs with.
+
+Layout of DIR:
+  trust/root.pem, trust/nca.pem   trust anchors for VOTING_TRUST_DIR (the CA issuing the CRL too)
+  crl/nca.crl                     CRL listing the revoked demo voter, for VOTING_CRL_DIR
+  ca/nca.pem, ca/nca-key.pem      the issuing CA with its key, so voters can be made on demand
+  voters/<name>.pem, -key.pem     fixed demo voters: citizen, auth, legal-entity, revoked
+
+Written once; running again keeps what exists, so votes stay verifiable across restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from devtools import devpki
+
+FIXED_VOTERS = {
+    # name: (IIN, options for issue_person)
+    "citizen": ("900101300001", {}),
+    "auth": ("900101300002", {"usage": "auth"}),
+    "legal-entity": ("900101300003", {"role": "legal_entity"}),
+    "revoked": ("900101300004", {}),
+}
+
+
+@dataclass(frozen=True)
+class LocalPki:
+    folder: Path
+    nca: devpki.Issued
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.folder / "trust"
+
+    @property
+    def crl_dir(self) -> Path:
+        return self.folder / "crl"
+
+    def fixed_voter(self, name: str) -> devpki.Issued:
+        return _read_issued(self.folder / "voters" / f"{name}.pem", self.folder / "voters" / f"{name}-key.pem")
+
+    def new_voter(self, iin: str, *, expired: bool = False, **options: object) -> devpki.Issued:
+        if expired:
+            options.update(not_before=datetime.now(UTC) - timedelta(days=800), days=365)
+        return devpki.issue_person(self.nca, iin, **options)
+
+
+def write_dev_pki(folder: Path) -> list[str]:
+    """Create the development PKI in `folder` unless it is already there."""
+    if (folder / "ca" / "nca-key.pem").is_file():
+        return [f"development PKI already in {folder} (kept)"]
+    start = datetime.now(UTC) - timedelta(days=1)
+    root = devpki.issue_ca("DEV ROOT CA (NOT NCA RK)", not_before=start, days=3650)
+    nca = devpki.issue_ca("DEV NCA (NOT NCA RK)", issuer=root, not_before=start, days=1825, path_length=0)
+    for sub in ("trust", "crl", "ca", "voters"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "trust" / "root.pem").write_bytes(root.pem)
+    (folder / "trust" / "nca.pem").write_bytes(nca.pem)
+    (folder / "ca" / "nca.pem").write_bytes(nca.pem)
+    _write_key(folder / "ca" / "nca-key.pem", nca)
+    revoked = {}
+    for name, (iin, options) in FIXED_VOTERS.items():
+        voter = devpki.issue_person(nca, iin, not_before=start, days=730, **options)
+        (folder / "voters" / f"{name}.pem").write_bytes(voter.pem)
+        _write_key(folder / "voters" / f"{name}-key.pem", voter)
+        if name == "revoked":
+            revoked[voter.certificate.serial_number] = start + timedelta(hours=1)
+    crl = devpki.issue_crl(nca, revoked, this_update=start + timedelta(hours=2),
+                           next_update=start + timedelta(days=3650))
+    (folder / "crl" / "nca.crl").write_bytes(crl)
+    return [f"development PKI written to {folder}",
+            f"  trust anchors: {folder / 'trust'} (dev stage VOTING_TRUST_DIR)",
+            f"  CRL: {folder / 'crl' / 'nca.crl'} (1 revoked demo voter)",
+            f"  demo voters: {', '.join(FIXED_VOTERS)}"]
+
+
+def load_dev_pki(folder: Path) -> LocalPki:
+    return LocalPki(folder, _read_issued(folder / "ca" / "nca.pem", folder / "ca" / "nca-key.pem"))
+
+
+def _write_key(path: Path, issued: devpki.Issued) -> None:
+    path.write_bytes(issued.key_pem())
+    path.chmod(0o600)
+
+
+def _read_issued(certificate: Path, key: Path) -> devpki.Issued:
+    return devpki.Issued(
+        x509.load_pem_x509_certificate(certificate.read_bytes()),
+        serialization.load_pem_private_key(key.read_bytes(), password=None),
+    )

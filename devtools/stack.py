@@ -1,0 +1,208 @@
+"""`manage.py serve`: the whole local stack in one process tree, stopped cleanly by Ctrl-C.
+
+dynalite (DynamoDB API over HTTP, data on disk under .local/dynamodb) → tables → the demo contest
+(once) → the development PKI (once) → `chalice local` on http://127.0.0.1:8000 → the NCALayer
+stand-in on ws://127.0.0.1:13579.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL = ROOT / ".local"
+DYNAMODB_PORT = 8001
+API_PORT = 8000
+
+
+def wait_for_port(port: int, seconds: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for port {port} exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
+def ensure_free(port: int) -> None:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        raise RuntimeError(f"port {port} is already in use: is another `make run` still running?")
+
+
+def start_dynalite(port: int, data_dir: Path) -> subprocess.Popen:
+    ensure_free(port)
+    binary = ROOT / "node_modules" / ".bin" / "dynalite"
+    if not binary.exists():
+        raise RuntimeError("dynalite is not installed: run `npm ci` (make run does it)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+        [str(binary), "--port", str(port), "--path", str(data_dir), "--createTableMs", "0",
+         "--deleteTableMs", "0", "--updateTableMs", "0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    wait_for_port(port, process=process)
+    return process
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def dev_stage_environment() -> dict[str, str]:
+    """The dev stage's settings from .chalice/config.json: one source for `make run`."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"]["dev"]["environment_variables"]}
+
+
+@dataclass
+class LocalStack:
+    """dynalite + the API + the NCALayer stand-in, each its own process, data under `folder`."""
+
+    folder: Path
+    api_port: int = API_PORT
+    dynamodb_port: int = DYNAMODB_PORT
+    ncalayer_port: int = 13579
+    with_demo: bool = True
+    overrides: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def dynamodb(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb_port}"
+
+    @property
+    def ncalayer(self) -> str:
+        return f"ws://127.0.0.1:{self.ncalayer_port}"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.folder / "pki"
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **dev_stage_environment(),
+            "VOTING_DYNAMODB_ENDPOINT": self.dynamodb,
+            "VOTING_TRUST_DIR": str(self.pki_dir / "trust"),
+            "VOTING_CRL_DIR": str(self.pki_dir / "crl"),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            **self.overrides,
+        }
+
+    def start(self, say: Callable[[str], None] = lambda _: None) -> LocalStack:
+        try:
+            self.processes.append(start_dynalite(self.dynamodb_port, self.folder / "dynamodb"))
+            say(f"DynamoDB (dynalite) on {self.dynamodb}, data in {self.folder / 'dynamodb'}")
+            for line in prepare(self.environment(), self.pki_dir, self.with_demo):
+                say(line)
+            self._spawn([sys.executable, "-m", "devtools.api_server", "--port", str(self.api_port)], self.api_port)
+            say(f"API on {self.api} (stage dev)")
+            self._spawn([sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
+                         "--port", str(self.ncalayer_port)], self.ncalayer_port)
+            say(f"NCALayer stand-in on {self.ncalayer} (development keys)")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, command: list[str], port: int) -> None:
+        ensure_free(port)
+        process = subprocess.Popen(command, cwd=ROOT, env=self.environment(),  # noqa: S603
+                                   start_new_session=True)
+        self.processes.append(process)
+        wait_for_port(port, process=process)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            stop(process)
+        self.processes.clear()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) -> list[str]:
+    """Tables, PKI and demo contest; each only if missing, so restarts keep every vote."""
+    from chalicelib import storage
+    from chalicelib.config import StorageLocation
+    from chalicelib.contest import parse_contest
+    from devtools.demo import DEMO_ID, demo_contest
+    from devtools.localpki import write_dev_pki
+
+    location = StorageLocation.from_environment(environment)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    storage.configure(location.table_prefix, location.endpoint, location.region)
+    lines = write_dev_pki(pki_dir)
+    created = storage.create_tables()
+    lines.append("tables created: " + ", ".join(created) if created else "tables already exist (kept)")
+    if not with_demo:
+        return lines
+    if storage.get_contest(DEMO_ID) is None:
+        now = datetime.now(UTC)
+        storage.save_contest(parse_contest(demo_contest(now)), now)
+        lines.append(f"demo contest {DEMO_ID} created: open now for five days (Astana time)")
+    else:
+        lines.append(f"demo contest {DEMO_ID} already there (kept)")
+    return lines
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve() -> int:
+    # The components run in their own sessions, so stop them ourselves on SIGTERM as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = LocalStack(LOCAL)
+    try:
+        stack.start(print)
+        print("Ctrl-C stops everything; data stays in .local/.")
+        while all(p.poll() is None for p in stack.processes):
+            time.sleep(0.5)
+        print("a component exited; stopping", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…")
+        return 0
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+        print("stopped; data kept in .local/")

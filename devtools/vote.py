@@ -1,0 +1,74 @@
+"""Cast one vote against a running stack through the NCALayer stand-in, as the page would.
+
+    python -m devtools.vote [--api http://127.0.0.1:8000] [--contest ID] [--nominee ID] [--iin IIN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from chalicelib.ballot import ballot_bytes
+
+
+def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own local URL
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+async def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
+    from websockets.asyncio.client import connect
+
+    async with connect(ncalayer) as socket:
+        await socket.recv()  # the greeting with NCALayer's version
+        signer_params = {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]}
+        if iin:
+            signer_params["iin"] = iin
+        await socket.send(json.dumps({
+            "module": "kz.gov.pki.knca.basics", "method": "sign",
+            "args": {"allowedStorages": ["PKCS12"], "format": "cms", "data": base64.b64encode(content).decode(),
+                     "signingParams": {"decode": True, "encapsulate": True, "digested": False},
+                     "signerParams": signer_params, "locale": "ru"},
+        }))
+        reply = json.loads(await socket.recv())
+    if not reply.get("status"):
+        raise RuntimeError(f"NCALayer refused: {reply}")
+    return reply["body"]["result"][0]
+
+
+def cast(api: str, contest: str | None, nominee: str | None, iin: str | None,
+         ncalayer: str = "ws://127.0.0.1:13579") -> tuple[int, dict]:
+    if contest is None:
+        contest = http("GET", f"{api}/contests")[1]["contests"][0]["id"]
+    details = http("GET", f"{api}/contests/{contest}")[1]
+    nominee = nominee or details["nominations"][0]["nominees"][0]["id"]
+    challenge = http("POST", f"{api}/contests/{contest}/challenges")[1]["challenge"]
+    cms = asyncio.run(sign(ballot_bytes(contest, nominee, challenge), ncalayer, iin))
+    return http("POST", f"{api}/contests/{contest}/votes", {"cms": cms})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api", default="http://127.0.0.1:8000")
+    parser.add_argument("--ncalayer", default="ws://127.0.0.1:13579")
+    parser.add_argument("--contest")
+    parser.add_argument("--nominee")
+    parser.add_argument("--iin", help="vote as this person (default: a fresh one)")
+    args = parser.parse_args()
+    status, answer = cast(args.api, args.contest, args.nominee, args.iin, args.ncalayer)
+    print(status, json.dumps(answer, ensure_ascii=False))
+    return 0 if status in (200, 201) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
