@@ -37,8 +37,24 @@ class SignatureVerifier:
         self.revocation = revocation or RevocationStore()
 
     def verify(self, cms_der: bytes, at: datetime, detached_content: bytes | None = None) -> VerifiedSignature:
-        """Verify `cms_der` as of `at` (timezone-aware). Raises `Rejection` with the contract's
-        code for the first check that fails."""
+        """Verify a citizen's signed ballot as of `at` (timezone-aware): everything
+        `verify_signer` checks, then a SIGN key of an individual with an IIN. Raises `Rejection`
+        with the contract's code for the first check that fails."""
+        verified = self.verify_signer(cms_der, at, detached_content)
+        certificate = verified.certificate
+        if not certificate.is_signing_key:
+            raise Rejection("certificate_not_for_signing", "not a SIGN key")
+        if not certificate.is_individual:
+            raise Rejection("not_an_individual", "legal-entity certificate")
+        if not verified.iin:
+            raise Rejection("not_an_individual", "no IIN in the subject")
+        return verified
+
+    def verify_signer(
+        self, cms_der: bytes, at: datetime, detached_content: bytes | None = None
+    ) -> VerifiedSignature:
+        """The signature, the path to a trust anchor and revocation, for any NCA key (an admin
+        may sign in with an AUTH key). `iin` is empty when the subject carries none."""
         if at.tzinfo is None:
             raise ValueError("verification time must be timezone-aware")
         signed = _parse(cms_der)
@@ -52,17 +68,9 @@ class SignatureVerifier:
 
         path = self.trust.path(certificate, certificates, at)
         self.revocation.check_path(path, at)
-
-        if not certificate.is_signing_key:
-            raise Rejection("certificate_not_for_signing", "not a SIGN key")
-        if not certificate.is_individual:
-            raise Rejection("not_an_individual", "legal-entity certificate")
-        iin = certificate.iin
-        if iin is None:
-            raise Rejection("not_an_individual", "no IIN in the subject")
         return VerifiedSignature(
             content=content,
-            iin=iin,
+            iin=certificate.iin or "",
             certificate_serial=certificate.serial_hex,
             certificate_issuer=certificate.issuer_text,
             algorithm=algorithms.name(signer.signature_oid, signer.digest_oid),
