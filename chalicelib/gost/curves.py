@@ -1,0 +1,398 @@
+"""Elliptic curves of the GOST 34.10 signatures we verify, and fast point arithmetic.
+
+Curves (short Weierstrass y^2 = x^3 + a*x + b over GF(p), prime order q, cofactor 1):
+
+* id-tc26-gost-3410-12-512-paramSetA (RFC 7836, R 1323565.1.024-2019), the curve of the NCA's
+  GOST 34.10-2015/512 keys (Kazakh parameter OID 1.2.398.3.10.1.1.2.2.1);
+* id-GostR3410-2001-CryptoPro-A-ParamSet (RFC 4357, = id-tc26-gost-3410-2012-256-paramSetB of
+  RFC 7836), the curve of the NCA's GOST 34.310-2004 keys (Kazakh OID 1.2.398.3.10.1.1.1.1.1).
+
+Both have a = -3 and a pseudo-Mersenne prime p = 2^n - c with a small c, which the arithmetic
+below exploits:
+
+* Jacobian coordinates, the a = -3 doubling formula (3M + 5S) and mixed Jacobian + affine
+  additions (7M + 4S);
+* field elements kept loosely reduced: a product is "folded" twice, x -> (x mod 2^n) +
+  (x >> n) * c, instead of being divided by p, which leaves it congruent mod p, possibly a
+  little above p or negative, and below 2^(n+1) in size; values are normalised only at the end;
+* z1*G + z2*Q as one interleaved w-NAF chain (Shamir's trick): the doublings are shared and
+  the odd multiples of G come from a table built once per curve (lazily, on first use);
+* for a public key seen again (CA keys recur constantly), a small LRU cache keeps tables of
+  the odd multiples of Q, 2^k Q, 2^2k Q, ... so that a warm verification splits both scalars
+  into k-bit pieces and needs only k doublings instead of n.  A cold key costs n doublings.
+
+Only public data is handled here (signature verification), so nothing tries to be
+constant-time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+__all__ = ["CRYPTOPRO_A", "CURVES", "PARAMSET_512_A", "Curve"]
+
+# w-NAF window widths: the generator's tables (2^(w-2) odd multiples each, built once per
+# curve), a cold public key (built for one verification) and a cached public key.
+_G_WINDOW = 10
+_Q_WINDOW = 5
+_Q_WINDOW_CACHED = 6
+# Bits per piece when scalars are split over precomputed multiples 2^(piece*i) of a point.
+_PIECE_BITS = 128
+_KEY_CACHE_SIZE = 64
+
+
+class Curve:
+    """A GOST 34.10 curve with a = -3 and p = 2^n - c (c < 2^10)."""
+
+    def __init__(self, name: str, p: int, a: int, b: int, q: int, gx: int, gy: int,
+                 size: int) -> None:
+        n = p.bit_length()
+        c = (1 << n) - p
+        if a != p - 3 or not 0 < c < (1 << 10):
+            raise ValueError("this arithmetic needs a = -3 and p = 2^n - c with a small c")
+        self.name = name
+        self.p, self.a, self.b, self.q, self.gx, self.gy = p, a, b, q, gx, gy
+        self.size = size  # bytes per coordinate and per signature half
+        self._n, self._c, self._mask = n, c, (1 << n) - 1
+        self._pieces = -(-q.bit_length() // _PIECE_BITS)
+        self._lock = threading.Lock()
+        self._g_tables: list | None = None
+        self._key_tables: OrderedDict = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"Curve({self.name})"
+
+    # -- points ---------------------------------------------------------------------------
+
+    def is_on_curve(self, x: int, y: int) -> bool:
+        p = self.p
+        return 0 <= x < p and 0 <= y < p and (y * y - (x * x * x + self.a * x + self.b)) % p == 0
+
+    def _generator_tables(self) -> list:
+        """Odd multiples of G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once."""
+        tables = self._g_tables
+        if tables is None:
+            with self._lock:
+                tables = self._g_tables
+                if tables is None:
+                    tables = self._split_tables(self.gx, self.gy, _G_WINDOW)
+                    self._g_tables = tables
+        return tables
+
+    def _split_tables(self, x: int, y: int, w: int) -> list:
+        tables = []
+        for i in range(self._pieces):
+            if i:
+                x, y = self._shift_point(x, y, _PIECE_BITS)
+            tables.append(self._odd_multiples(x, y, w))
+        return tables
+
+    def _cached_key_tables(self, x: int, y: int) -> list | None:
+        """The split tables of a public key seen before, or None on its first sighting.
+
+        Building them costs about as much as one cold verification, so a key gets them only
+        when it comes back: one-off keys (a voter's) never pay, CA keys pay once."""
+        key = (x, y)
+        with self._lock:
+            if key not in self._key_tables:
+                self._key_tables[key] = None  # first sighting: remember it, no tables yet
+                self._trim_key_cache()
+                return None
+            self._key_tables.move_to_end(key)
+            tables = self._key_tables[key]
+            if tables is not None:
+                return tables
+        tables = self._split_tables(x, y, _Q_WINDOW_CACHED)
+        with self._lock:
+            self._key_tables[key] = tables
+            self._key_tables.move_to_end(key)
+            self._trim_key_cache()
+        return tables
+
+    def _trim_key_cache(self) -> None:
+        while len(self._key_tables) > _KEY_CACHE_SIZE:
+            self._key_tables.popitem(last=False)
+
+    def clear_key_cache(self) -> None:
+        with self._lock:
+            self._key_tables.clear()
+
+    def _shift_point(self, x: int, y: int, k: int) -> tuple[int, int]:
+        """2^k * (x, y) in affine coordinates (the point has prime order q > 2^k)."""
+        events = [None] * (k + 1)
+        events[k] = [(x, y)]
+        X, Y, Z = self._chain(events)
+        return self._to_affine(X, Y, Z)
+
+    def _to_affine(self, X: int, Y: int, Z: int) -> tuple[int, int]:
+        p = self.p
+        zi = pow(Z % p, -1, p)
+        zi2 = zi * zi % p
+        return X * zi2 % p, Y * zi2 * zi % p
+
+    def _odd_multiples(self, x: int, y: int, w: int) -> list:
+        """Affine (x, y) of P, 3P, 5P, ..., (2^(w-1) - 1)P, fully reduced, for a point P of
+        prime order q > 2^w: one inversion for 2P, the multiples in Jacobian coordinates,
+        then one batched inversion (Montgomery's trick)."""
+        p = self.p
+        count = 1 << (w - 2)
+        lam = (3 * x * x + self.a) * pow(2 * y, -1, p) % p
+        x2 = (lam * lam - 2 * x) % p
+        y2 = (lam * (x - x2) - y) % p
+        jac = [(x, y, 1)]
+        X, Y, Z = x, y, 1
+        madd = self._madd
+        for _ in range(count - 1):
+            # (2i+1)P + 2P: never equal or opposite points since q > 2^w.
+            X, Y, Z = madd(X, Y, Z, x2, y2)
+            jac.append((X % p, Y % p, Z % p))
+        prefix = [1] * count
+        acc = 1
+        for i, (_, _, z) in enumerate(jac):
+            prefix[i] = acc
+            acc = acc * z % p
+        inv = pow(acc, -1, p)
+        out = [None] * count
+        for i in range(count - 1, -1, -1):
+            X, Y, Z = jac[i]
+            zi = inv * prefix[i] % p
+            inv = inv * Z % p
+            zi2 = zi * zi % p
+            out[i] = (X * zi2 % p, Y * zi2 * zi % p)
+        return out
+
+    def _madd(self, X: int, Y: int, Z: int, x2: int, y2: int) -> tuple[int, int, int]:
+        """(X, Y, Z) + (x2, y2) for distinct, non-opposite, finite points (loose values)."""
+        n, c, mask = self._n, self._c, self._mask
+        t = Z * Z
+        t = (t & mask) + (t >> n) * c
+        zz = (t & mask) + (t >> n) * c
+        t = x2 * zz
+        t = (t & mask) + (t >> n) * c
+        h = (t & mask) + (t >> n) * c - X
+        t = Z * zz
+        t = (t & mask) + (t >> n) * c
+        t = y2 * ((t & mask) + (t >> n) * c)
+        t = (t & mask) + (t >> n) * c
+        rr = 2 * ((t & mask) + (t >> n) * c - Y)
+        t = h * h
+        t = (t & mask) + (t >> n) * c
+        hh = (t & mask) + (t >> n) * c
+        i4 = 4 * hh
+        t = h * i4
+        t = (t & mask) + (t >> n) * c
+        j = (t & mask) + (t >> n) * c
+        t = X * i4
+        t = (t & mask) + (t >> n) * c
+        vv = (t & mask) + (t >> n) * c
+        t = rr * rr - j - 2 * vv
+        t = (t & mask) + (t >> n) * c
+        x3 = (t & mask) + (t >> n) * c
+        t = rr * (vv - x3) - 2 * Y * j
+        t = (t & mask) + (t >> n) * c
+        y3 = (t & mask) + (t >> n) * c
+        t = Z + h
+        t = t * t - zz - hh
+        t = (t & mask) + (t >> n) * c
+        return x3, y3, (t & mask) + (t >> n) * c
+
+    # -- verification core ----------------------------------------------------------------
+
+    def verify_digest(self, qx: int, qy: int, e: int, r: int, s: int, *,
+                      cache_key: bool = False) -> bool:
+        """GOST 34.10 check for a validated public key Q = (qx, qy), the digest as an integer
+        e with 0 < e < q, and a signature (r, s) with 0 < r, s < q.
+
+        With cache_key, a key seen before gets (or reuses) cached split tables."""
+        q = self.q
+        v = pow(e, -1, q)
+        z1 = s * v % q
+        z2 = (q - r) * v % q
+        g_tables = self._generator_tables()
+        key_tables = self._cached_key_tables(qx, qy) if cache_key else None
+        if key_tables is not None:
+            events = self._split_events(z1, g_tables, _G_WINDOW)
+            self._merge_events(events, self._split_events(z2, key_tables, _Q_WINDOW_CACHED))
+        else:
+            events = _events(z1, g_tables[0], _G_WINDOW)
+            self._merge_events(events,
+                               _events(z2, self._odd_multiples(qx, qy, _Q_WINDOW), _Q_WINDOW))
+        res = self._chain(events)
+        if res is None:
+            return False
+        X, _, Z = res
+        p = self.p
+        zz = Z * Z % p
+        if zz == 0:
+            return False
+        # C.x = X / Z^2; accept iff C.x mod q == r, i.e. C.x == r, or C.x == r + q < p.
+        X %= p
+        if r * zz % p == X:
+            return True
+        rq = r + q
+        return rq < p and rq * zz % p == X
+
+    @staticmethod
+    def _merge_events(events: list, more: list) -> None:
+        if len(more) > len(events):
+            events.extend([None] * (len(more) - len(events)))
+        for i, pts in enumerate(more):
+            if pts:
+                if events[i]:
+                    events[i] = events[i] + pts
+                else:
+                    events[i] = pts
+
+    def _split_events(self, k: int, tables: list, w: int) -> list:
+        events: list = []
+        mask = (1 << _PIECE_BITS) - 1
+        for table in tables:
+            self._merge_events(events, _events(k & mask, table, w))
+            k >>= _PIECE_BITS
+        return events
+
+    def _chain(self, events: list):
+        """Sum over i of 2^i * (sum of the affine points in events[i]), in loosely reduced
+        Jacobian coordinates; None for the point at infinity."""
+        p = self.p
+        n = self._n
+        c = self._c
+        mask = self._mask
+        X = Y = Z = 0
+        inf = True
+        for i in range(len(events) - 1, -1, -1):
+            if not inf:
+                # Doubling, a = -3 (dbl-2001-b, 3M + 5S).  The doubling of a finite point is
+                # finite: the group has odd prime order.
+                t = Z * Z
+                delta = (t & mask) + (t >> n) * c
+                t = Y * Y
+                gamma = (t & mask) + (t >> n) * c
+                t = X * gamma
+                t = (t & mask) + (t >> n) * c
+                beta = (t & mask) + (t >> n) * c
+                t = 3 * (X - delta) * (X + delta)
+                t = (t & mask) + (t >> n) * c
+                alpha = (t & mask) + (t >> n) * c
+                t = Y + Z
+                t = t * t - gamma - delta
+                t = (t & mask) + (t >> n) * c
+                Z = (t & mask) + (t >> n) * c
+                t = alpha * alpha - 8 * beta
+                t = (t & mask) + (t >> n) * c
+                X = (t & mask) + (t >> n) * c
+                t = alpha * (4 * beta - X) - 8 * gamma * gamma
+                t = (t & mask) + (t >> n) * c
+                Y = (t & mask) + (t >> n) * c
+            points = events[i]
+            if not points:
+                continue
+            for x2, y2 in points:
+                if inf:
+                    X, Y, Z = x2, y2, 1
+                    inf = False
+                    continue
+                # Mixed addition (madd-2007-bl, 7M + 4S).
+                t = Z * Z
+                t = (t & mask) + (t >> n) * c
+                zz = (t & mask) + (t >> n) * c
+                t = x2 * zz
+                t = (t & mask) + (t >> n) * c
+                h = (t & mask) + (t >> n) * c - X
+                t = Z * zz
+                t = (t & mask) + (t >> n) * c
+                t = y2 * ((t & mask) + (t >> n) * c)
+                t = (t & mask) + (t >> n) * c
+                rr = (t & mask) + (t >> n) * c - Y
+                if h % p == 0:
+                    if rr % p:
+                        inf = True  # P + (-P)
+                    else:
+                        X, Y, Z = _affine_double(x2, y2, p)
+                    continue
+                rr += rr
+                t = h * h
+                t = (t & mask) + (t >> n) * c
+                hh = (t & mask) + (t >> n) * c
+                i4 = 4 * hh
+                t = h * i4
+                t = (t & mask) + (t >> n) * c
+                j = (t & mask) + (t >> n) * c
+                t = X * i4
+                t = (t & mask) + (t >> n) * c
+                vv = (t & mask) + (t >> n) * c
+                t = rr * rr - j - 2 * vv
+                t = (t & mask) + (t >> n) * c
+                x3 = (t & mask) + (t >> n) * c
+                t = rr * (vv - x3) - 2 * Y * j
+                t = (t & mask) + (t >> n) * c
+                Y = (t & mask) + (t >> n) * c
+                t = Z + h
+                t = t * t - zz - hh
+                t = (t & mask) + (t >> n) * c
+                Z = (t & mask) + (t >> n) * c
+                X = x3
+        if inf:
+            return None
+        return X, Y, Z
+
+
+def _affine_double(x: int, y: int, p: int) -> tuple[int, int, int]:
+    x %= p
+    y %= p
+    lam = (3 * x * x - 3) * pow(2 * y, -1, p) % p
+    x3 = (lam * lam - 2 * x) % p
+    return x3, (lam * (x - x3) - y) % p, 1
+
+
+def _events(k: int, table: list, w: int) -> list:
+    """Width-w NAF of k >= 0 turned into chain events: events[i] is None or the list of the
+    affine points to add at bit i (digit d -> the table entry for |d|, negated if d < 0)."""
+    events: list = []
+    full = 1 << w
+    half = 1 << (w - 1)
+    while k:
+        if k & 1:
+            d = k & (full - 1)
+            if d >= half:
+                d -= full
+                x, y = table[(-d) >> 1]
+                events.append([(x, -y)])
+            else:
+                events.append([table[d >> 1]])
+            k -= d
+        else:
+            events.append(None)
+        k >>= 1
+    return events
+
+
+PARAMSET_512_A = Curve(
+    name="id-tc26-gost-3410-12-512-paramSetA",
+    p=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+          "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7", 16),
+    a=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+          "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC4", 16),
+    b=int("E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265"
+          "EE3CB090F30D27614CB4574010DA90DD862EF9D4EBEE4761503190785A71C760", 16),
+    q=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+          "27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275", 16),
+    gx=3,
+    gy=int("7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921"
+           "DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4", 16),
+    size=64,
+)
+
+CRYPTOPRO_A = Curve(
+    name="id-GostR3410-2001-CryptoPro-A-ParamSet",
+    p=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97", 16),
+    a=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94", 16),
+    b=0xA6,
+    q=int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893", 16),
+    gx=1,
+    gy=int("8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14", 16),
+    size=32,
+)
+
+CURVES = {c.name: c for c in (PARAMSET_512_A, CRYPTOPRO_A)}
