@@ -7,6 +7,7 @@ process's environment: what `manage.py serve` and the integration tests start.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,16 +20,21 @@ def main() -> None:
     args = parser.parse_args()
 
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
     import app
 
+    class Server(ThreadedHTTPServer):
+        # The default backlog of 5 resets connections under a burst of parallel voters.
+        request_queue_size = 256
+
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
-    server = create_local_server(app.app, config, args.host, args.port)
-    try:
+    # What chalice.local.create_local_server does, with our server class.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.app.__class__)
+    app.app.__class__ = CustomLocalChalice
+    server = LocalDevServer(app.app, config, args.host, args.port, server_cls=Server)
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import secrets
@@ -113,7 +114,7 @@ async def serve(pki_dir: Path, host: str = "127.0.0.1", port: int = PORT, ready:
 
     stand_in = StandIn(load_dev_pki(pki_dir))
 
-    async def session(connection) -> None:  # noqa: ANN001 - websockets' connection type
+    async def session(connection) -> None:
         await connection.send(json.dumps({"result": {"version": VERSION}}))
         async for message in connection:
             reply = await asyncio.to_thread(stand_in.handle, message)
@@ -134,10 +135,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=PORT)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(Path(args.pki), port=args.port))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ class LocalStack:
     dynamodb_port: int = DYNAMODB_PORT
     ncalayer_port: int = 13579
     with_demo: bool = True
+    quiet: bool = False  # send the components' output to <folder>/logs instead of the terminal
     overrides: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
@@ -127,20 +128,25 @@ class LocalStack:
             say(f"DynamoDB (dynalite) on {self.dynamodb}, data in {self.folder / 'dynamodb'}")
             for line in prepare(self.environment(), self.pki_dir, self.with_demo):
                 say(line)
-            self._spawn([sys.executable, "-m", "devtools.api_server", "--port", str(self.api_port)], self.api_port)
+            self._spawn("api", [sys.executable, "-m", "devtools.api_server", "--port", str(self.api_port)],
+                        self.api_port)
             say(f"API on {self.api} (stage dev)")
-            self._spawn([sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
-                         "--port", str(self.ncalayer_port)], self.ncalayer_port)
+            self._spawn("ncalayer", [sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
+                                     "--port", str(self.ncalayer_port)], self.ncalayer_port)
             say(f"NCALayer stand-in on {self.ncalayer} (development keys)")
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _spawn(self, command: list[str], port: int) -> None:
+    def _spawn(self, name: str, command: list[str], port: int) -> None:
         ensure_free(port)
+        output = None
+        if self.quiet:
+            (self.folder / "logs").mkdir(parents=True, exist_ok=True)
+            output = (self.folder / "logs" / f"{name}.log").open("ab")
         process = subprocess.Popen(command, cwd=ROOT, env=self.environment(),  # noqa: S603
-                                   start_new_session=True)
+                                   start_new_session=True, stdout=output, stderr=output)
         self.processes.append(process)
         wait_for_port(port, process=process)
 

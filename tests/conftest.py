@@ -6,17 +6,18 @@ from __future__ import annotations
 import base64
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.revocation import RevocationStore
 from chalicelib.signature import SignatureVerifier
 from chalicelib.trust import TrustStore
+from devtools import devpki
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # the fixed "now" of tests that move no clock
@@ -118,25 +119,47 @@ def contest_file(contest_id: str = "best-social-worker-2025", opens: datetime | 
 ALMATY = timezone(timedelta(hours=5))
 
 
-@pytest.fixture
-def dynamodb():
-    """DynamoDB under moto, with the service's tables."""
-    from moto import mock_aws
+@pytest.fixture(scope="session")
+def dynalite(tmp_path_factory):
+    """A real DynamoDB-compatible server (dynalite, LevelDB on disk) over HTTP for this session."""
+    from devtools.stack import ROOT as STACK_ROOT
+    from devtools.stack import free_port, start_dynalite, stop
 
+    if not (STACK_ROOT / "node_modules" / ".bin" / "dynalite").exists():
+        pytest.fail("dynalite is not installed: run `make test` (it runs `npm ci`)")
+    port = free_port()
+    process = start_dynalite(port, tmp_path_factory.mktemp("dynalite"))
+    yield f"http://127.0.0.1:{port}"
+    stop(process)
+
+
+@pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.integration)])
+def dynamodb(request, monkeypatch):
+    """The service's tables, under moto or on the real local server over HTTP; the storage
+    module, configured for them, is what the test gets."""
     from chalicelib import storage
 
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    with mock_aws():
-        storage.configure("test-", None, "us-east-1")
-        storage.create_tables()
-        yield storage
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    prefix = f"t{uuid.uuid4().hex[:10]}-"
+    monkeypatch.setenv("VOTING_TABLE_PREFIX", prefix)
+    if request.param == "moto":
+        from moto import mock_aws
+
+        monkeypatch.delenv("VOTING_DYNAMODB_ENDPOINT", raising=False)
+        with mock_aws():
+            storage.configure(prefix, None, "us-east-1")
+            storage.create_tables()
+            yield storage
+        return
+    endpoint = request.getfixturevalue("dynalite")
+    monkeypatch.setenv("VOTING_DYNAMODB_ENDPOINT", endpoint)
+    storage.configure(prefix, endpoint, "us-east-1")
+    storage.create_tables()
+    yield storage
+    for model in storage.MODELS:
+        model.delete_table()
 
 
 @dataclass

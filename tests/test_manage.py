@@ -11,9 +11,6 @@ from tests.conftest import NOW, contest_file
 
 @pytest.fixture
 def cli(dynamodb, monkeypatch, tmp_path):
-    monkeypatch.setenv("VOTING_TABLE_PREFIX", "test-")
-    monkeypatch.delenv("VOTING_DYNAMODB_ENDPOINT", raising=False)
-
     def write(document, name="contest.json") -> str:
         path = tmp_path / name
         path.write_text(document if isinstance(document, str) else json.dumps(document, ensure_ascii=False),

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from devtools import devpki
 from chalicelib.ballot import ballot_bytes
+from devtools import devpki
 from tests.conftest import NOW
 
 CONTEST = "best-social-worker-2025"

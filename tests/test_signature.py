@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.rejection import Rejection
 from chalicelib.revocation import RevocationStore, read_crl
 from chalicelib.signature import SignatureVerifier
 from chalicelib.trust import TrustStore
+from devtools import devpki
 from tests.conftest import NOW
 
 BALLOT = b'{"v": 1, "contest": "c", "nominee": "n", "challenge": "t"}'

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from devtools import devpki
 from chalicelib.certificate import Certificate
 from chalicelib.rejection import Rejection
 from chalicelib.revocation import RevocationStore, read_crl
 from chalicelib.signature import SignatureVerifier
 from chalicelib.trust import TrustStore
+from devtools import devpki
 
 BALLOT = b'{"v": 1, "contest": "best-social-worker-2025", "nominee": "hc-001", "challenge": "x"}'
 IN_2021 = datetime(2021, 6, 1, tzinfo=UTC)  # individual_sign_valid_2021 is valid
