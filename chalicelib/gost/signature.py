@@ -46,6 +46,7 @@ __all__ = [
     "GostPublicKey",
     "UnsupportedGostAlgorithm",
     "digest",
+    "digest_scalar",
     "is_gost_oid",
     "parse_spki",
     "verify",
@@ -359,5 +360,10 @@ def verify_with_key(key: GostPublicKey, signature_algorithm_oid: str, message: b
     q = curve.q
     if not (0 < r < q and 0 < s < q):
         return False
-    e = int.from_bytes(_DIGESTS[family.digest_oid](bytes(message)), "little") % q or 1
+    e = digest_scalar(_DIGESTS[family.digest_oid](bytes(message)), curve)
     return curve.verify_digest(key.x, key.y, e, r, s, cache_key=key_cache)
+
+
+def digest_scalar(digest_bytes: bytes, curve: Curve) -> int:
+    """The integer e of GOST 34.10 for a digest: read little-endian, reduced mod q, 0 -> 1."""
+    return int.from_bytes(digest_bytes, "little") % curve.q or 1
