@@ -23,6 +23,10 @@ class Settings:
     region: str = "us-east-1"
     crl_tolerance: timedelta = timedelta(hours=24)
     contest_cache_seconds: float = 5.0
+    crl_urls: tuple[str, ...] = ()
+    crl_bucket: str | None = None
+    crl_prefix: str = "crl/"
+    crl_cache_seconds: float = 300.0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,6 +44,10 @@ class Settings:
             tolerance = timedelta(hours=float(env.get("VOTING_CRL_TOLERANCE_HOURS", "24")))
         except ValueError:
             raise ConfigurationError("VOTING_CRL_TOLERANCE_HOURS must be a number") from None
+        try:
+            crl_cache = float(env.get("VOTING_CRL_CACHE_SECONDS", "300"))
+        except ValueError:
+            raise ConfigurationError("VOTING_CRL_CACHE_SECONDS must be a number") from None
         location = StorageLocation.from_environment(env)
         return cls(
             table_prefix=location.table_prefix,
@@ -50,6 +58,10 @@ class Settings:
             admin_iins=admins,
             region=location.region,
             crl_tolerance=tolerance,
+            crl_urls=tuple(u.strip() for u in env.get("VOTING_CRL_URLS", "").split(",") if u.strip()),
+            crl_bucket=env.get("VOTING_CRL_BUCKET") or None,
+            crl_prefix=env.get("VOTING_CRL_PREFIX", "crl/"),
+            crl_cache_seconds=crl_cache,
         )
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 
+from chalicelib import logs
 from chalicelib.certificate import Certificate
 from chalicelib.rejection import Rejection
 from chalicelib.trust import TrustConfigurationError, TrustStore, signed_by
@@ -35,6 +38,12 @@ class RevocationList:
     this_update: datetime
     next_update: datetime | None
     revoked: dict[int, datetime] = field(repr=False)  # serial -> revocation time (UTC)
+    number: int | None = None  # cRLNumber
+    delta_base: int | None = None  # for a delta CRL: the base cRLNumber it extends
+
+    @property
+    def is_delta(self) -> bool:
+        return self.delta_base is not None
 
     @property
     def issuer_key(self) -> tuple[bytes, bytes]:
@@ -53,24 +62,50 @@ def read_crl(data: bytes, trust: TrustStore) -> RevocationList:
             crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
             issuer_der = crl.issuer.public_bytes()
             entries = {entry.serial_number: entry.revocation_date_utc for entry in crl}
+            number = _extension_value(crl, x509.CRLNumber, "crl_number")
+            delta_base = _extension_value(crl, x509.DeltaCRLIndicator, "crl_number")
     except Exception as error:  # any parse failure of untrusted bytes means "not a CRL"
         raise CrlError(f"not a CRL: {type(error).__name__}") from None
     for issuer in trust.anchors_named(issuer_der):
         if not issuer.may_sign_crls:
             continue
         if signed_by(crl.tbs_certlist_bytes, crl.signature_algorithm_oid.dotted_string, crl.signature, issuer):
-            return RevocationList(issuer, crl.last_update_utc, crl.next_update_utc, entries)
+            return RevocationList(issuer, crl.last_update_utc, crl.next_update_utc, entries, number, delta_base)
     raise CrlError(f"CRL of {crl.issuer.rfc4514_string()} is not signed by a trusted CA of that name")
 
 
+def _extension_value(crl: x509.CertificateRevocationList, kind: type, attribute: str) -> int | None:
+    try:
+        return getattr(crl.extensions.get_extension_for_class(kind).value, attribute)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _merge(base: RevocationList, delta: RevocationList | None) -> RevocationList:
+    """A base CRL completed by a delta CRL that extends it (or a newer base)."""
+    if delta is None or base.number is None or delta.delta_base is None or delta.delta_base > base.number:
+        return base
+    return RevocationList(base.issuer, delta.this_update, delta.next_update, {**base.revoked, **delta.revoked},
+                          delta.number, None)
+
+
+class RevocationCheck(Protocol):
+    def check_path(self, path: list[Certificate], at: datetime) -> None: ...
+
+
 class RevocationStore:
+    """For each issuer the newest base CRL, completed by the newest delta CRL that extends it."""
+
     def __init__(self, lists: Iterable[RevocationList] = (), tolerance: timedelta = DEFAULT_TOLERANCE) -> None:
         self.tolerance = tolerance
-        self._newest: dict[tuple[bytes, bytes], RevocationList] = {}
+        bases: dict[tuple[bytes, bytes], RevocationList] = {}
+        deltas: dict[tuple[bytes, bytes], RevocationList] = {}
         for crl in lists:
-            held = self._newest.get(crl.issuer_key)
+            pool = deltas if crl.is_delta else bases
+            held = pool.get(crl.issuer_key)
             if held is None or crl.this_update > held.this_update:
-                self._newest[crl.issuer_key] = crl
+                pool[crl.issuer_key] = crl
+        self._newest = {key: _merge(base, deltas.get(key)) for key, base in bases.items()}
 
     @classmethod
     def from_directory(
@@ -104,8 +139,9 @@ class RevocationStore:
             return
         if crl.next_update is not None and at > crl.next_update:
             if at > crl.next_update + self.tolerance:
+                logs.metric(log, "CrlStaleBeyondTolerance", level=logging.ERROR, issuer=issuer.subject_text[:200])
                 raise Rejection("unavailable", "the issuer's CRL is stale beyond tolerance")
-            log.error("crl_stale issuer=%s next_update=%s", issuer.subject_text, crl.next_update.isoformat())
+            logs.metric(log, "CrlStale", level=logging.ERROR, issuer=issuer.subject_text[:200])
         revoked_at = crl.revoked.get(certificate.serial)
         if revoked_at is not None and revoked_at <= at:
             raise Rejection("certificate_revoked", f"serial {certificate.serial_hex}")
@@ -113,3 +149,51 @@ class RevocationStore:
     def check_path(self, path: list[Certificate], at: datetime) -> None:
         for child, issuer in itertools.pairwise(path):
             self.check(child, issuer, at)
+
+
+class RefreshingRevocation:
+    """The newest verified CRLs, reloaded at most every `max_age` (the vote path must not fetch
+    CRLs per request). `load` returns raw CRLs (from S3 in AWS); each is verified again here, so
+    a tampered object in the bucket is ignored like any bad CRL. If a reload fails, the CRLs
+    already held stay in use and their own staleness rule applies."""
+
+    def __init__(
+        self,
+        load: Callable[[], Iterable[bytes]],
+        trust: TrustStore,
+        tolerance: timedelta = DEFAULT_TOLERANCE,
+        max_age: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._load, self._trust, self._tolerance, self._max_age, self._clock = load, trust, tolerance, max_age, clock
+        self._store = RevocationStore(tolerance=tolerance)
+        self._loaded_at: datetime | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> RevocationStore:
+        now = self._clock()
+        with self._lock:
+            if self._loaded_at is None or now - self._loaded_at >= self._max_age:
+                self._loaded_at = now
+                self._store = self._reload()
+            return self._store
+
+    def _reload(self) -> RevocationStore:
+        try:
+            raw = list(self._load())
+        except Exception as error:  # storage trouble must not stop voting: keep what we have
+            log.error("crl_reload_failed reason=%s", type(error).__name__)
+            return self._store
+        lists = []
+        for data in raw:
+            try:
+                lists.append(read_crl(data, self._trust))
+            except CrlError as error:
+                log.error("crl_rejected reason=%s", error)
+        return RevocationStore(lists, self._tolerance)
+
+    def __len__(self) -> int:
+        return len(self.current())
+
+    def check_path(self, path: list[Certificate], at: datetime) -> None:
+        self.current().check_path(path, at)

@@ -6,13 +6,19 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalicelib.config import Settings
-from chalicelib.revocation import RevocationStore
+from chalicelib.revocation import RefreshingRevocation, RevocationStore
 from chalicelib.secrets import Keys
 from chalicelib.signature import SignatureVerifier
 from chalicelib.trust import TrustStore
 from chalicelib.voting import VotingService
+
+if TYPE_CHECKING:
+    from chalicelib.crl_refresh import RefreshReport, S3CrlBucket
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +36,43 @@ def build(settings: Settings) -> Runtime:
 
     storage.configure(settings.table_prefix, settings.dynamodb_endpoint, settings.region)
     trust = TrustStore.from_directory(settings.trust_dir)
-    revocation = (
-        RevocationStore.from_directory(settings.crl_dir, trust, settings.crl_tolerance)
-        if settings.crl_dir
-        else RevocationStore(tolerance=settings.crl_tolerance)
-    )
+    revocation = revocation_for(settings, trust)
     log.info("trust_loaded anchors=%d crls=%d", len(trust.anchors), len(revocation))
     keys = Keys(settings.secret)
     verifier = SignatureVerifier(trust, revocation)
     voting = VotingService(verifier, keys, storage, contest_cache_seconds=settings.contest_cache_seconds)
     return Runtime(settings, keys, verifier, voting)
+
+
+def revocation_for(settings: Settings, trust: TrustStore) -> RevocationStore | RefreshingRevocation:
+    """CRLs from the CRL folder and, in AWS, the newest ones the refresh job stored in S3."""
+    if settings.crl_bucket is None:
+        if settings.crl_dir:
+            return RevocationStore.from_directory(settings.crl_dir, trust, settings.crl_tolerance)
+        return RevocationStore(tolerance=settings.crl_tolerance)
+    bucket = crl_bucket(settings)
+    folder = Path(settings.crl_dir) if settings.crl_dir else None
+
+    def load() -> list[bytes]:
+        local = [f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()] if folder else []
+        return local + bucket.all()
+
+    return RefreshingRevocation(load, trust, settings.crl_tolerance, timedelta(seconds=settings.crl_cache_seconds))
+
+
+def crl_bucket(settings: Settings) -> S3CrlBucket:
+    from chalicelib.crl_refresh import S3CrlBucket
+
+    return S3CrlBucket(settings.crl_bucket, settings.crl_prefix)
+
+
+def refresh_crls() -> RefreshReport:
+    """The scheduled job: download, verify and store the configured CRLs."""
+    from chalicelib.crl_refresh import refresh_crls as refresh
+
+    settings = current().settings
+    trust = current().verifier.trust
+    return refresh(settings.crl_urls, trust, crl_bucket(settings), prefix=settings.crl_prefix)
 
 
 _lock = threading.Lock()

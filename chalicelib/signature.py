@@ -15,7 +15,7 @@ from chalicelib import algorithms
 from chalicelib.certificate import Certificate, CertificateError
 from chalicelib.cms import ID_DATA, MalformedCms, Signer, parse_signed_data
 from chalicelib.rejection import Rejection
-from chalicelib.revocation import RevocationStore
+from chalicelib.revocation import RevocationCheck, RevocationStore
 from chalicelib.trust import TrustStore
 
 MAX_CERTIFICATES = 10  # NCALayer sends the signer's certificate, sometimes with its chain
@@ -32,7 +32,7 @@ class VerifiedSignature:
 
 
 class SignatureVerifier:
-    def __init__(self, trust: TrustStore, revocation: RevocationStore | None = None) -> None:
+    def __init__(self, trust: TrustStore, revocation: RevocationCheck | None = None) -> None:
         self.trust = trust
         self.revocation = revocation or RevocationStore()
 

@@ -174,8 +174,11 @@ def issue_crl(
     *,
     this_update: datetime | None = None,
     next_update: datetime | None = None,
+    number: int | None = None,
+    delta_base: int | None = None,
 ) -> bytes:
-    """A DER CRL signed by `issuer` listing serial → revocation time."""
+    """A DER CRL signed by `issuer` listing serial → revocation time; with `delta_base`, a delta
+    CRL extending base CRL number `delta_base`."""
     start = this_update or datetime.now(UTC) - timedelta(hours=1)
     builder = (
         x509.CertificateRevocationListBuilder()
@@ -183,6 +186,10 @@ def issue_crl(
         .last_update(start)
         .next_update(next_update or start + timedelta(days=7))
     )
+    if number is not None:
+        builder = builder.add_extension(x509.CRLNumber(number), critical=False)
+    if delta_base is not None:
+        builder = builder.add_extension(x509.DeltaCRLIndicator(delta_base), critical=True)
     for serial, when in revoked.items():
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
