@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib import logs, runtime
 from chalicelib.http import JSON_TYPES, body_of, handled, json_response
@@ -45,3 +45,8 @@ def cast_vote(contest_id):
 @handled(app, "check_receipt")
 def check_receipt(receipt):
     return json_response(200, runtime.current().voting.check_receipt(receipt))
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_crls")
+def refresh_crls(event):
+    runtime.refresh_crls()
