@@ -29,10 +29,14 @@ class Settings:
     crl_cache_seconds: float = 300.0
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, require_secret: bool = True) -> Settings:
+        """`require_secret=False` is for jobs that never touch tokens or voters (the CRL refresh),
+        so their role needs no access to the secret."""
         env = os.environ if environ is None else environ
-        secret = env.get("VOTING_SECRET") or _secret_from_ssm(env.get("VOTING_SECRET_PARAM"))
-        if not secret:
+        secret = ""
+        if require_secret:
+            secret = env.get("VOTING_SECRET") or _secret_from_ssm(env.get("VOTING_SECRET_PARAM")) or ""
+        if require_secret and not secret:
             raise ConfigurationError("VOTING_SECRET (or VOTING_SECRET_PARAM) is not set")
         trust_dir = env.get("VOTING_TRUST_DIR")
         if not trust_dir:

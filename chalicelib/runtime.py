@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.config import Settings
+from chalicelib.config import ConfigurationError, Settings
 from chalicelib.revocation import RefreshingRevocation, RevocationStore
 from chalicelib.secrets import Keys
 from chalicelib.signature import SignatureVerifier
@@ -70,8 +70,10 @@ def refresh_crls() -> RefreshReport:
     """The scheduled job: download, verify and store the configured CRLs."""
     from chalicelib.crl_refresh import refresh_crls as refresh
 
-    settings = current().settings
-    trust = current().verifier.trust
+    settings = Settings.from_environment(require_secret=False)
+    if settings.crl_bucket is None or not settings.crl_urls:
+        raise ConfigurationError("VOTING_CRL_BUCKET and VOTING_CRL_URLS must be set for the CRL refresh")
+    trust = TrustStore.from_directory(settings.trust_dir)
     return refresh(settings.crl_urls, trust, crl_bucket(settings), prefix=settings.crl_prefix)
 
 

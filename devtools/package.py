@@ -1,0 +1,160 @@
+"""`make package`: the prod stage as a SAM template and zip in build/, ready for
+`aws cloudformation deploy` or `sam deploy`.
+
+Chalice writes the functions, the API and the schedules; `build/resources.json`, merged in with
+`chalice package --merge-template`, adds what Chalice does not: the tables (on-demand,
+point-in-time recovery, encryption, deletion protection), the CRL bucket, log groups with
+retention, fixed function names, and a least-privilege policy per function naming only the
+actions and resources it uses.
+
+    python -m devtools.package [--out build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = "prod"
+LOG_RETENTION_DAYS = 400  # a contest's logs outlive its appeals period
+SECRET_PARAMETER = "/voting/prod/secret"
+CRL_PREFIX = "crl/"
+
+# logical id of the Chalice function → (function name suffix, what it may do)
+FUNCTIONS: dict[str, dict[str, Any]] = {
+    "APIHandler": {"role": "ApiHandlerRole", "suffix": "api", "secret": True, "crl": "read",
+                   "contests": ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                   "votes": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"],
+                   "receipts": ["dynamodb:Query"]},
+    "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": False, "crl": "write",
+                    "contests": [], "votes": [], "receipts": []},
+}
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _table(name: str, key: str, index: dict[str, Any] | None = None) -> dict[str, Any]:
+    attributes = [{"AttributeName": key, "AttributeType": "S"}]
+    properties: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes,
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": True,
+    }
+    if index:
+        attributes.append({"AttributeName": index["key"], "AttributeType": "S"})
+        properties["GlobalSecondaryIndexes"] = [{
+            "IndexName": index["name"],
+            "KeySchema": [{"AttributeName": index["key"], "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": index["fields"]},
+        }]
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": properties}
+
+
+def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+    log_group = _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
+                     f"/aws/lambda/${{AWS::StackName}}-{spec['suffix']}")
+    statements: list[dict[str, Any]] = [{
+        "Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [{"Fn::Join": ["", [log_group, ":*"]]}],
+    }]
+    if spec["contests"]:
+        statements.append({"Sid": "Contests", "Effect": "Allow", "Action": spec["contests"],
+                           "Resource": [{"Fn::GetAtt": ["ContestsTable", "Arn"]}]})
+    if spec["votes"]:
+        statements.append({"Sid": "Votes", "Effect": "Allow", "Action": spec["votes"],
+                           "Resource": [{"Fn::GetAtt": ["VotesTable", "Arn"]}]})
+    if spec["receipts"]:
+        statements.append({"Sid": "Receipts", "Effect": "Allow", "Action": spec["receipts"],
+                           "Resource": [{"Fn::Join": ["", [{"Fn::GetAtt": ["VotesTable", "Arn"]},
+                                                            "/index/receipt"]]}]})
+    if spec["secret"]:
+        statements.append({"Sid": "Secret", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+                           "Resource": [_sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                                             f"parameter{SECRET_PARAMETER}")]})
+    objects = {"Fn::Join": ["", [{"Fn::GetAtt": ["CrlBucket", "Arn"]}, f"/{CRL_PREFIX}*"]]}
+    object_actions = ["s3:GetObject"] + (["s3:PutObject"] if spec["crl"] == "write" else [])
+    statements += [
+        {"Sid": "CrlObjects", "Effect": "Allow", "Action": object_actions, "Resource": [objects]},
+        {"Sid": "CrlList", "Effect": "Allow", "Action": ["s3:ListBucket"],
+         "Resource": [{"Fn::GetAtt": ["CrlBucket", "Arn"]}],
+         "Condition": {"StringLike": {"s3:prefix": [f"{CRL_PREFIX}*"]}}},
+    ]
+    return {"PolicyName": f"{logical_id}LeastPrivilege",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
+
+
+def merge_template(prefix: str) -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        "ContestsTable": _table(f"{prefix}contests", "id"),
+        "VotesTable": _table(f"{prefix}votes", "pk", {"name": "receipt", "key": "receipt",
+                                                      "fields": ["contest", "nominee", "nomination", "cast_at"]}),
+        "CrlBucket": {
+            "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                   "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+            },
+        },
+    }
+    for logical_id, spec in FUNCTIONS.items():
+        name = _sub(f"${{AWS::StackName}}-{spec['suffix']}")
+        resources[logical_id] = {"Properties": {
+            "FunctionName": name,
+            "Environment": {"Variables": {"VOTING_CRL_BUCKET": {"Ref": "CrlBucket"}, "VOTING_CRL_PREFIX": CRL_PREFIX}},
+        }}
+        resources[f"{logical_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{AWS::StackName}}-{spec['suffix']}"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+        resources[spec["role"]] = {"Properties": {"Policies": [_policy(logical_id, spec)]}}
+    return {
+        "Resources": resources,
+        "Outputs": {
+            "ContestsTableName": {"Value": {"Ref": "ContestsTable"}},
+            "VotesTableName": {"Value": {"Ref": "VotesTable"}},
+            "CrlBucketName": {"Value": {"Ref": "CrlBucket"}},
+        },
+    }
+
+
+def stage_prefix() -> str:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return config["stages"][STAGE]["environment_variables"]["VOTING_TABLE_PREFIX"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Package the prod stage for CloudFormation.")
+    parser.add_argument("--out", default=str(ROOT / "build"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    merge = out / "resources.json"
+    merge.write_text(json.dumps(merge_template(stage_prefix()), indent=2))
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")}
+    chalice = str(Path(sys.executable).parent / "chalice")
+    subprocess.run([chalice, "package", "--stage", STAGE, "--merge-template", str(merge), str(out)],  # noqa: S603
+                   cwd=ROOT, env=env, check=True)
+    print(f"wrote {out / 'sam.json'} and {out / 'deployment.zip'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

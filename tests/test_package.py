@@ -1,0 +1,82 @@
+"""`make package`: the prod stage's SAM template holds what operators rely on, and cfn-lint passes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.package import FUNCTIONS, main
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    assert main(["--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(built) -> dict:
+    return json.loads((built / "sam.json").read_text())
+
+
+def resources_of(template: dict, kind: str) -> dict:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_package_has_a_template_and_a_zip(built):
+    assert (built / "deployment.zip").stat().st_size > 0
+
+
+def test_tables_are_on_demand_recoverable_encrypted_and_protected(template):
+    tables = resources_of(template, "AWS::DynamoDB::Table")
+    assert {t["Properties"]["TableName"] for t in tables.values()} >= {"voting-prod-contests", "voting-prod-votes"}
+    for table in tables.values():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["SSESpecification"] == {"SSEEnabled": True}
+        assert properties["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+
+
+def test_every_function_has_timeout_memory_reserved_concurrency_and_log_retention(template):
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert set(FUNCTIONS) <= set(functions)
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    for name, function in functions.items():
+        properties = function["Properties"]
+        assert properties["Timeout"] and properties["MemorySize"] and properties["ReservedConcurrentExecutions"]
+        assert groups[f"{name}LogGroup"]["Properties"]["RetentionInDays"] > 0
+
+
+def test_schedules_are_in_the_template(template):
+    schedules = [event["Properties"]["Schedule"] for function in resources_of(template, "AWS::Serverless::Function")
+                 .values() for event in function["Properties"].get("Events", {}).values() if event["Type"] == "Schedule"]
+    assert "rate(15 minutes)" in schedules
+
+
+def test_policies_name_only_actions_and_resources_without_wildcards(template):
+    for role in resources_of(template, "AWS::IAM::Role").values():
+        for policy in role["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert all("*" not in action for action in statement["Action"])
+                assert statement["Resource"] != "*" and "*" not in statement["Resource"]
+
+
+def test_only_the_api_can_read_the_secret(template):
+    readers = [name for name, role in resources_of(template, "AWS::IAM::Role").items()
+               if "ssm:GetParameter" in json.dumps(role)]
+    assert readers == ["ApiHandlerRole"]
+
+
+def test_cfn_lint_passes(built):
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(built / "sam.json")],  # noqa: S603
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
