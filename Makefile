@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit install node clean-local
+.PHONY: run test lint install node package clean-local
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)
 
 test: install lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+package: $(STAMP)
+	$(PY) -m devtools.package --out build
 
 clean-local:
 	rm -rf .local
