@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Chalice, Rate
 
-from chalicelib import logs, runtime
+from chalicelib import logs, pages, runtime
 from chalicelib.http import JSON_TYPES, body_of, handled, json_response
 from chalicelib.presenters import contest_details, contest_summary
 
@@ -45,6 +45,20 @@ def cast_vote(contest_id):
 @handled(app, "check_receipt")
 def check_receipt(receipt):
     return json_response(200, runtime.current().voting.check_receipt(receipt))
+
+
+# --- The public voting page (chalicelib/pages.py, chalicelib/web/) ---
+
+@app.route("/", methods=["GET"])
+@handled(app, "voting_page")
+def voting_page():
+    return pages.voting_page((app.current_request.headers or {}).get("accept-language"))
+
+
+@app.route("/assets/{name}", methods=["GET"])
+@handled(app, "page_asset")
+def page_asset(name):
+    return pages.asset_response(name)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_crls")
