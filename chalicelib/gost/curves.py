@@ -14,7 +14,10 @@ below exploits:
   additions (7M + 4S);
 * field elements kept loosely reduced: a product is "folded" twice, x -> (x mod 2^n) +
   (x >> n) * c, instead of being divided by p, which leaves it congruent mod p, possibly a
-  little above p or negative, and below 2^(n+1) in size; values are normalised only at the end;
+  little above p or negative, and below 2^(n+1) in size (one fold, below 2^(n+22), where the
+  value only feeds an addition or one multiplication that is folded twice); values are
+  normalised only at the end.  Folding never changes a value mod p, so the bounds only matter
+  for speed (operands stay within 18 machine digits for n = 512);
 * z1*G + z2*Q as one interleaved w-NAF chain (Shamir's trick): the doublings are shared and
   the odd multiples of G come from a table built once per curve (lazily, on first use);
 * for a public key seen again (CA keys recur constantly), a small LRU cache keeps tables of
@@ -32,14 +35,18 @@ from collections import OrderedDict
 
 __all__ = ["CRYPTOPRO_A", "CURVES", "PARAMSET_512_A", "Curve"]
 
-# w-NAF window widths: the generator's tables (2^(w-2) odd multiples each, built once per
-# curve), a cold public key (built for one verification) and a cached public key.
+# w-NAF window widths (a table holds 2^(w-2) odd multiples): the generator's first table, used
+# alone for a cold key, and its tables for the higher pieces (all built once per curve); a cold
+# public key's table (built for one verification) and a cached key's tables.
+_G_WINDOW_FIRST = 12
 _G_WINDOW = 10
 _Q_WINDOW = 5
 _Q_WINDOW_CACHED = 6
 # Bits per piece when scalars are split over precomputed multiples 2^(piece*i) of a point.
 _PIECE_BITS = 128
-_KEY_CACHE_SIZE = 64
+# Per-key tables kept (about 40 KB each for the 512-bit curve) and keys remembered as seen.
+_KEY_CACHE_SIZE = 32
+_SEEN_KEYS_SIZE = 1024
 
 
 class Curve:
@@ -59,6 +66,7 @@ class Curve:
         self._lock = threading.Lock()
         self._g_tables: list | None = None
         self._key_tables: OrderedDict = OrderedDict()
+        self._seen_keys: OrderedDict = OrderedDict()
 
     def __repr__(self) -> str:
         return f"Curve({self.name})"
@@ -70,13 +78,15 @@ class Curve:
         return 0 <= x < p and 0 <= y < p and (y * y - (x * x * x + self.a * x + self.b)) % p == 0
 
     def _generator_tables(self) -> list:
-        """Odd multiples of G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once."""
+        """(table, w) for G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once per curve."""
         tables = self._g_tables
         if tables is None:
             with self._lock:
                 tables = self._g_tables
                 if tables is None:
                     tables = self._split_tables(self.gx, self.gy, _G_WINDOW)
+                    tables[0] = (self._odd_multiples(self.gx, self.gy, _G_WINDOW_FIRST),
+                                 _G_WINDOW_FIRST)
                     self._g_tables = tables
         return tables
 
@@ -85,42 +95,43 @@ class Curve:
         for i in range(self._pieces):
             if i:
                 x, y = self._shift_point(x, y, _PIECE_BITS)
-            tables.append(self._odd_multiples(x, y, w))
+            tables.append((self._odd_multiples(x, y, w), w))
         return tables
 
     def _cached_key_tables(self, x: int, y: int) -> list | None:
         """The split tables of a public key seen before, or None on its first sighting.
 
         Building them costs about as much as one cold verification, so a key gets them only
-        when it comes back: one-off keys (a voter's) never pay, CA keys pay once."""
+        when it comes back: one-off keys (a voter's) never pay, CA keys pay once.  One-off keys
+        only fill the list of keys seen, never evicting the tables of recurring ones."""
         key = (x, y)
         with self._lock:
-            if key not in self._key_tables:
-                self._key_tables[key] = None  # first sighting: remember it, no tables yet
-                self._trim_key_cache()
-                return None
-            self._key_tables.move_to_end(key)
-            tables = self._key_tables[key]
+            tables = self._key_tables.get(key)
             if tables is not None:
+                self._key_tables.move_to_end(key)
                 return tables
+            if key not in self._seen_keys:
+                self._seen_keys[key] = None
+                if len(self._seen_keys) > _SEEN_KEYS_SIZE:
+                    self._seen_keys.popitem(last=False)
+                return None
+            del self._seen_keys[key]
         tables = self._split_tables(x, y, _Q_WINDOW_CACHED)
         with self._lock:
             self._key_tables[key] = tables
-            self._key_tables.move_to_end(key)
-            self._trim_key_cache()
+            if len(self._key_tables) > _KEY_CACHE_SIZE:
+                self._key_tables.popitem(last=False)
         return tables
 
-    def _trim_key_cache(self) -> None:
-        while len(self._key_tables) > _KEY_CACHE_SIZE:
-            self._key_tables.popitem(last=False)
-
     def clear_key_cache(self) -> None:
+        """Forget every public key (tables and sightings)."""
         with self._lock:
             self._key_tables.clear()
+            self._seen_keys.clear()
 
     def _shift_point(self, x: int, y: int, k: int) -> tuple[int, int]:
         """2^k * (x, y) in affine coordinates (the point has prime order q > 2^k)."""
-        events = [None] * (k + 1)
+        events: list = [None] * (k + 1)
         events[k] = [(x, y)]
         X, Y, Z = self._chain(events)
         return self._to_affine(X, Y, Z)
@@ -133,20 +144,29 @@ class Curve:
 
     def _odd_multiples(self, x: int, y: int, w: int) -> list:
         """Affine (x, y) of P, 3P, 5P, ..., (2^(w-1) - 1)P, fully reduced, for a point P of
-        prime order q > 2^w: one inversion for 2P, the multiples in Jacobian coordinates,
-        then one batched inversion (Montgomery's trick)."""
+        prime order q > 2^w, with a single inversion.
+
+        2P = (X2, Y2, Z2) is computed in Jacobian coordinates; on the isomorphic curve scaled
+        by Z2 it is the affine point (X2, Y2) and P is (x Z2^2, y Z2^3), so the odd multiples
+        come from mixed additions there (which do not involve a) and map back with Z * Z2.
+        The Z's are then inverted together (Montgomery's trick)."""
         p = self.p
         count = 1 << (w - 2)
-        lam = (3 * x * x + self.a) * pow(2 * y, -1, p) % p
-        x2 = (lam * lam - 2 * x) % p
-        y2 = (lam * (x - x2) - y) % p
+        # 2P, a = -3 doubling of (x, y, 1).
+        yy = y * y % p
+        beta = x * yy % p
+        alpha = 3 * (x - 1) * (x + 1) % p
+        x2 = (alpha * alpha - 8 * beta) % p
+        y2 = (alpha * (4 * beta - x2) - 8 * yy * yy) % p
+        z2 = 2 * y % p
+        zz2 = z2 * z2 % p
         jac = [(x, y, 1)]
-        X, Y, Z = x, y, 1
+        X, Y, Z = x * zz2 % p, y * zz2 * z2 % p, 1
         madd = self._madd
         for _ in range(count - 1):
             # (2i+1)P + 2P: never equal or opposite points since q > 2^w.
             X, Y, Z = madd(X, Y, Z, x2, y2)
-            jac.append((X % p, Y % p, Z % p))
+            jac.append((X % p, Y % p, Z * z2 % p))
         prefix = [1] * count
         acc = 1
         for i, (_, _, z) in enumerate(jac):
@@ -212,12 +232,14 @@ class Curve:
         g_tables = self._generator_tables()
         key_tables = self._cached_key_tables(qx, qy) if cache_key else None
         if key_tables is not None:
-            events = self._split_events(z1, g_tables, _G_WINDOW)
-            self._merge_events(events, self._split_events(z2, key_tables, _Q_WINDOW_CACHED))
+            events: list = [None] * (_PIECE_BITS + 2)
+            _add_split_events(events, z1, g_tables)
+            _add_split_events(events, z2, key_tables)
         else:
-            events = _events(z1, g_tables[0], _G_WINDOW)
-            self._merge_events(events,
-                               _events(z2, self._odd_multiples(qx, qy, _Q_WINDOW), _Q_WINDOW))
+            events = [None] * (self._n + 2)
+            table, w = g_tables[0]
+            _add_events(events, z1, table, w)
+            _add_events(events, z2, self._odd_multiples(qx, qy, _Q_WINDOW), _Q_WINDOW)
         res = self._chain(events)
         if res is None:
             return False
@@ -232,25 +254,6 @@ class Curve:
             return True
         rq = r + q
         return rq < p and rq * zz % p == X
-
-    @staticmethod
-    def _merge_events(events: list, more: list) -> None:
-        if len(more) > len(events):
-            events.extend([None] * (len(more) - len(events)))
-        for i, pts in enumerate(more):
-            if pts:
-                if events[i]:
-                    events[i] = events[i] + pts
-                else:
-                    events[i] = pts
-
-    def _split_events(self, k: int, tables: list, w: int) -> list:
-        events: list = []
-        mask = (1 << _PIECE_BITS) - 1
-        for table in tables:
-            self._merge_events(events, _events(k & mask, table, w))
-            k >>= _PIECE_BITS
-        return events
 
     def _chain(self, events: list):
         """Sum over i of 2^i * (sum of the affine points in events[i]), in loosely reduced
@@ -270,7 +273,6 @@ class Curve:
                 t = Y * Y
                 gamma = (t & mask) + (t >> n) * c
                 t = X * gamma
-                t = (t & mask) + (t >> n) * c
                 beta = (t & mask) + (t >> n) * c
                 t = 3 * (X - delta) * (X + delta)
                 t = (t & mask) + (t >> n) * c
@@ -295,13 +297,10 @@ class Curve:
                     continue
                 # Mixed addition (madd-2007-bl, 7M + 4S).
                 t = Z * Z
-                t = (t & mask) + (t >> n) * c
                 zz = (t & mask) + (t >> n) * c
                 t = x2 * zz
-                t = (t & mask) + (t >> n) * c
                 h = (t & mask) + (t >> n) * c - X
                 t = Z * zz
-                t = (t & mask) + (t >> n) * c
                 t = y2 * ((t & mask) + (t >> n) * c)
                 t = (t & mask) + (t >> n) * c
                 rr = (t & mask) + (t >> n) * c - Y
@@ -320,7 +319,6 @@ class Curve:
                 t = (t & mask) + (t >> n) * c
                 j = (t & mask) + (t >> n) * c
                 t = X * i4
-                t = (t & mask) + (t >> n) * c
                 vv = (t & mask) + (t >> n) * c
                 t = rr * rr - j - 2 * vv
                 t = (t & mask) + (t >> n) * c
@@ -346,26 +344,38 @@ def _affine_double(x: int, y: int, p: int) -> tuple[int, int, int]:
     return x3, (lam * (x - x3) - y) % p, 1
 
 
-def _events(k: int, table: list, w: int) -> list:
-    """Width-w NAF of k >= 0 turned into chain events: events[i] is None or the list of the
-    affine points to add at bit i (digit d -> the table entry for |d|, negated if d < 0)."""
-    events: list = []
-    full = 1 << w
+def _add_events(events: list, k: int, table: list, w: int) -> None:
+    """Add the width-w NAF of k >= 0 to the chain events: the digit d at bit i puts the table
+    entry for |d| (negated if d < 0) into events[i].  Runs of zero digits are skipped."""
+    mask = (1 << w) - 1
     half = 1 << (w - 1)
+    pos = 0
     while k:
-        if k & 1:
-            d = k & (full - 1)
-            if d >= half:
-                d -= full
-                x, y = table[(-d) >> 1]
-                events.append([(x, -y)])
-            else:
-                events.append([table[d >> 1]])
-            k -= d
+        zeros = (k & -k).bit_length() - 1
+        k >>= zeros
+        pos += zeros
+        d = k & mask
+        if d >= half:
+            d -= mask + 1
+            x, y = table[(-d) >> 1]
+            point = (x, -y)
         else:
-            events.append(None)
-        k >>= 1
-    return events
+            point = table[d >> 1]
+        slot = events[pos]
+        if slot is None:
+            events[pos] = [point]
+        else:
+            slot.append(point)
+        k = (k - d) >> w  # k - d is divisible by 2^w: the next w - 1 digits are zero
+        pos += w
+
+
+def _add_split_events(events: list, k: int, tables: list) -> None:
+    """Events for k split into _PIECE_BITS-bit pieces over tables of 2^(piece*i) P."""
+    mask = (1 << _PIECE_BITS) - 1
+    for table, w in tables:
+        _add_events(events, k & mask, table, w)
+        k >>= _PIECE_BITS
 
 
 PARAMSET_512_A = Curve(

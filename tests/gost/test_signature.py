@@ -423,11 +423,29 @@ def test_p_and_q_are_prime(curve):
 
 @pytest.mark.parametrize("curve", CURVES, ids=lambda c: c.name)
 def test_q_times_the_generator_is_the_point_at_infinity(curve):
-    from chalicelib.gost.curves import _events
+    from chalicelib.gost.curves import _add_events
 
     table = curve._odd_multiples(curve.gx, curve.gy, 5)
-    assert curve._chain(_events(curve.q, table, 5)) is None
-    assert curve._chain(_events(curve.q + 1, table, 5)) is not None
+    for k, infinite in ((curve.q, True), (curve.q + 1, False), (curve.q - 1, False)):
+        events: list = [None] * (curve.q.bit_length() + 2)
+        _add_events(events, k, table, 5)
+        assert (curve._chain(events) is None) is infinite
+
+
+@pytest.mark.parametrize("curve", CURVES, ids=lambda c: c.name)
+def test_the_odd_multiples_table_starts_with_the_point_and_three_times_it(curve):
+    table = curve._odd_multiples(curve.gx, curve.gy, 4)
+    assert len(table) == 4
+    assert table[0] == (curve.gx, curve.gy)
+    assert all(curve.is_on_curve(x, y) for x, y in table)
+    # 3G computed independently: G + G + G with exact affine formulas.
+    p, (gx, gy) = curve.p, (curve.gx, curve.gy)
+    lam = (3 * gx * gx + curve.a) * pow(2 * gy, -1, p) % p
+    x2 = (lam * lam - 2 * gx) % p
+    y2 = (lam * (gx - x2) - gy) % p
+    lam = (y2 - gy) * pow(x2 - gx, -1, p) % p
+    x3 = (lam * lam - gx - x2) % p
+    assert table[1] == (x3, (lam * (gx - x3) - gy) % p)
 
 
 @pytest.mark.parametrize(("curve", "name"),
@@ -440,3 +458,21 @@ def test_the_curve_constants_match_gostcrypto(curve, name):
     c = theirs[name]
     assert (curve.p, curve.a, curve.b, curve.q, curve.gx, curve.gy) == (
         c["p"], c["a"], c["b"], c["q"], c["x"], c["y"])
+
+
+def test_one_off_keys_do_not_evict_the_tables_of_a_recurring_key(signer2015):
+    from .conftest import make_signer
+
+    curve = PARAMSET_512_A
+    curve.clear_key_cache()
+    recurring = parse_spki(signer2015.spki())
+    signature = signer2015.sign(MESSAGE)
+    for _ in range(2):  # seen once, then its tables are built
+        assert verify_with_key(recurring, SIG_2015, MESSAGE, signature)
+    assert (recurring.x, recurring.y) in curve._key_tables
+    for seed in range(40):  # more one-off keys than the table cache holds
+        other = make_signer("2015", 1000 + seed)
+        key = parse_spki(other.spki())
+        assert not verify_with_key(key, SIG_2015, MESSAGE, signature)
+    assert (recurring.x, recurring.y) in curve._key_tables
+    assert verify_with_key(recurring, SIG_2015, MESSAGE, signature)
