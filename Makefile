@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install node package clean-local
+.PHONY: run test lint install node package fuzz clean-local
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)
 
 test: install lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py -k "not dynalite" -p no:randomly
 
 package: $(STAMP)
 	$(PY) -m devtools.package --out build

@@ -220,3 +220,16 @@ def service(dynamodb, pki):
     with Client(application.app, project_dir=str(ROOT)) as client:
         yield Service(client.http, clock, pki, installed)
     runtime.install(None)
+
+
+def _hypothesis_profiles() -> None:
+    from hypothesis import HealthCheck, settings
+
+    quiet = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=quiet)
+    # `make fuzz`: three fuzz tests × 3,400 examples ≥ 10,000 cases.
+    settings.register_profile("fuzz", max_examples=3400, deadline=None, suppress_health_check=quiet)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+_hypothesis_profiles()
