@@ -13,7 +13,7 @@ from datetime import datetime
 
 from chalicelib import algorithms
 from chalicelib.certificate import Certificate, CertificateError
-from chalicelib.cms import ID_DATA, MalformedCms, Signer, parse_signed_data
+from chalicelib.cms import ID_DATA, MalformedCms, SignedData, Signer, parse_signed_data
 from chalicelib.rejection import Rejection
 from chalicelib.revocation import RevocationCheck, RevocationStore
 from chalicelib.trust import TrustStore
@@ -55,10 +55,30 @@ class SignatureVerifier:
     ) -> VerifiedSignature:
         """The signature, the path to a trust anchor and revocation, for any NCA key (an admin
         may sign in with an AUTH key). `iin` is empty when the subject carries none."""
+        signed = _parse(cms_der)
+        if len(signed.signers) != 1:
+            raise Rejection("malformed_request", f"{len(signed.signers)} signers, exactly one expected")
+        return self._verify_one(signed, signed.signers[0], at, detached_content)
+
+    def verify_every_signer(
+        self, cms_der: bytes, at: datetime, detached_content: bytes | None = None
+    ) -> list[VerifiedSignature | Rejection]:
+        """Each signer of a co-signed CMS (as Kalkan makes them), checked as `verify_signer`
+        checks one: the outcome per signer, in order. Raises only if the CMS itself is unreadable."""
+        signed = _parse(cms_der)
+        outcomes: list[VerifiedSignature | Rejection] = []
+        for signer in signed.signers:
+            try:
+                outcomes.append(self._verify_one(signed, signer, at, detached_content))
+            except Rejection as rejection:
+                outcomes.append(rejection)
+        return outcomes
+
+    def _verify_one(
+        self, signed: SignedData, signer: Signer, at: datetime, detached_content: bytes | None
+    ) -> VerifiedSignature:
         if at.tzinfo is None:
             raise ValueError("verification time must be timezone-aware")
-        signed = _parse(cms_der)
-        signer = signed.signers[0]
         content = _content(signed.content, detached_content)
         certificates = _certificates(signed.certificates)
         certificate = _signer_certificate(signer, certificates)
@@ -78,13 +98,13 @@ class SignatureVerifier:
         )
 
 
-def _parse(cms_der: bytes):
+def _parse(cms_der: bytes) -> SignedData:
     try:
         signed = parse_signed_data(cms_der)
     except MalformedCms as error:
         raise Rejection("malformed_request", str(error)) from None
-    if len(signed.signers) != 1:
-        raise Rejection("malformed_request", f"{len(signed.signers)} signers, exactly one expected")
+    if not signed.signers:
+        raise Rejection("malformed_request", "no signer")
     return signed
 
 
