@@ -189,7 +189,8 @@ def measure_case(case: Case, runs: int, peer_runs: int) -> dict:
 
     curve = case.key.curve
     start = time.perf_counter()
-    curve._generator_tables()
+    curve._generator_table()
+    curve._generator_split_tables()
     g_build = time.perf_counter() - start
     clear_caches()
     ours()  # first sighting of the key: cold path

@@ -19,7 +19,8 @@ below exploits:
   normalised only at the end.  Folding never changes a value mod p, so the bounds only matter
   for speed (operands stay within 18 machine digits for n = 512);
 * z1*G + z2*Q as one interleaved w-NAF chain (Shamir's trick): the doublings are shared and
-  the odd multiples of G come from a table built once per curve (lazily, on first use);
+  the odd multiples of G come from a table built once per curve (lazily, on first use:
+  about 20 ms for the 512-bit curve);
 * for a public key seen again (CA keys recur constantly), a small LRU cache keeps tables of
   the odd multiples of Q, 2^k Q, 2^2k Q, ... so that a warm verification splits both scalars
   into k-bit pieces and needs only k doublings instead of n.  A cold key costs n doublings.
@@ -64,7 +65,8 @@ class Curve:
         self._n, self._c, self._mask = n, c, (1 << n) - 1
         self._pieces = -(-q.bit_length() // _PIECE_BITS)
         self._lock = threading.Lock()
-        self._g_tables: list | None = None
+        self._g_first: tuple | None = None
+        self._g_split: list | None = None
         self._key_tables: OrderedDict = OrderedDict()
         self._seen_keys: OrderedDict = OrderedDict()
 
@@ -77,22 +79,36 @@ class Curve:
         p = self.p
         return 0 <= x < p and 0 <= y < p and (y * y - (x * x * x + self.a * x + self.b)) % p == 0
 
-    def _generator_tables(self) -> list:
-        """(table, w) for G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once per curve."""
-        tables = self._g_tables
-        if tables is None:
+    def _generator_table(self) -> tuple:
+        """(table, w) of the odd multiples of G, built once per curve on first use."""
+        first = self._g_first
+        if first is None:
             with self._lock:
-                tables = self._g_tables
-                if tables is None:
-                    tables = self._split_tables(self.gx, self.gy, _G_WINDOW)
-                    tables[0] = (self._odd_multiples(self.gx, self.gy, _G_WINDOW_FIRST),
-                                 _G_WINDOW_FIRST)
-                    self._g_tables = tables
-        return tables
+                first = self._g_first
+                if first is None:
+                    first = (self._odd_multiples(self.gx, self.gy, _G_WINDOW_FIRST),
+                             _G_WINDOW_FIRST)
+                    self._g_first = first
+        return first
 
-    def _split_tables(self, x: int, y: int, w: int) -> list:
+    def _generator_split_tables(self) -> list:
+        """(table, w) for G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once per curve when
+        a recurring key first needs them."""
+        split = self._g_split
+        if split is None:
+            first = self._generator_table()
+            with self._lock:
+                split = self._g_split
+                if split is None:
+                    x, y = self._shift_point(self.gx, self.gy, _PIECE_BITS)
+                    split = [first, *self._split_tables(x, y, _G_WINDOW, self._pieces - 1)]
+                    self._g_split = split
+        return split
+
+    def _split_tables(self, x: int, y: int, w: int, pieces: int | None = None) -> list:
+        """(table, w) for P, 2^k P, 2^2k P, ... (k = _PIECE_BITS), pieces tables."""
         tables = []
-        for i in range(self._pieces):
+        for i in range(self._pieces if pieces is None else pieces):
             if i:
                 x, y = self._shift_point(x, y, _PIECE_BITS)
             tables.append((self._odd_multiples(x, y, w), w))
@@ -229,15 +245,14 @@ class Curve:
         v = pow(e, -1, q)
         z1 = s * v % q
         z2 = (q - r) * v % q
-        g_tables = self._generator_tables()
         key_tables = self._cached_key_tables(qx, qy) if cache_key else None
         if key_tables is not None:
             events: list = [None] * (_PIECE_BITS + 2)
-            _add_split_events(events, z1, g_tables)
+            _add_split_events(events, z1, self._generator_split_tables())
             _add_split_events(events, z2, key_tables)
         else:
             events = [None] * (self._n + 2)
-            table, w = g_tables[0]
+            table, w = self._generator_table()
             _add_events(events, z1, table, w)
             _add_events(events, z2, self._odd_multiples(qx, qy, _Q_WINDOW), _Q_WINDOW)
         res = self._chain(events)
