@@ -173,7 +173,7 @@ class Curve:
         beta = x * yy % p
         alpha = 3 * (x - 1) * (x + 1) % p
         x2 = (alpha * alpha - 8 * beta) % p
-        y2 = (alpha * (4 * beta - x2) - 8 * yy * yy) % p
+        y2 = (alpha * (4 * beta - x2) - 8 * (yy * yy)) % p
         z2 = 2 * y % p
         zz2 = z2 * z2 % p
         jac = [(x, y, 1)]
@@ -299,7 +299,7 @@ class Curve:
                 t = alpha * alpha - 8 * beta
                 t = (t & mask) + (t >> n) * c
                 X = (t & mask) + (t >> n) * c
-                t = alpha * (4 * beta - X) - 8 * gamma * gamma
+                t = alpha * (4 * beta - X) - 8 * (gamma * gamma)  # x * x: CPython squares
                 t = (t & mask) + (t >> n) * c
                 Y = (t & mask) + (t >> n) * c
             points = events[i]
