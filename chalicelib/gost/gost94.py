@@ -62,7 +62,8 @@ _F0, _F1, _F2, _F3 = _build_round_tables()
 def _encrypt(k: tuple[int, ...], block: int) -> int:
     """GOST 28147-89 encryption of a 64-bit block (low 32 bits = N1) under subkeys k."""
     f0, f1, f2, f3 = _F0, _F1, _F2, _F3
-    a = block & _M32
+    m32 = _M32
+    a = block & m32
     b = block >> 32
     k0, k1, k2, k3, k4, k5, k6, k7 = k
     for ka, kb, kc, kd, ke, kf, kg, kh in (
@@ -71,21 +72,21 @@ def _encrypt(k: tuple[int, ...], block: int) -> int:
         (k0, k1, k2, k3, k4, k5, k6, k7),
         (k7, k6, k5, k4, k3, k2, k1, k0),
     ):
-        t = (a + ka) & _M32
+        t = (a + ka) & m32
         b ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (b + kb) & _M32
+        t = (b + kb) & m32
         a ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (a + kc) & _M32
+        t = (a + kc) & m32
         b ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (b + kd) & _M32
+        t = (b + kd) & m32
         a ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (a + ke) & _M32
+        t = (a + ke) & m32
         b ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (b + kf) & _M32
+        t = (b + kf) & m32
         a ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (a + kg) & _M32
+        t = (a + kg) & m32
         b ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
-        t = (b + kh) & _M32
+        t = (b + kh) & m32
         a ^= f0[t & 255] ^ f1[t >> 8 & 255] ^ f2[t >> 16 & 255] ^ f3[t >> 24]
     # After 32 rounds the halves come out swapped: the last round does not swap.
     return b | a << 32
