@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install node package fuzz clean-local
+.PHONY: run test lint install node chromium package fuzz clean-local
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,18 @@ run: install
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: install lint
+test: install lint chromium
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; \
+	else echo "warning: no $(CHROMIUM), and neither root nor sudo: the browser tests will be skipped" >&2; exit 0; fi; \
+	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	|| echo "warning: could not install chromium: the browser tests will be skipped" >&2
 
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py -k "not dynalite" -p no:randomly
