@@ -127,14 +127,22 @@ class Signer:
 
     def sign_raw(self, digest: bytes, k: bytes | None = None) -> tuple[int, int]:
         """(r, s) from gostcrypto for a digest read as a little-endian integer (gostcrypto
-        reads it big-endian, hence the reversal)."""
+        reads it big-endian, hence the reversal).  Signing is slow in gostcrypto, so a
+        signature with a fixed nonce is made once per session."""
+        key = (digest, k)
+        if k is not None and key in _SIGNATURES.get(self.private, {}):
+            return _SIGNATURES[self.private][key]
+        if k is None:
+            k = _nonce(self.private, digest, self.size)
+            cached = _SIGNATURES.setdefault(self.private, {}).get((digest, k))
+            if cached:
+                return cached
         name, mode, size = _CURVES[self.family]
         engine = gostsignature.new(mode, gostsignature.CURVES_R_1323565_1_024_2019[name])
-        args = [bytearray(self.private), bytearray(digest[::-1])]
-        if k is not None:
-            args.append(bytearray(k))
-        out = engine.sign(*args)
-        return int.from_bytes(out[:size], "big"), int.from_bytes(out[size:], "big")
+        out = engine.sign(bytearray(self.private), bytearray(digest[::-1]), bytearray(k))
+        result = int.from_bytes(out[:size], "big"), int.from_bytes(out[size:], "big")
+        _SIGNATURES.setdefault(self.private, {})[(digest, k)] = result
+        return result
 
     def encode(self, r: int, s: int) -> bytes:
         """r || s, each little-endian (= RFC 4491's s || r big-endian, reversed)."""
@@ -142,6 +150,18 @@ class Signer:
 
     def sign(self, message: bytes) -> bytes:
         return self.encode(*self.sign_raw(self.digest(message)))
+
+
+_SIGNATURES: dict[bytes, dict] = {}
+
+
+def _nonce(private: bytes, digest: bytes, size: int) -> bytes:
+    """A per-(key, digest) nonce below q (top bits cleared), as a test signer may use."""
+    seed = int.from_bytes(private, "big") ^ int.from_bytes(digest, "big")
+    nonce = bytearray(random.Random(seed).randbytes(size))
+    nonce[0] &= 0x3F
+    nonce[-1] |= 1
+    return bytes(nonce)
 
 
 def make_signer(family: str, seed: int) -> Signer:

@@ -461,8 +461,6 @@ def test_the_curve_constants_match_gostcrypto(curve, name):
 
 
 def test_one_off_keys_do_not_evict_the_tables_of_a_recurring_key(signer2015):
-    from .conftest import make_signer
-
     curve = PARAMSET_512_A
     curve.clear_key_cache()
     recurring = parse_spki(signer2015.spki())
@@ -470,9 +468,10 @@ def test_one_off_keys_do_not_evict_the_tables_of_a_recurring_key(signer2015):
     for _ in range(2):  # seen once, then its tables are built
         assert verify_with_key(recurring, SIG_2015, MESSAGE, signature)
     assert (recurring.x, recurring.y) in curve._key_tables
-    for seed in range(40):  # more one-off keys than the table cache holds
-        other = make_signer("2015", 1000 + seed)
-        key = parse_spki(other.spki())
+    # More one-off keys than the table cache holds: G, 3G, 5G, ... are valid public keys.
+    for x, y in curve._odd_multiples(curve.gx, curve.gy, 8)[:40]:
+        key_bytes = x.to_bytes(64, "little") + y.to_bytes(64, "little")
+        key = parse_spki(spki(KEY_2015, [PARAMS_2015], key_bytes))
         assert not verify_with_key(key, SIG_2015, MESSAGE, signature)
     assert (recurring.x, recurring.y) in curve._key_tables
     assert verify_with_key(recurring, SIG_2015, MESSAGE, signature)
