@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import json
 import sys
@@ -26,21 +25,22 @@ def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-async def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
-    from websockets.asyncio.client import connect
+def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
+    """Ask NCALayer (or the stand-in) for an attached CMS over `content`."""
+    from websockets.sync.client import connect
 
-    async with connect(ncalayer) as socket:
-        await socket.recv()  # the greeting with NCALayer's version
+    with connect(ncalayer) as socket:
+        socket.recv()  # the greeting with NCALayer's version
         signer_params = {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]}
         if iin:
             signer_params["iin"] = iin
-        await socket.send(json.dumps({
+        socket.send(json.dumps({
             "module": "kz.gov.pki.knca.basics", "method": "sign",
             "args": {"allowedStorages": ["PKCS12"], "format": "cms", "data": base64.b64encode(content).decode(),
                      "signingParams": {"decode": True, "encapsulate": True, "digested": False},
                      "signerParams": signer_params, "locale": "ru"},
         }))
-        reply = json.loads(await socket.recv())
+        reply = json.loads(socket.recv())
     if not reply.get("status"):
         raise RuntimeError(f"NCALayer refused: {reply}")
     return reply["body"]["result"][0]
@@ -53,7 +53,7 @@ def cast(api: str, contest: str | None, nominee: str | None, iin: str | None,
     details = http("GET", f"{api}/contests/{contest}")[1]
     nominee = nominee or details["nominations"][0]["nominees"][0]["id"]
     challenge = http("POST", f"{api}/contests/{contest}/challenges")[1]["challenge"]
-    cms = asyncio.run(sign(ballot_bytes(contest, nominee, challenge), ncalayer, iin))
+    cms = sign(ballot_bytes(contest, nominee, challenge), ncalayer, iin)
     return http("POST", f"{api}/contests/{contest}/votes", {"cms": cms})
 
 
