@@ -3,14 +3,12 @@ on free ports and in a temporary folder."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devtools.stack import LocalStack, free_port
+from devtools.vote import http
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +40,4 @@ def new_contest(stack_storage, contest_id: str) -> str:
 
 
 def call(method: str, url: str, body: object = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - http(s) URLs we were given
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return http(method, url, body)
