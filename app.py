@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from chalice import Chalice, Rate
 
-from chalicelib import logs, pages, runtime
+from chalicelib import admin_gate, admin_pages, commission, logs, pages, runtime
+from chalicelib.admin_gate import download_response, html_response
 from chalicelib.http import JSON_TYPES, body_of, handled, json_response
 from chalicelib.presenters import contest_details, contest_summary
 
@@ -64,3 +65,87 @@ def page_asset(name):
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="refresh_crls")
 def refresh_crls(event):
     runtime.refresh_crls()
+
+
+# --- Closing, results and the commission's admin routes (chalicelib/closing.py, commission.py) ---
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="close_contests")
+def close_contests(event):
+    return [outcome.to_json() for outcome in commission.for_closer().closer.run()]
+
+
+@app.route("/contests/{contest_id}/results", methods=["GET"])
+@handled(app, "public_results")
+def public_results(contest_id):
+    return json_response(200, commission.from_runtime(runtime.current()).public_results(contest_id))
+
+
+@app.authorizer(ttl_seconds=0)
+def admin_session(auth_request):
+    return admin_gate.authorize(auth_request, runtime.current)
+
+
+@app.route("/admin", methods=["GET"])
+@handled(app, "admin_page")
+def admin_page():
+    return html_response(*admin_pages.render())
+
+
+@app.route("/admin/challenges", methods=["POST"], content_types=JSON_TYPES)
+@handled(app, "admin_challenge")
+def admin_challenge():
+    issued = admin_gate.sign_in_service(runtime.current()).challenge()
+    return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
+
+
+@app.route("/admin/sessions", methods=["POST"], content_types=JSON_TYPES)
+@handled(app, "admin_sign_in")
+def admin_sign_in():
+    session = admin_gate.sign_in_service(runtime.current()).sign_in(body_of(app.current_request))
+    commission.record_admin_action(session.actor, "sign_in", None, runtime.current().voting.clock())
+    return json_response(201, {"token": session.token, "expires_at": session.expires_at.isoformat()})
+
+
+@app.route("/admin/contests/{contest_id}/results", methods=["GET"], authorizer=admin_session)
+@handled(app, "admin_results")
+def admin_results(contest_id):
+    service, request = commission.from_runtime(runtime.current()), app.current_request
+    commission.record_admin_action(admin_gate.actor_of(request), "results", contest_id, service.clock())
+    if (request.query_params or {}).get("format") == "csv":
+        name, data = service.admin_results_csv(contest_id, admin_gate.language_of(request))
+        return download_response(data, "text/csv; charset=utf-8", name)
+    return json_response(200, service.admin_results(contest_id))
+
+
+@app.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session)
+@handled(app, "admin_evidence")
+def admin_evidence(contest_id):
+    service = commission.from_runtime(runtime.current())
+    commission.record_admin_action(admin_gate.actor_of(app.current_request), "evidence", contest_id, service.clock())
+    return download_response(service.evidence(contest_id).encode(), "application/x-ndjson; charset=utf-8",
+                             f"{contest_id}-evidence.jsonl")
+
+
+@app.route("/admin/contests/{contest_id}/close", methods=["POST"], authorizer=admin_session, content_types=JSON_TYPES)
+@handled(app, "admin_close")
+def admin_close(contest_id):
+    service = commission.from_runtime(runtime.current())
+    commission.record_admin_action(admin_gate.actor_of(app.current_request), "close", contest_id, service.clock())
+    return json_response(200, service.close(contest_id))
+
+
+@app.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=JSON_TYPES)
+@handled(app, "admin_upload_contest")
+def admin_upload_contest(contest_id):
+    service, request = commission.from_runtime(runtime.current()), app.current_request
+    commission.record_admin_action(admin_gate.actor_of(request), "upload_contest", contest_id, service.clock())
+    return admin_gate.upload(lambda: service.upload_contest(contest_id, body_of(request)), request)
+
+
+@app.route("/admin/contests/{contest_id}/nominees", methods=["PUT"], authorizer=admin_session,
+           content_types=["text/csv", *JSON_TYPES])
+@handled(app, "admin_upload_finalists")
+def admin_upload_finalists(contest_id):
+    service, request = commission.from_runtime(runtime.current()), app.current_request
+    commission.record_admin_action(admin_gate.actor_of(request), "upload_finalists", contest_id, service.clock())
+    return admin_gate.upload(lambda: service.upload_finalists(contest_id, body_of(request)), request)

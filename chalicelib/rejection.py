@@ -103,6 +103,31 @@ _CATALOGUE: dict[str, tuple[int, dict[str, str]]] = {
         "ru": "Сервис сейчас перегружен. Повторите через минуту — ваш голос не потеряется.",
         "en": "The service is busy. Try again in a minute; your vote will not be lost.",
     }),
+    "results_not_ready": (404, {
+        "kk": "Қорытынды әлі дайын емес: дауыстар дауыс беру аяқталғаннан кейін саналады.",
+        "ru": "Итоги ещё не готовы: голоса подсчитываются после окончания голосования.",
+        "en": "The results are not ready yet: votes are counted after voting ends.",
+    }),
+    "results_not_public": (403, {
+        "kk": "Бұл байқаудың қорытындысын тек комиссия көреді.",
+        "ru": "Итоги этого конкурса видит только комиссия.",
+        "en": "Only the commission sees the results of this contest.",
+    }),
+    "evidence_too_large": (413, {
+        "kk": "Дәлелдер веб арқылы жүктеу үшін тым көп. `manage.py evidence` командасын қолданыңыз.",
+        "ru": "Доказательств слишком много для скачивания через веб. Используйте `manage.py evidence`.",
+        "en": "The evidence is too large to download over the web. Use `manage.py evidence`.",
+    }),
+    "invalid_finalists": (422, {
+        "kk": "Финалистер кестесінде қателер бар. Әр жолдың қатесі төменде көрсетілген; ештеңе жүктелмеді.",
+        "ru": "В таблице финалистов есть ошибки. Ошибка каждой строки указана ниже; ничего не загружено.",
+        "en": "The finalists' spreadsheet has errors, listed by line below; nothing was loaded.",
+    }),
+    "invalid_contest": (422, {
+        "kk": "Байқау файлы дұрыс емес немесе оны енді өзгертуге болмайды; ештеңе өзгерген жоқ.",
+        "ru": "Файл конкурса неверен или его уже нельзя менять; ничего не изменено.",
+        "en": "The contest file is invalid or can no longer be changed; nothing was changed.",
+    }),
     "unauthorized": (401, {
         "kk": "Кіру қажет.",
         "ru": "Требуется вход.",

@@ -20,9 +20,13 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.contest import Contest, ContestError, check_update, iso_utc, parse_contest
+from chalicelib.tally import TallyResult, VoteLine
 
 RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
 STATE_SCHEDULED = "scheduled"
+STATE_CLOSED = "closed"  # no more votes; the tally may run (again, if it crashed)
+STATE_TALLIED = "tallied"  # the result is stored and never changes
+TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
 
 
 class StorageUnavailable(RuntimeError):
@@ -54,6 +58,7 @@ class ContestItem(_Base):
     state = UnicodeAttribute(default=STATE_SCHEDULED)
     revision = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
+    result = UnicodeAttribute(null=True)  # the tally (JSON), written once with state closed -> tallied
 
 
 class ReceiptIndex(GlobalSecondaryIndex):
@@ -119,6 +124,7 @@ class StoredContest:
     contest: Contest
     state: str
     revision: int
+    result: TallyResult | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,8 @@ def _unavailable(error: Exception) -> StorageUnavailable:
 
 
 def _stored(item: ContestItem) -> StoredContest:
-    return StoredContest(parse_contest(json.loads(item.document)), item.state, item.revision)
+    result = TallyResult.from_json(json.loads(item.result)) if item.result else None
+    return StoredContest(parse_contest(json.loads(item.document)), item.state, item.revision, result)
 
 
 def get_contest(contest_id: str) -> StoredContest | None:
@@ -262,5 +269,86 @@ def scan_votes(contest_id: str) -> Iterator[VoteItem]:
     """Every stored vote of a contest (for tests and tools; the tally has its own scan)."""
     try:
         yield from VoteItem.scan(VoteItem.contest == contest_id)
+    except (PynamoDBException, BotoCoreError, ClientError) as error:
+        raise _unavailable(error) from None
+
+
+def _conditional_update(contest_id: str, actions: list, condition) -> bool:
+    """True when written, False when the condition failed; StorageUnavailable otherwise."""
+    try:
+        ContestItem(contest_id).update(actions=actions, condition=condition)
+        return True
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise _unavailable(error) from None
+    except (PynamoDBException, BotoCoreError, ClientError) as error:
+        raise _unavailable(error) from None
+
+
+def mark_closed(contest_id: str, now: datetime, closes_at: datetime | None = None) -> StoredContest:
+    """scheduled -> closed, once (the condition is the state). With `closes_at` (an early close) the
+    window ends there: the tally's one rule `cast_at < closes_at` then covers early closes too.
+    Returns what is stored afterwards, whoever closed it."""
+    existing = get_contest(contest_id)
+    if existing is None:
+        raise ContestError("id", f"no contest {contest_id!r}")
+    if existing.state != STATE_SCHEDULED:
+        return existing
+    actions = [ContestItem.state.set(STATE_CLOSED), ContestItem.revision.set(existing.revision + 1),
+               ContestItem.updated_at.set(iso_utc(now))]
+    if closes_at is not None and closes_at < existing.contest.closes_at:
+        document = existing.contest.to_document()
+        document["closes_at"] = iso_utc(closes_at)
+        actions += [ContestItem.document.set(json.dumps(document, ensure_ascii=False, sort_keys=True)),
+                    ContestItem.closes_at.set(iso_utc(closes_at))]
+    condition = (ContestItem.state == STATE_SCHEDULED) & (ContestItem.revision == existing.revision)
+    if not _conditional_update(contest_id, actions, condition):
+        after = get_contest(contest_id)
+        if after is None or after.state == STATE_SCHEDULED:
+            raise ConcurrentUpdate(contest_id)
+        return after
+    stored = get_contest(contest_id)
+    assert stored is not None
+    return stored
+
+
+def store_result(contest_id: str, result: TallyResult, now: datetime) -> StoredContest:
+    """closed -> tallied with the result, in one conditional write: the first tally stored wins,
+    every later one changes nothing. Returns what is stored afterwards."""
+    actions = [ContestItem.result.set(result.dumps()), ContestItem.state.set(STATE_TALLIED),
+               ContestItem.revision.add(1), ContestItem.updated_at.set(iso_utc(now))]
+    condition = (ContestItem.state == STATE_CLOSED) & ContestItem.result.does_not_exist()
+    written = _conditional_update(contest_id, actions, condition)
+    stored = get_contest(contest_id)
+    if stored is None or (not written and stored.state != STATE_TALLIED):
+        raise ConcurrentUpdate(contest_id)
+    return stored
+
+
+def tally_segment(contest_id: str, segment: int, total_segments: int) -> Iterator[VoteLine]:
+    """One segment of a parallel scan of the votes, reading only what the tally needs."""
+    try:
+        for item in VoteItem.scan(
+            VoteItem.contest == contest_id, segment=segment, total_segments=total_segments,
+            attributes_to_get=TALLY_FIELDS, consistent_read=True,
+        ):
+            yield VoteLine(item.receipt, item.nominee, item.cast_at)
+    except (PynamoDBException, BotoCoreError, ClientError) as error:
+        raise _unavailable(error) from None
+
+
+def counted_votes(contest_id: str, closes_at: str) -> Iterator[VoteRecord]:
+    """The stored votes with `cast_at < closes_at`, CMS and all (the evidence), in scan order."""
+    try:
+        for item in VoteItem.scan(
+            (VoteItem.contest == contest_id) & (VoteItem.cast_at < closes_at), consistent_read=True,
+        ):
+            yield VoteRecord(
+                contest=item.contest, voter=item.voter, receipt=item.receipt, nominee=item.nominee,
+                nomination=item.nomination, cast_at=item.cast_at, certificate_serial=item.certificate_serial,
+                certificate_issuer=item.certificate_issuer, algorithm=item.algorithm, cms=item.cms,
+                content=item.content,
+            )
     except (PynamoDBException, BotoCoreError, ClientError) as error:
         raise _unavailable(error) from None

@@ -147,7 +147,9 @@ class VotingService:
         if found is None:
             raise Rejection("receipt_not_found")
         stored = self.contests.get(found.contest)
-        counted = None if stored is None or stored.state != "tallied" else True
+        counted = None  # not known until the tally
+        if stored is not None and stored.state == "tallied":
+            counted = found.cast_at < iso_utc(stored.contest.closes_at)  # the tally's one rule
         return {"contest": found.contest, "nominee": found.nominee, "cast_at": found.cast_at, "counted": counted}
 
 

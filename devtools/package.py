@@ -34,6 +34,13 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
                    "receipts": ["dynamodb:Query"]},
     "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": False, "crl": "write",
                     "contests": [], "votes": [], "receipts": []},
+    # The built-in authorizer of /admin routes: checks the session token's MAC (keyed by the secret).
+    "AdminSession": {"role": "AdminSessionRole", "suffix": "admin-session", "secret": True, "crl": "read",
+                     "contests": [], "votes": [], "receipts": []},
+    # The closer: contests' state and result, and a parallel scan of the votes. No secret.
+    "CloseContests": {"role": "CloseContestsRole", "suffix": "close-contests", "secret": False, "crl": "read",
+                      "contests": ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
+                      "votes": ["dynamodb:Scan"], "receipts": []},
 }
 
 

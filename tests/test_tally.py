@@ -110,10 +110,10 @@ def test_spool_holds_at_most_run_lines_in_memory_and_merges_sorted():
         spool.discard()
 
 
-def test_no_run_file_is_left_behind():
-    before = set(os.listdir(tempfile.gettempdir()))
+def test_no_run_file_is_left_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     tally(CONTEST, segmented(votes_for({"hc-001": 50})), NOW, workers=2, run_lines=7)
-    assert {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("tally-")} == set()
+    assert os.listdir(tmp_path) == []
 
 
 def test_each_worker_scans_its_own_segment_in_parallel():

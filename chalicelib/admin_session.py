@@ -1,0 +1,133 @@
+"""Admin sign-in with the administrator's own ЭЦП, and the short-lived session token it earns.
+
+1. `POST /admin/challenges` → a stateless challenge (purpose `admin-login`, scope `admin`).
+2. The admin signs `{"v": 1, "purpose": "admin-login", "challenge": "<token>"}` in NCALayer with
+   any NCA key of theirs (AUTH keys too) and posts `{"cms"}` to `POST /admin/sessions`.
+3. The signature, path and revocation are checked by the same verifier as votes; the IIN must be
+   listed in `VOTING_ADMIN_IINS`; the answer is a Bearer token valid for 15 minutes.
+
+The token never carries the IIN: it is bound to the admin's *actor* — a keyed hash of the IIN
+(`Keys.audit`) — which is also what the audit log names. Token: `a1.<expires>.<actor>.<mac>`,
+MAC = HMAC-SHA256 (`Keys.admin_session`) over the first three parts. Pure: no AWS or Chalice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from chalicelib import challenge
+from chalicelib.ballot import ADMIN_LOGIN_KEYS, load_signed_json
+from chalicelib.rejection import Rejection
+from chalicelib.secrets import Keys, mac
+from chalicelib.signature import SignatureVerifier
+
+SESSION_LIFETIME = timedelta(minutes=15)
+ADMIN_SCOPE = "admin"
+ADMIN_LOGIN_PURPOSE = "admin-login"
+_VERSION = "a1"
+MAX_TOKEN_LENGTH = 200
+MAX_BODY_BYTES = 64 * 1024
+
+
+def actor_of(keys: Keys, iin: str) -> str:
+    """Who did it, for tokens and audit logs: a keyed hash of the IIN (reveals nothing)."""
+    return mac(keys.audit, "admin-actor", iin).hex()[:32]
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    actor: str
+    expires_at: datetime
+
+
+def issue_token(keys: Keys, actor: str, now: datetime, lifetime: timedelta = SESSION_LIFETIME) -> Session:
+    expires = int((now + lifetime).timestamp())
+    body = f"{_VERSION}.{expires}.{actor}"
+    return Session(f"{body}.{_b64(mac(keys.admin_session, body)[:24])}", actor, datetime.fromtimestamp(expires, UTC))
+
+
+def read_token(keys: Keys, token: object, now: datetime) -> str | None:
+    """The actor of a token we issued that has not expired; None for anything else."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        return None
+    parts = token.split(".")
+    if len(parts) != 4 or parts[0] != _VERSION or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_b64(mac(keys.admin_session, body)[:24]).encode(), parts[3].encode()):
+        return None
+    if now.timestamp() >= int(parts[1]):
+        return None
+    return parts[2]
+
+
+def bearer_token(header: object) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not isinstance(header, str):
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def allowed_actors(keys: Keys, admin_iins: Collection[str]) -> frozenset[str]:
+    return frozenset(actor_of(keys, iin) for iin in admin_iins)
+
+
+class AdminSignIn:
+    def __init__(self, verifier: SignatureVerifier, keys: Keys, admin_iins: Collection[str],
+                 clock: Callable[[], datetime]) -> None:
+        self.verifier, self.keys, self.clock = verifier, keys, clock
+        self.actors = allowed_actors(keys, admin_iins)
+
+    def challenge(self) -> challenge.Challenge:
+        return challenge.issue(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, self.clock())
+
+    def sign_in(self, body: bytes) -> Session:
+        """Verify the signed admin-login document; raise `Rejection` (401/403/4xx) otherwise."""
+        if len(body) > MAX_BODY_BYTES:
+            raise Rejection("payload_too_large")
+        cms_der, detached = _read_body(body)
+        now = self.clock()
+        signed = self.verifier.verify_signer(cms_der, now, detached)
+        document = load_signed_json(signed.content, ADMIN_LOGIN_KEYS)
+        if document["purpose"] != ADMIN_LOGIN_PURPOSE:
+            raise Rejection("invalid_ballot", "not an admin-login document")
+        if not challenge.is_valid(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, document["challenge"], now):
+            raise Rejection("invalid_challenge")
+        if not signed.iin:
+            raise Rejection("forbidden", "the certificate names no IIN")
+        actor = actor_of(self.keys, signed.iin)
+        if actor not in self.actors:
+            raise Rejection("forbidden", f"actor {actor} is not an administrator")
+        return issue_token(self.keys, actor, now)
+
+
+def _read_body(body: bytes) -> tuple[bytes, bytes | None]:
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or "cms" not in document or not set(document) <= {"cms", "content"}:
+        raise Rejection("malformed_request", "body must be {\"cms\": ...}")
+    cms_der = _decode(document["cms"], "cms")
+    return cms_der, _decode(document["content"], "content") if "content" in document else None
+
+
+def _decode(value: object, name: str) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise Rejection("malformed_request", f"{name} must be a base64 string")
+    try:
+        return base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Rejection("malformed_request", f"{name} is not valid base64") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
