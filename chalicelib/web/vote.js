@@ -446,17 +446,37 @@
     return new Intl.DateTimeFormat(LOCALES[state.lang], Object.assign({ timeZone: TZ }, options));
   }
 
+  // Chromium's ICU has no Kazakh month names (it prints "М11"), so Kazakh dates are composed here.
+  var KK_MONTHS = ['қаңтар', 'ақпан', 'наурыз', 'сәуір', 'мамыр', 'маусым', 'шілде', 'тамыз', 'қыркүйек',
+    'қазан', 'қараша', 'желтоқсан'];
+  var numeric = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: 'numeric', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+  function astanaParts(ms) {
+    var parts = {};
+    numeric.formatToParts(ms).forEach(function (p) { if (p.type !== 'literal') parts[p.type] = p.value; });
+    return parts;
+  }
+
   function dateTime(ms) {
+    if (state.lang === 'kk') {
+      var p = astanaParts(ms);
+      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1] + ', ' + p.hour + ':' + p.minute;
+    }
     return formatter({ day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(ms);
   }
 
   function dateOnly(ms) {
+    if (state.lang === 'kk') {
+      var p = astanaParts(ms);
+      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1];
+    }
     return formatter({ day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
   }
 
   function isAstanaMidnight(ms) {
-    var parts = formatter({ hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(ms);
-    return parts.filter(function (p) { return p.type !== 'literal'; }).every(function (p) { return Number(p.value) === 0; });
+    var p = astanaParts(ms);
+    return Number(p.hour) === 0 && Number(p.minute) === 0 && Number(p.second) === 0;
   }
 
   function closingText(ms) { // "until 5 October inclusive" when voting ends at an Astana midnight
@@ -650,7 +670,10 @@
         }
         var meta = el('div', 'meta');
         meta.id = metaId;
-        meta.appendChild(el('p', 'where', nominee.region + ' · ' + nominee.organization));
+        var where = el('p', 'where');
+        where.appendChild(el('span', 'region', nominee.region));
+        where.appendChild(el('span', 'org', nominee.organization));
+        meta.appendChild(where);
         var about = local(nominee.description);
         if (about) meta.appendChild(el('p', 'about', about));
         card.appendChild(meta);
@@ -713,10 +736,13 @@
   function renderChoice() {
     var info = selectedInfo();
     $('choice-line').textContent = info ? t('choiceLine', { name: info.nominee.name }) : t('choiceNone');
-    var details = info ? t('inNomination', { title: local(info.nomination.title) }) + '. ' +
-      info.nominee.region + ' · ' + info.nominee.organization : '';
     $('confirm-name').textContent = info ? info.nominee.name : '';
-    $('confirm-details').textContent = details;
+    var details = $('confirm-details');
+    details.textContent = '';
+    if (info) {
+      [t('inNomination', { title: local(info.nomination.title) }), info.nominee.region, info.nominee.organization]
+        .forEach(function (line) { details.appendChild(el('span', null, line)); });
+    }
   }
 
   function renderSteps() {
@@ -740,7 +766,7 @@
     $('done-details').textContent = info ? t('inNomination', { title: local(info.nomination.title) }) : '';
     $('done-time').textContent = t('doneTime', { time: dateTime(Date.parse(vote.cast_at)) });
     $('done-repeat').hidden = !vote.repeated;
-    $('receipt').value = vote.receipt;
+    $('receipt').textContent = vote.receipt;
   }
 
   function renderProblem() {
@@ -880,7 +906,7 @@
     var target = $(focusId);
     if (target) {
       target.focus({ preventScroll: true });
-      target.scrollIntoView({ block: 'start' });
+      (target.closest('section') || target).scrollIntoView({ block: 'start' });
     }
   }
 
@@ -984,16 +1010,18 @@
   }
 
   function copyReceipt() {
-    var input = $('receipt'), status = $('copied');
+    var code = $('receipt'), status = $('copied');
     function manual() {
-      input.focus();
-      input.select();
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
       var ok = false;
       try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
       status.textContent = ok ? t('copied') : t('copyFailed');
     }
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(function () { status.textContent = t('copied'); }, manual);
+      navigator.clipboard.writeText(code.textContent).then(function () { status.textContent = t('copied'); }, manual);
     } else {
       manual();
     }

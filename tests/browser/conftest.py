@@ -1,0 +1,194 @@
+"""Browser tests: Debian's Chromium driven by Playwright (Python) against the local stack
+(dynalite + the API + the NCALayer stand-in, each a subprocess on a free port).
+
+Never `playwright install`: the browser is the system's /usr/bin/chromium (`make test` installs
+it). Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from devtools.stack import LocalStack, free_port, stop, wait_for_port
+from tests.conftest import ROOT, contest_file
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+CLOSED_ID = "closed-contest"
+UPCOMING_ID = "upcoming-contest"
+BIG_ID = "big-contest"
+BIG_NOMINATION = 369
+
+
+def chromium_executable() -> str | None:
+    for candidate in (os.environ.get("VOTING_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@dataclass
+class Site:
+    """The running stack as the browser tests see it."""
+
+    stack: LocalStack
+    other_contests: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.stack.api + "/"
+
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(self.stack.api + path, timeout=10) as response:  # noqa: S310 - local stack
+            return json.loads(response.read())
+
+    def standin(self, method: str, **args: object) -> dict:
+        """A control message to the NCALayer stand-in (what a person picks in NCALayer's dialog)."""
+        from websockets.sync.client import connect
+
+        with connect(self.stack.ncalayer) as socket:
+            socket.recv()  # NCALayer's greeting
+            socket.send(json.dumps({"module": "devtools.standin", "method": method, "args": args}))
+            return json.loads(socket.recv())
+
+
+def add_contest(stack: LocalStack, document: dict) -> None:
+    from chalicelib import storage
+    from chalicelib.contest import parse_contest
+
+    environment = stack.environment()
+    region = environment.get("AWS_DEFAULT_REGION", "us-east-1")
+    storage.configure(environment["VOTING_TABLE_PREFIX"], stack.dynamodb, region)
+    storage.save_contest(parse_contest(document), datetime.now(UTC))
+
+
+def big_contest(now: datetime) -> dict:
+    """Open like the demo, one nomination as large as the ministry's largest (369 applicants)."""
+    from devtools.demo import DEMO_ID, FAMILY, GIVEN, ORGANIZATIONS, REGIONS, demo_contest
+
+    demo_opens = datetime.fromisoformat(demo_contest(now)["opens_at"])
+    # Opens after the demo, so the page's default (the first open contest) stays the demo.
+    opens = max(now - timedelta(seconds=30), demo_opens + timedelta(seconds=1))
+    document = contest_file(BIG_ID, opens=opens, closes=now + timedelta(days=2))
+    document["title"] = {"kk": "Үлкен номинация", "ru": "Большая номинация", "en": "A large nomination"}
+    document["nominations"][0]["nominees"] = [
+        {"id": f"big-{i:03d}",
+         "name": f"{FAMILY[i % len(FAMILY)]} {GIVEN[i // len(FAMILY) % len(GIVEN)]} {i:03d}",
+         "region": REGIONS[i % len(REGIONS)],
+         "organization": ORGANIZATIONS[i % len(ORGANIZATIONS)],
+         "description": {"ru": f"Стаж {5 + i % 30} лет."}}
+        for i in range(BIG_NOMINATION)]
+    assert document["id"] != DEMO_ID
+    return document
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip("Chromium not found (/usr/bin/chromium): `make test` installs Debian's chromium; "
+                    "without root or sudo install it by hand or set VOTING_CHROMIUM")
+    return executable
+
+
+@pytest.fixture(scope="session")
+def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    ncalayer_port = free_port()
+    stack = LocalStack(tmp_path_factory.mktemp("stack"), api_port=free_port(), dynamodb_port=free_port(),
+                       ncalayer_port=ncalayer_port, with_demo=True,
+                       overrides={"VOTING_NCALAYER_URL": f"ws://127.0.0.1:{ncalayer_port}"})
+    stack.start()
+    try:
+        now = datetime.now(UTC)
+        # A contest that has already closed and one that opens tomorrow, beside the open demo.
+        closed = contest_file(CLOSED_ID, opens=now - timedelta(days=3), closes=now - timedelta(hours=1))
+        closed["title"] = {"kk": "Өткен байқау (жабық)", "ru": "Прошедший конкурс (закрыт)",
+                           "en": "Past contest (closed)"}
+        add_contest(stack, closed)
+        upcoming = contest_file(UPCOMING_ID, opens=now + timedelta(days=1, hours=2, minutes=30),
+                                closes=now + timedelta(days=6))
+        upcoming["title"] = {"kk": "Келесі байқау", "ru": "Следующий конкурс", "en": "Next contest"}
+        add_contest(stack, upcoming)
+        add_contest(stack, big_contest(now))
+        yield Site(stack)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def site_without_ncalayer(site: Site) -> Iterator[str]:
+    """The same API and data, served by a second API process whose VOTING_NCALAYER_URL names a
+    port nobody listens on: the page meets a refused connection, exactly as when NCALayer is not
+    running. The page itself has no test-only switch."""
+    port, nobody = free_port(), free_port()
+    environment = {**site.stack.environment(), "VOTING_NCALAYER_URL": f"ws://127.0.0.1:{nobody}"}
+    process = subprocess.Popen([sys.executable, "-m", "devtools.api_server", "--port", str(port)],  # noqa: S603
+                               cwd=ROOT, env=environment, start_new_session=True)
+    try:
+        wait_for_port(port, process=process)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def standin(site: Site) -> Iterator[Callable[..., dict]]:
+    yield site.standin
+    site.standin("reset")
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[Callable[..., object]]:
+    """open_page(url, device=PHONE, locale="ru-RU") → a Playwright page; console errors (CSP
+    violations included) fail the test."""
+    contexts, errors = [], []
+
+    def open_(url: str, device: dict = PHONE, locale: str = "ru-RU"):
+        context = browser.new_context(locale=locale, timezone_id="Europe/Berlin", **device)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    # A refused WebSocket is logged by Chromium itself; everything else is a defect of the page.
+    unexpected = [e for e in errors if "WebSocket connection to" not in e and "Failed to load resource" not in e]
+    assert unexpected == []
+
+
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
