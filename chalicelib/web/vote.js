@@ -119,6 +119,10 @@
           'Бюллетень действует 10 минут. Нажмите «Попробовать снова» — мы подготовим новый, и подпишите его ещё раз.'],
         already_voted: ['Вы уже проголосовали',
           'В этом конкурсе у каждого один голос, и ваш уже записан. Изменить его нельзя. Проверить свой голос можно по коду квитанции.'],
+        invalid_ballot: ['Бюллетень не принят',
+          'Возможно, список кандидатов изменился. Обновите страницу, выберите кандидата снова и подпишите.'],
+        malformed_request: ['Голос не удалось прочитать',
+          'Подпись пришла в неверном виде. Обновите страницу и проголосуйте снова; если не поможет, обновите NCALayer с pki.gov.kz.'],
         voting_not_open: ['Голосование ещё не началось',
           'Голоса принимаются только после открытия. Вернитесь в указанное время.'],
         voting_closed: ['Голосование завершено',
@@ -241,6 +245,10 @@
           'Бюллетень 10 минут жарамды. «Қайталау» түймесін басыңыз — жаңасын дайындаймыз, оған қайта қол қойыңыз.'],
         already_voted: ['Сіз дауыс беріп қойғансыз',
           'Бұл байқауда әркімнің бір ғана дауысы бар, сіздің дауысыңыз жазылған. Оны өзгертуге болмайды. Дауысыңызды түбіртек коды арқылы тексере аласыз.'],
+        invalid_ballot: ['Бюллетень қабылданбады',
+          'Үміткерлер тізімі өзгерген болуы мүмкін. Бетті жаңартып, үміткерді қайта таңдап, қол қойыңыз.'],
+        malformed_request: ['Дауысты оқу мүмкін болмады',
+          'Қолтаңба дұрыс емес түрде келді. Бетті жаңартып, қайта дауыс беріңіз; көмектеспесе, NCALayer-ді pki.gov.kz сайтынан жаңартыңыз.'],
         voting_not_open: ['Дауыс беру әлі басталған жоқ',
           'Дауыстар тек ашылғаннан кейін қабылданады. Көрсетілген уақытта қайта келіңіз.'],
         voting_closed: ['Дауыс беру аяқталды',
@@ -363,6 +371,10 @@
           'A ballot is valid for 10 minutes. Press “Try again”: we prepare a new one for you to sign.'],
         already_voted: ['You have already voted',
           'Everyone has one vote in this contest, and yours is already recorded. It cannot be changed. You can check your vote with its receipt code.'],
+        invalid_ballot: ['The ballot was not accepted',
+          'The list of candidates may have changed. Reload the page, choose again and sign.'],
+        malformed_request: ['Your vote could not be read',
+          'The signature arrived in a wrong form. Reload the page and vote again; if that does not help, update NCALayer from pki.gov.kz.'],
         voting_not_open: ['Voting has not opened yet',
           'Votes are accepted only once voting opens. Please come back at the time shown.'],
         voting_closed: ['Voting has closed',
@@ -384,7 +396,7 @@
   var RETRY_SIGN = ['ncalayer_missing', 'cancelled', 'ncalayer_error', 'not_an_individual',
     'certificate_not_for_signing', 'certificate_expired', 'certificate_revoked', 'certificate_not_yet_valid',
     'untrusted_certificate', 'invalid_signature', 'invalid_challenge', 'unavailable_unsigned'];
-  var LINK_NCALAYER = ['ncalayer_missing', 'ncalayer_error', 'invalid_signature'];
+  var LINK_NCALAYER = ['ncalayer_missing', 'ncalayer_error', 'invalid_signature', 'malformed_request'];
   var LINK_PKI = ['certificate_expired', 'certificate_revoked', 'untrusted_certificate'];
 
   var state = {

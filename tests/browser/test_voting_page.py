@@ -144,6 +144,31 @@ def test_ncalayer_not_running_says_so_with_a_link(site_without_ncalayer, site, o
     screenshot(page, "ncalayer-missing-phone")
 
 
+def test_busy_service_gets_the_signed_ballot_again_without_signing_again(site, open_page):
+    page = open_page(site.url)
+    sockets, posts = [], []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+
+    def busy_once(route):
+        posts.append(route.request.post_data)
+        if len(posts) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "3"},
+                          json={"error": "unavailable", "message": "busy"})
+        else:
+            route.continue_()
+
+    page.route(f"**/contests/{DEMO_ID}/votes", busy_once)
+    choose(page, nominee(site, "employment-002")["name"])
+    page.get_by_role("button", name="Проголосовать").click()
+    page.get_by_role("button", name="Подписать и проголосовать").click()
+    problem = page.get_by_role("alert").filter(has_text="Сервис сейчас перегружен")
+    problem.wait_for()
+    assert "Подождите 3 с" in problem.inner_text()
+    problem.get_by_role("button", name="Отправить снова").click()
+    page.get_by_role("heading", name="Спасибо! Ваш голос принят").wait_for()
+    assert len(sockets) == 1 and posts[0] == posts[1]  # signed once, sent twice
+
+
 @pytest.mark.parametrize(("choice", "title"), [
     ({"cancel": True}, "Подпись отменена"),
     ({"profile": "auth"}, "Выбран ключ для входа (AUTH)"),
