@@ -8,7 +8,7 @@ var T={
   confirm:"Завершить голосование сейчас? Голоса после этого не принимаются. Отменить нельзя.",
   turnout:"Явка по часам (время Астаны)",votes:"голосов",upload:"Загрузить финалистов (CSV)",loaded:"Загружено",
   session:"Сеанс до",notready:"Итоги появятся после начала голосования.",intro:"Войдите своей ЭЦП. Доступ только для членов комиссии.",
-  byNom:"Итоги по номинациям"},
+  byNom:"Итоги по номинациям",st_open:"идёт",st_upcoming:"не начат",st_closed:"завершён",st_tallied:"подсчитан"},
  kk:{title:"Комиссия: дауыс беру қорытындысы",signin:"ЭЦҚ арқылы кіру",signout:"Шығу",signing:"NCALayer-де кіруге қол қойыңыз…",
   nolayer:"NCALayer жауап бермейді. NCALayer-ді іске қосып, қайталаңыз.",contest:"Байқау",status:"Мәртебе",total:"Барлық дауыс",
   closes:"Аяқталуы",tallied:"Есептелді",digest:"Бақылау сомасы (SHA-256)",final:"түпкілікті",provisional:"алдын ала",
@@ -16,7 +16,7 @@ var T={
   confirm:"Дауыс беруді қазір аяқтау керек пе? Бұдан кейін дауыстар қабылданбайды. Қайтару мүмкін емес.",
   turnout:"Сағат бойынша белсенділік (Астана уақыты)",votes:"дауыс",upload:"Финалистерді жүктеу (CSV)",loaded:"Жүктелді",
   session:"Сеанс аяқталуы",notready:"Қорытынды дауыс беру басталғаннан кейін шығады.",intro:"ЭЦҚ-ңызбен кіріңіз. Тек комиссия мүшелеріне.",
-  byNom:"Номинациялар бойынша қорытынды"},
+  byNom:"Номинациялар бойынша қорытынды",st_open:"жүріп жатыр",st_upcoming:"басталмаған",st_closed:"аяқталды",st_tallied:"есептелді"},
  en:{title:"Commission: voting results",signin:"Sign in with ЭЦП",signout:"Sign out",signing:"Sign the sign-in in NCALayer…",
   nolayer:"NCALayer does not answer. Start NCALayer and try again.",contest:"Contest",status:"Status",total:"Total votes",
   closes:"Voting ends",tallied:"Tallied",digest:"Digest (SHA-256)",final:"final",provisional:"provisional",
@@ -24,7 +24,7 @@ var T={
   confirm:"Close voting now? No votes will be accepted afterwards. This cannot be undone.",
   turnout:"Turnout per hour (Astana time)",votes:"votes",upload:"Upload finalists (CSV)",loaded:"Loaded",
   session:"Session until",notready:"Results appear once voting has opened.",intro:"Sign in with your ЭЦП. Commission members only.",
-  byNom:"Results by nomination"}
+  byNom:"Results by nomination",st_open:"open",st_upcoming:"upcoming",st_closed:"closed",st_tallied:"tallied"}
 };
 var lang=localStorage.getItem("admin-lang")||(navigator.language||"ru").slice(0,2);if(!T[lang])lang="ru";
 var NCALAYER=document.querySelector('meta[name="ncalayer"]').content;
@@ -68,7 +68,7 @@ function signOut(){token=null;sessionStorage.removeItem("admin-token");sessionSt
 function signedIn(){$("login").hidden=true;$("app").hidden=false;$("signout").hidden=false;
  $("session").textContent=t("session")+" "+astana(expires);
  fetch("/contests").then(json).then(function(b){contests=b.contests;var sel=$("contest");sel.innerHTML="";
-  contests.forEach(function(c){var o=document.createElement("option");o.value=c.id;o.textContent=(c.title[lang]||c.title.ru)+" ("+c.status+")";sel.appendChild(o)});
+  contests.forEach(function(c){var o=document.createElement("option");o.value=c.id;o.textContent=(c.title[lang]||c.title.ru)+" ("+t("st_"+c.status)+")";sel.appendChild(o)});
   var keep=sessionStorage.getItem("admin-contest");if(keep&&contests.some(function(c){return c.id===keep}))sel.value=keep;
   load()}).catch(function(e){showError(e.message)})}
 function bars(items,width){var rowH=26,label=Math.min(320,Math.round(width*.38)),max=1;
@@ -78,12 +78,17 @@ function bars(items,width){var rowH=26,label=Math.min(320,Math.round(width*.38))
   '<rect x="'+label+'" y="'+(y+4)+'" width="'+Math.max(bw,1)+'" height="'+(rowH-8)+'" rx="3" fill="#1f8ac0"><title>'+esc(i.label)+": "+i.value+'</title></rect>'+
   '<text x="'+(label+bw+6)+'" y="'+(y+17)+'">'+i.value+(i.extra?" · "+i.extra:"")+'</text>'});
  return '<svg role="img" width="100%" viewBox="0 0 '+width+' '+h+'" xmlns="http://www.w3.org/2000/svg">'+s+'</svg>'}
-function columns(points,width){var h=160,max=1,n=Math.max(points.length,1),bw=Math.max(2,Math.floor((width-40)/n)-2),s="";
+function hourly(points){if(!points.length)return[];var first=Date.parse(points[0].hour),last=Date.parse(points[points.length-1].hour),
+ byHour={},out=[];points.forEach(function(p){byHour[Date.parse(p.hour)]=p.votes});
+ for(var h=first;h<=last&&out.length<24*60;h+=3600e3)out.push({hour:new Date(h).toISOString(),votes:byHour[h]||0});return out}
+function columns(points,width){points=hourly(points);var h=170,max=1,n=Math.max(points.length,1),
+ bw=Math.min(36,Math.max(2,Math.floor((width-50)/n)-2)),s="";
  points.forEach(function(p){if(p.votes>max)max=p.votes});
- points.forEach(function(p,k){var x=36+k*(bw+2),ph=Math.round((h-30)*p.votes/max);
-  s+='<rect x="'+x+'" y="'+(h-20-ph)+'" width="'+bw+'" height="'+Math.max(ph,1)+'" fill="#00628b"><title>'+esc(astana(p.hour))+": "+p.votes+'</title></rect>'});
- s+='<text x="0" y="14">'+max+'</text><text x="0" y="'+(h-22)+'">0</text>';
- if(points.length){s+='<text x="36" y="'+(h-4)+'">'+esc(astana(points[0].hour))+'</text><text x="'+(width-4)+'" y="'+(h-4)+'" text-anchor="end">'+esc(astana(points[points.length-1].hour))+'</text>'}
+ points.forEach(function(p,k){var x=44+k*(bw+2),ph=Math.round((h-36)*p.votes/max);
+  s+='<rect x="'+x+'" y="'+(h-22-ph)+'" width="'+bw+'" height="'+Math.max(ph,1)+'" fill="#00628b"><title>'+esc(astana(p.hour))+": "+p.votes+'</title></rect>'});
+ s+='<line x1="40" y1="'+(h-21)+'" x2="'+(width-4)+'" y2="'+(h-21)+'" stroke="#d8dee6"/><text x="34" y="14" text-anchor="end">'+max+'</text><text x="34" y="'+(h-22)+'" text-anchor="end">0</text>';
+ if(points.length){s+='<text x="44" y="'+(h-4)+'">'+esc(astana(points[0].hour))+'</text>';
+  if(points.length>1)s+='<text x="'+(44+(points.length-1)*(bw+2)+bw)+'" y="'+(h-4)+'" text-anchor="end">'+esc(astana(points[points.length-1].hour))+'</text>'}
  return '<svg role="img" width="100%" viewBox="0 0 '+width+' '+h+'" xmlns="http://www.w3.org/2000/svg">'+s+'</svg>'}
 function load(){current=$("contest").value;if(!current)return;sessionStorage.setItem("admin-contest",current);showError("");
  api("GET","/admin/contests/"+encodeURIComponent(current)+"/results").then(json).then(render).catch(function(e){
@@ -100,7 +105,7 @@ function render(r){var final=r.status==="final";
 function download(path,name){api("GET",path).then(function(r){if(!r.ok)return json(r);return r.blob().then(function(b){
  var a=document.createElement("a");a.href=URL.createObjectURL(b);a.download=name;document.body.appendChild(a);a.click();
  setTimeout(function(){URL.revokeObjectURL(a.href);a.remove()},1000)})}).catch(function(e){showError(e.message)})}
-$("lang").addEventListener("change",function(){lang=this.value;localStorage.setItem("admin-lang",lang);texts();if(token&&current)load()});
+$("lang").addEventListener("change",function(){lang=this.value;localStorage.setItem("admin-lang",lang);texts();if(token)signedIn()});
 $("signin").addEventListener("click",signIn);$("signout").addEventListener("click",signOut);
 $("contest").addEventListener("change",load);
 $("csvbtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/results?format=csv&lang="+lang,current+"-results.csv")});
