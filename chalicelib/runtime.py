@@ -37,7 +37,9 @@ def build(settings: Settings) -> Runtime:
     storage.configure(settings.table_prefix, settings.dynamodb_endpoint, settings.region)
     trust = TrustStore.from_directory(settings.trust_dir)
     revocation = revocation_for(settings, trust)
-    log.info("trust_loaded anchors=%d crls=%d", len(trust.anchors), len(revocation))
+    # A refreshing store loads its CRLs on first use, not here: the authorizer never needs them.
+    crls = len(revocation) if isinstance(revocation, RevocationStore) else "from the CRL bucket"
+    log.info("trust_loaded anchors=%d crls=%s", len(trust.anchors), crls)
     keys = Keys(settings.secret)
     verifier = SignatureVerifier(trust, revocation)
     voting = VotingService(verifier, keys, storage, contest_cache_seconds=settings.contest_cache_seconds)

@@ -23,7 +23,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "prod"
 LOG_RETENTION_DAYS = 400  # a contest's logs outlive its appeals period
-SECRET_PARAMETER = "/voting/prod/secret"
 CRL_PREFIX = "crl/"
 
 # logical id of the Chalice function → (function name suffix, what it may do)
@@ -70,7 +69,7 @@ def _table(name: str, key: str, index: dict[str, Any] | None = None) -> dict[str
             "Properties": properties}
 
 
-def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _policy(logical_id: str, spec: dict[str, Any], secret_parameter: str) -> dict[str, Any]:
     log_group = _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
                      f"/aws/lambda/${{AWS::StackName}}-{spec['suffix']}")
     statements: list[dict[str, Any]] = [{
@@ -90,7 +89,10 @@ def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
     if spec["secret"]:
         statements.append({"Sid": "Secret", "Effect": "Allow", "Action": ["ssm:GetParameter"],
                            "Resource": [_sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
-                                             f"parameter{SECRET_PARAMETER}")]})
+                                             f"parameter{secret_parameter}")]})
+    if spec["crl"] is None:
+        return {"PolicyName": f"{logical_id}LeastPrivilege",
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": ["CrlBucket", "Arn"]}, f"/{CRL_PREFIX}*"]]}
     object_actions = ["s3:GetObject"] + (["s3:PutObject"] if spec["crl"] == "write" else [])
     statements += [
@@ -103,7 +105,7 @@ def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
 
 
-def merge_template(prefix: str) -> dict[str, Any]:
+def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "ContestsTable": _table(f"{prefix}contests", "id"),
         "VotesTable": _table(f"{prefix}votes", "pk", {"name": "receipt", "key": "receipt",
@@ -131,7 +133,7 @@ def merge_template(prefix: str) -> dict[str, Any]:
             "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{AWS::StackName}}-{spec['suffix']}"),
                            "RetentionInDays": LOG_RETENTION_DAYS},
         }
-        resources[spec["role"]] = {"Properties": {"Policies": [_policy(logical_id, spec)]}}
+        resources[spec["role"]] = {"Properties": {"Policies": [_policy(logical_id, spec, secret_parameter)]}}
     return {
         "Resources": resources,
         "Outputs": {
@@ -142,9 +144,9 @@ def merge_template(prefix: str) -> dict[str, Any]:
     }
 
 
-def stage_prefix() -> str:
+def stage_settings() -> dict[str, str]:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    return config["stages"][STAGE]["environment_variables"]["VOTING_TABLE_PREFIX"]
+    return config["stages"][STAGE]["environment_variables"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "resources.json"
-    merge.write_text(json.dumps(merge_template(stage_prefix()), indent=2))
+    settings = stage_settings()
+    template = merge_template(settings["VOTING_TABLE_PREFIX"], settings["VOTING_SECRET_PARAM"])
+    merge.write_text(json.dumps(template, indent=2))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")}
     chalice = str(Path(sys.executable).parent / "chalice")
     subprocess.run([chalice, "package", "--stage", STAGE, "--merge-template", str(merge), str(out)],  # noqa: S603
