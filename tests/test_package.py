@@ -57,9 +57,10 @@ def test_every_function_has_timeout_memory_reserved_concurrency_and_log_retentio
 
 
 def test_schedules_are_in_the_template(template):
-    schedules = [event["Properties"]["Schedule"] for function in resources_of(template, "AWS::Serverless::Function")
-                 .values() for event in function["Properties"].get("Events", {}).values() if event["Type"] == "Schedule"]
-    assert "rate(15 minutes)" in schedules
+    functions = resources_of(template, "AWS::Serverless::Function").values()
+    schedules = {event["Properties"]["Schedule"] for function in functions
+                 for event in function["Properties"].get("Events", {}).values() if event["Type"] == "Schedule"}
+    assert schedules == {"rate(15 minutes)", "rate(1 minute)"}
 
 
 def test_policies_name_only_actions_and_resources_without_wildcards(template):
