@@ -63,3 +63,51 @@ def test_frozen_contest_refuses_a_change_and_keeps_what_it_had(dynamodb):
 
 def test_contest_whose_window_already_started_can_be_created(dynamodb):
     assert dynamodb.save_contest(parse_contest(contest_file(opens=NOW - timedelta(days=2))), NOW)[0] == "created"
+
+
+def a_result(total: int = 1):
+    from chalicelib.tally import TallyResult
+
+    return TallyResult("2026-03-15T09:00:00.000000Z", "2026-03-15T09:02:00.000000Z", total,
+                       {"hc-001": total, "hc-002": 0, "rh-001": 0}, {"home-care": total, "rehab": 0}, {}, "d" * 64)
+
+
+def test_contest_closes_once_and_then_stays_closed(dynamodb):
+    dynamodb.save_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
+    closed = dynamodb.mark_closed("best-social-worker-2025", NOW, NOW)
+    assert (closed.state, closed.contest.closes_at) == ("closed", NOW)
+    again = dynamodb.mark_closed("best-social-worker-2025", NOW + timedelta(hours=1), NOW + timedelta(hours=1))
+    assert (again.revision, again.contest.closes_at) == (closed.revision, NOW)
+
+
+def test_result_is_stored_once_with_the_tallied_state(dynamodb):
+    dynamodb.save_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
+    dynamodb.mark_closed("best-social-worker-2025", NOW)
+    first = dynamodb.store_result("best-social-worker-2025", a_result(1), NOW)
+    second = dynamodb.store_result("best-social-worker-2025", a_result(2), NOW)
+    assert (first.state, first.result.total) == ("tallied", 1)
+    assert (second.result, second.revision) == (first.result, first.revision)
+
+
+def test_result_of_a_contest_that_is_not_closed_is_refused(dynamodb):
+    from chalicelib.storage import ConcurrentUpdate
+
+    dynamodb.save_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
+    with pytest.raises(ConcurrentUpdate):
+        dynamodb.store_result("best-social-worker-2025", a_result(), NOW)
+    assert dynamodb.get_contest("best-social-worker-2025").result is None
+
+
+def test_tallied_contest_refuses_a_new_contest_file(dynamodb):
+    dynamodb.save_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
+    dynamodb.mark_closed("best-social-worker-2025", NOW)
+    dynamodb.store_result("best-social-worker-2025", a_result(), NOW)
+    with pytest.raises(ContestError):
+        dynamodb.save_contest(parse_contest(contest_file(closes=NOW + timedelta(days=9))), NOW)
+
+
+def test_evidence_scan_returns_only_votes_cast_before_closing(dynamodb):
+    dynamodb.record_vote(vote(voter="early"))
+    late = vote(voter="late")
+    dynamodb.record_vote(VoteRecord(**{**late.__dict__, "cast_at": "2026-03-15T09:00:00.000000Z"}))
+    assert [v.voter for v in dynamodb.counted_votes("c", "2026-03-15T09:00:00.000000Z")] == ["early"]
