@@ -4,7 +4,6 @@ local stack and the NCALayer stand-in. Every test leaves a screenshot in build/s
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -266,19 +265,13 @@ def test_a_vote_can_be_chosen_and_confirmed_with_the_keyboard(site, open_page):
     assert page.locator("#confirm-name").inner_text() == nominee(site, "home-care-002")["name"]
 
 
-def test_a_nomination_of_369_renders_and_filters_quickly(site, open_page):
+def test_a_nomination_of_369_renders_and_filters_to_one(site, open_page):
+    # Speed is for benchmarks, not for tests: this checks that all 369 render and search finds one.
     total = BIG_NOMINATION + 1  # and the second nomination's one nominee
-    site.get(f"/contests/{BIG_ID}")  # the API process warms up (trust store, contest cache) first
-    started = time.monotonic()
     page = open_page(f"{site.url}?contest={BIG_ID}")
     page.get_by_role("radio", name="Искакова Айгүл 007").wait_for()
     assert page.get_by_role("radio").count() == total
-    loaded = time.monotonic() - started
-    started = time.monotonic()
     page.get_by_label("Поиск по имени").fill("ирина 250")
     page.locator("#found").get_by_text(f"Показано кандидатов: 1 из {total}").wait_for()
-    filtered = time.monotonic() - started
-    print(f"369 nominees: loaded in {loaded:.2f} s, filtered in {filtered:.2f} s")
-    assert loaded < 10 and filtered < 3, (loaded, filtered)  # generous: other tests share the machine
     choose(page, page.locator(".nominee:visible label").inner_text())
     screenshot(page, "big-nomination-search-phone")
