@@ -126,6 +126,7 @@ def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
         name = _sub(f"${{AWS::StackName}}-{spec['suffix']}")
         resources[logical_id] = {"Properties": {
             "FunctionName": name,
+            **({"EphemeralStorage": {"Size": spec["tmp_mb"]}} if "tmp_mb" in spec else {}),
             "Environment": {"Variables": {"VOTING_CRL_BUCKET": {"Ref": "CrlBucket"}, "VOTING_CRL_PREFIX": CRL_PREFIX}},
         }}
         resources[f"{logical_id}LogGroup"] = {

@@ -91,6 +91,7 @@ class LocalStack:
     ncalayer_port: int = 13579
     with_demo: bool = True
     quiet: bool = False  # send the components' output to <folder>/logs instead of the terminal
+    run_closer: bool = False  # `make run` closes and tallies due contests every minute, like AWS
     overrides: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
@@ -134,6 +135,9 @@ class LocalStack:
             self._spawn("ncalayer", [sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
                                      "--port", str(self.ncalayer_port)], self.ncalayer_port)
             say(f"NCALayer stand-in on {self.ncalayer} (development keys)")
+            if self.run_closer:
+                self._start("closer", [sys.executable, "-m", "devtools.closer", "--every", "60"])
+                say("closer every minute (as the schedule in AWS)")
         except BaseException:
             self.stop()
             raise
@@ -141,6 +145,9 @@ class LocalStack:
 
     def _spawn(self, name: str, command: list[str], port: int) -> None:
         ensure_free(port)
+        wait_for_port(port, process=self._start(name, command))
+
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         output = None
         if self.quiet:
             (self.folder / "logs").mkdir(parents=True, exist_ok=True)
@@ -148,7 +155,7 @@ class LocalStack:
         process = subprocess.Popen(command, cwd=ROOT, env=self.environment(),  # noqa: S603
                                    start_new_session=True, stdout=output, stderr=output)
         self.processes.append(process)
-        wait_for_port(port, process=process)
+        return process
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -195,7 +202,7 @@ def _interrupt(_signal: int, _frame: object) -> None:
 def serve() -> int:
     # The components run in their own sessions, so stop them ourselves on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = LocalStack(LOCAL)
+    stack = LocalStack(LOCAL, run_closer=True)
     try:
         stack.start(print)
         print("Ctrl-C stops everything; data stays in .local/.")
