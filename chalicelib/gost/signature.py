@@ -328,11 +328,16 @@ def verify(spki_der: bytes, signature_algorithm_oid: str, message: bytes, signat
            *, digest_oid: str | None = None) -> bool:
     """Verify a Kazakh GOST signature over message (which this function hashes).
 
+    signature_algorithm_oid is the signature OID (certificate, CRL or Kalkan CMS
+    signatureAlgorithm); the key's own algorithm OID is accepted as a synonym (the RFC 4490
+    CMS habit).  digest_oid, when given (a CMS digestAlgorithm), must be the key family's hash.
+
     Returns False for a signature that does not verify (wrong length, r or s out of [1, q-1],
     or failing the equation).  Raises GostError for a malformed public key and
-    UnsupportedGostAlgorithm for unknown or unsupported algorithms, parameter sets, or a
-    digest_oid that is not the key's hash.  Public keys seen repeatedly (CA keys) get cached
-    precomputed tables, which only changes the speed."""
+    UnsupportedGostAlgorithm for unknown or unsupported algorithms, parameter sets, a
+    signature OID of another family than the key's, or a digest_oid that is not the key's
+    hash.  Public keys seen repeatedly (CA keys) get cached precomputed tables, which only
+    changes the speed."""
     if signature_algorithm_oid == SIGNATURE_GOST2015_256:
         raise UnsupportedGostAlgorithm(
             f"GOST 34.10-2015/256 signatures ({SIGNATURE_GOST2015_256}) are not supported")
