@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -326,14 +327,32 @@ def store_result(contest_id: str, result: TallyResult, now: datetime) -> StoredC
     return stored
 
 
+_connection_lock = threading.Lock()
+
+
+def _votes_connection():  # PynamoDB's TableConnection
+    # One client for all scan workers: made once, before they race to make one each.
+    with _connection_lock:
+        return VoteItem._get_connection()
+
+
 def tally_segment(contest_id: str, segment: int, total_segments: int) -> Iterator[VoteLine]:
-    """One segment of a parallel scan of the votes, reading only what the tally needs."""
+    """One segment of a parallel scan of the votes, reading only what the tally needs. Items are
+    read as plain DynamoDB JSON: building a model object per vote would cost more than the scan."""
+    connection = _votes_connection()
+    start_key = None
     try:
-        for item in VoteItem.scan(
-            VoteItem.contest == contest_id, segment=segment, total_segments=total_segments,
-            attributes_to_get=TALLY_FIELDS, consistent_read=True,
-        ):
-            yield VoteLine(item.receipt, item.nominee, item.cast_at)
+        while True:
+            page = connection.scan(
+                filter_condition=VoteItem.contest == contest_id, attributes_to_get=TALLY_FIELDS,
+                segment=segment, total_segments=total_segments, consistent_read=True,
+                exclusive_start_key=start_key,
+            )
+            for item in page.get("Items", []):
+                yield VoteLine(item["receipt"]["S"], item["nominee"]["S"], item["cast_at"]["S"])
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                return
     except (PynamoDBException, BotoCoreError, ClientError) as error:
         raise _unavailable(error) from None
 

@@ -34,7 +34,7 @@ from typing import Any
 from chalicelib.contest import Contest, iso_utc
 
 DEFAULT_WORKERS = 8
-RUN_LINES = 100_000  # lines held in memory per worker before they are sorted onto disk
+RUN_LINES = 10_000  # lines held in memory per worker before they are sorted onto disk
 
 
 class TallyError(RuntimeError):
