@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from chalice import Chalice, Rate
 
-from chalicelib import admin_gate, admin_pages, commission, logs, pages, runtime
-from chalicelib.admin_gate import download_response, html_response
+from chalicelib import logs, runtime
 from chalicelib.http import JSON_TYPES, body_of, handled, json_response
+from chalicelib.lazy import lazy_module
 from chalicelib.presenters import contest_details, contest_summary
+
+# Loaded by the routes that use them: a voter's cold start does not pay for the commission's code.
+admin_gate = lazy_module("chalicelib.admin_gate")
+admin_pages = lazy_module("chalicelib.admin_pages")
+commission = lazy_module("chalicelib.commission")
+pages = lazy_module("chalicelib.pages")
 
 app = Chalice(app_name="voting")
 logs.configure()
@@ -88,7 +94,7 @@ def admin_session(auth_request):
 @app.route("/admin", methods=["GET"])
 @handled(app, "admin_page")
 def admin_page():
-    return html_response(*admin_pages.render())
+    return admin_gate.html_response(*admin_pages.render())
 
 
 @app.route("/admin/challenges", methods=["POST"], content_types=JSON_TYPES)
@@ -113,7 +119,7 @@ def admin_results(contest_id):
     commission.record_admin_action(admin_gate.actor_of(request), "results", contest_id, service.clock())
     if (request.query_params or {}).get("format") == "csv":
         name, data = service.admin_results_csv(contest_id, admin_gate.language_of(request))
-        return download_response(data, "text/csv; charset=utf-8", name)
+        return admin_gate.download_response(data, "text/csv; charset=utf-8", name)
     return json_response(200, service.admin_results(contest_id))
 
 
@@ -122,7 +128,7 @@ def admin_results(contest_id):
 def admin_evidence(contest_id):
     service = commission.from_runtime(runtime.current())
     commission.record_admin_action(admin_gate.actor_of(app.current_request), "evidence", contest_id, service.clock())
-    return download_response(service.evidence(contest_id).encode(), "application/x-ndjson; charset=utf-8",
+    return admin_gate.download_response(service.evidence(contest_id).encode(), "application/x-ndjson; charset=utf-8",
                              f"{contest_id}-evidence.jsonl")
 
 

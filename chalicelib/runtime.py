@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.config import ConfigurationError, Settings
-from chalicelib.revocation import RefreshingRevocation, RevocationStore
 from chalicelib.secrets import Keys
-from chalicelib.signature import SignatureVerifier
-from chalicelib.trust import TrustStore
-from chalicelib.voting import VotingService
 
 if TYPE_CHECKING:
+    # The verifier's modules (asn1crypto, the trust store) load in build(), at the first request.
     from chalicelib.crl_refresh import RefreshReport, S3CrlBucket
+    from chalicelib.revocation import RefreshingRevocation, RevocationStore
+    from chalicelib.signature import SignatureVerifier
+    from chalicelib.trust import TrustStore
+    from chalicelib.voting import VotingService
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class Runtime:
 
 def build(settings: Settings) -> Runtime:
     from chalicelib import storage
+    from chalicelib.revocation import RevocationStore
+    from chalicelib.signature import SignatureVerifier
+    from chalicelib.trust import TrustStore
+    from chalicelib.voting import VotingService
 
     storage.configure(settings.table_prefix, settings.dynamodb_endpoint, settings.region)
     trust = TrustStore.from_directory(settings.trust_dir)
@@ -48,6 +53,7 @@ def build(settings: Settings) -> Runtime:
 
 def revocation_for(settings: Settings, trust: TrustStore) -> RevocationStore | RefreshingRevocation:
     """CRLs from the CRL folder and, in AWS, the newest ones the refresh job stored in S3."""
+    from chalicelib.revocation import RefreshingRevocation, RevocationStore
     if settings.crl_bucket is None:
         if settings.crl_dir:
             return RevocationStore.from_directory(settings.crl_dir, trust, settings.crl_tolerance)
@@ -71,6 +77,7 @@ def crl_bucket(settings: Settings) -> S3CrlBucket:
 def refresh_crls() -> RefreshReport:
     """The scheduled job: download, verify and store the configured CRLs."""
     from chalicelib.crl_refresh import refresh_crls as refresh
+    from chalicelib.trust import TrustStore
 
     settings = Settings.from_environment(require_secret=False)
     if settings.crl_bucket is None or not settings.crl_urls:
