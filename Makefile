@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install node chromium package fuzz clean-local
+.PHONY: run test lint install node chromium package fuzz bench clean-local
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ fuzz: install
 
 package: $(STAMP)
 	$(PY) -m devtools.package --out build
+
+# Every benchmark against its floor, into BENCHMARKS.md (bench/run_all.py; each script also runs
+# alone). The first run loads 1,000,000 votes into .local/bench-tally (about 20 min on 2 cores);
+# later runs reuse them.
+bench: install
+	$(PY) bench/run_all.py --out BENCHMARKS.md
 
 clean-local:
 	rm -rf .local

@@ -1,0 +1,88 @@
+"""The benchmark scripts still run (tiny sizes, no timing asserted: figures live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,  # noqa: S603
+                          check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def require_dynalite() -> None:
+    if not (ROOT / "node_modules" / ".bin" / "dynalite").exists():
+        pytest.fail("dynalite is not installed: run `make test` (it runs `npm ci`)")
+
+
+def test_verify_benchmark_runs(tmp_path):
+    out = tmp_path / "verify.md"
+    run_script("bench/verify.py", "--ballots", "4", "--runs", "1", "--gost-runs", "1", "--peer-runs", "1",
+               "--markdown", str(out))
+    text = out.read_text()
+    assert "| RSA-2048" in text and "| ECDSA P-256" in text
+    assert "Goal: RSA-2048 within 2×" in text
+    assert "GOST 34.10-2015/512" in text or "GOST rows skipped" in text
+
+
+def test_coldstart_benchmark_runs(tmp_path):
+    out = tmp_path / "cold.md"
+    run_script("bench/coldstart.py", "--runs", "1", "--markdown", str(out))
+    text = out.read_text()
+    assert "import app" in text and "Goal:" in text and "| package | ms | modules |" in text
+
+
+@pytest.mark.integration
+def test_vote_path_benchmark_runs(tmp_path):
+    require_dynalite()
+    out = tmp_path / "vote.md"
+    run_script("bench/vote_path.py", "--votes", "10", "--runs", "1", "--concurrency", "2", "--markdown", str(out))
+    assert "Goal: ≥ 0.5× the floor" in out.read_text()
+
+
+@pytest.mark.integration
+def test_tally_benchmark_runs(tmp_path):
+    require_dynalite()
+    out = tmp_path / "tally.md"
+    data = tmp_path / "data"
+    args = ["bench/tally_scan.py", "--votes", "200", "--checkpoints", "50", "--runs", "1", "--cms-bytes", "64",
+            "--data-dir", str(data)]
+    run_script(*args, "--markdown", str(out))
+    text = out.read_text()
+    assert "| 50 |" in text and "| 200 |" in text and "memory flat" in text
+    again = run_script(*args, "--load-only")  # the kept tables are reused, not loaded twice
+    assert "reusing 200 votes" in again.stdout
+
+
+@pytest.mark.integration
+def test_load_tool_against_a_local_stack(tmp_path):
+    require_dynalite()
+    from devtools.stack import LocalStack, free_port
+
+    stack = LocalStack(tmp_path / "stack", api_port=free_port(), dynamodb_port=free_port(),
+                       ncalayer_port=free_port(), quiet=True)
+    with stack:
+        result = tmp_path / "load.json"
+        done = run_script("bench/load.py", stack.api, "--pki", str(stack.pki_dir), "--voters", "12",
+                          "--concurrency", "3", "--retry-share", "0.25", "--conflict-share", "0.25", "--seed", "7",
+                          "--json", str(result), "--strict")
+    figures = json.loads(result.read_text())
+    assert figures["accepted"] == 12 and figures["receipts_checked"] == 12
+    assert figures["inconsistencies"] == [] and figures["unexpected"] == 0
+    assert figures["requests"] > 12  # the retries and conflicting ballots were sent too
+    assert "inconsistencies: 0" in done.stdout
+
+
+def test_load_tool_refuses_a_folder_that_is_not_a_pki(tmp_path):
+    done = subprocess.run([sys.executable, "bench/load.py", "http://127.0.0.1:9", "--pki", str(tmp_path)],  # noqa: S603
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0 and "is not a development PKI" in done.stderr
