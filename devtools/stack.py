@@ -196,12 +196,16 @@ def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) 
 
 
 def _interrupt(_signal: int, _frame: object) -> None:
+    # One stop is enough: a second Ctrl-C or SIGTERM must not cut the clean shutdown short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def serve() -> int:
     # The components run in their own sessions, so stop them ourselves on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     stack = LocalStack(LOCAL, run_closer=True)
     try:
         stack.start(print)
