@@ -14,9 +14,7 @@ MAC = HMAC-SHA256 (`Keys.admin_session`) over the first three parts. Pure: no AW
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
-import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,13 +24,13 @@ from chalicelib.ballot import ADMIN_LOGIN_KEYS, load_signed_json
 from chalicelib.rejection import Rejection
 from chalicelib.secrets import Keys, mac
 from chalicelib.signature import SignatureVerifier
+from chalicelib.signed_body import read_signed_body
 
 SESSION_LIFETIME = timedelta(minutes=15)
 ADMIN_SCOPE = "admin"
 ADMIN_LOGIN_PURPOSE = "admin-login"
 _VERSION = "a1"
 MAX_TOKEN_LENGTH = 200
-MAX_BODY_BYTES = 64 * 1024
 
 
 def actor_of(keys: Keys, iin: str) -> str:
@@ -91,9 +89,7 @@ class AdminSignIn:
 
     def sign_in(self, body: bytes) -> Session:
         """Verify the signed admin-login document; raise `Rejection` (401/403/4xx) otherwise."""
-        if len(body) > MAX_BODY_BYTES:
-            raise Rejection("payload_too_large")
-        cms_der, detached = _read_body(body)
+        cms_der, detached = read_signed_body(body)
         now = self.clock()
         signed = self.verifier.verify_signer(cms_der, now, detached)
         document = load_signed_json(signed.content, ADMIN_LOGIN_KEYS)
@@ -107,26 +103,6 @@ class AdminSignIn:
         if actor not in self.actors:
             raise Rejection("forbidden", f"actor {actor} is not an administrator")
         return issue_token(self.keys, actor, now)
-
-
-def _read_body(body: bytes) -> tuple[bytes, bytes | None]:
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
-    if not isinstance(document, dict) or "cms" not in document or not set(document) <= {"cms", "content"}:
-        raise Rejection("malformed_request", "body must be {\"cms\": ...}")
-    cms_der = _decode(document["cms"], "cms")
-    return cms_der, _decode(document["content"], "content") if "content" in document else None
-
-
-def _decode(value: object, name: str) -> bytes:
-    if not isinstance(value, str) or not value:
-        raise Rejection("malformed_request", f"{name} must be a base64 string")
-    try:
-        return base64.b64decode("".join(value.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection("malformed_request", f"{name} is not valid base64") from None
 
 
 def _b64(data: bytes) -> str:

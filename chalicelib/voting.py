@@ -6,9 +6,6 @@ so this module holds the rules and nothing about DynamoDB.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +19,8 @@ from chalicelib.receipt import normalize_receipt, receipt_for, voter_key
 from chalicelib.rejection import Rejection
 from chalicelib.secrets import Keys
 from chalicelib.signature import SignatureVerifier
+from chalicelib.signed_body import read_signed_body
 from chalicelib.storage import ReceiptRecord, StoredContest, VoteRecord
-
-MAX_BODY_BYTES = 64 * 1024
-_BODY_KEYS = frozenset({"cms", "content"})
 
 
 class Store(Protocol):
@@ -101,10 +96,8 @@ class VotingService:
         return challenge.issue(self.keys.challenge, challenge.VOTE, contest_id, now)
 
     def cast(self, contest_id: str, body: bytes) -> CastVote:
-        if len(body) > MAX_BODY_BYTES:
-            raise Rejection("payload_too_large")
+        cms_der, detached = read_signed_body(body)
         stored = self.contest(contest_id)
-        cms_der, detached = _read_vote_body(body)
         signature = self.verifier.verify(cms_der, self.clock(), detached)
         ballot = parse_ballot(signature.content)
         contest = stored.contest
@@ -159,24 +152,3 @@ def _check_window(contest: Contest, state: str, now: datetime) -> None:
         raise Rejection("voting_not_open")
     if status == CLOSED or state != "scheduled":
         raise Rejection("voting_closed")
-
-
-def _read_vote_body(body: bytes) -> tuple[bytes, bytes | None]:
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
-    if not isinstance(document, dict) or "cms" not in document or not set(document) <= _BODY_KEYS:
-        raise Rejection("malformed_request", "body must be {\"cms\": ..., optional \"content\": ...}")
-    cms_der = _base64(document["cms"], "cms")
-    detached = _base64(document["content"], "content") if "content" in document else None
-    return cms_der, detached
-
-
-def _base64(value: object, name: str) -> bytes:
-    if not isinstance(value, str) or not value:
-        raise Rejection("malformed_request", f"{name} must be a base64 string")
-    try:
-        return base64.b64decode("".join(value.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection("malformed_request", f"{name} is not valid base64") from None
