@@ -1,0 +1,74 @@
+"""The closer killed (SIGKILL) in the middle of a tally on the real local server, then run again:
+the contest stays closed and untallied in between, and the second run stores the digest an
+outsider computes from the votes themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.contest import iso_utc, parse_contest
+from chalicelib.storage import VoteRecord
+from tests.conftest import ROOT, contest_file
+
+pytestmark = pytest.mark.integration
+CONTEST = "closer-killed"
+VOTES = 10_000
+NOMINEES = ["hc-001", "hc-002", "rh-001"]
+
+
+def closer(stack) -> subprocess.Popen:
+    environment = {**stack.environment(), "VOTING_CLOSE_GRACE_SECONDS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "devtools.closer", "--every", "3600"],
+                            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_state(storage, state: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while storage.get_contest(CONTEST).state != state:
+        assert time.monotonic() < deadline, f"the contest never became {state}"
+        time.sleep(0.02)
+
+
+def test_closer_killed_mid_tally_then_run_again_stores_the_digest_of_the_votes(stack, stack_storage):
+    now = datetime.now(UTC)
+    closes = now + timedelta(seconds=30)
+    stack_storage.save_contest(parse_contest(contest_file(CONTEST, opens=now - timedelta(minutes=1), closes=closes)),
+                               now)
+    cast_at = iso_utc(now)
+    records = [VoteRecord(contest=CONTEST, voter=f"v{i:06d}", receipt=f"R{i:06d}", nominee=NOMINEES[i % 3],
+                          nomination="home-care" if i % 3 < 2 else "rehab", cast_at=cast_at, certificate_serial="01",
+                          certificate_issuer="CN=X", algorithm="RSA/SHA-256", cms=b"\x30\x00")
+               for i in range(VOTES)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert all(result is None for result in pool.map(stack_storage.record_vote, records))
+    expected = hashlib.sha256(
+        "".join(sorted(f"{r.receipt},{r.nominee}\n" for r in records)).encode()).hexdigest()
+    time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 1.5)
+
+    first = closer(stack)
+    try:
+        wait_for_state(stack_storage, "closed")  # closed, and now counting
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        first.wait()
+    killed = stack_storage.get_contest(CONTEST)
+    assert (killed.state, killed.result) == ("closed", None)
+
+    second = closer(stack)
+    try:
+        wait_for_state(stack_storage, "tallied")
+    finally:
+        second.terminate()
+        second.wait()
+    result = stack_storage.get_contest(CONTEST).result
+    assert (result.total, result.digest) == (VOTES, expected)
+    assert result.nominees == {"hc-001": 3334, "hc-002": 3333, "rh-001": 3333}
