@@ -273,6 +273,8 @@ class Curve:
     def _chain(self, events: list):
         """Sum over i of 2^i * (sum of the affine points in events[i]), in loosely reduced
         Jacobian coordinates; None for the point at infinity."""
+        # The doubling and the mixed addition (the same formulas as `_madd`) are written out in
+        # this loop on purpose: a call per step costs ~15% of a GOST verification in CPython.
         p = self.p
         n = self._n
         c = self._c
