@@ -274,7 +274,7 @@ class Curve:
         """Sum over i of 2^i * (sum of the affine points in events[i]), in loosely reduced
         Jacobian coordinates; None for the point at infinity."""
         # The doubling and the mixed addition (the same formulas as `_madd`) are written out in
-        # this loop on purpose: a call per step costs ~15% of a GOST verification in CPython.
+        # this loop on purpose: a Python call per step is a large share of the loop's cost.
         p = self.p
         n = self._n
         c = self._c
