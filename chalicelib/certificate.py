@@ -16,6 +16,7 @@ from functools import cached_property
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 EKU_INDIVIDUAL = "1.2.398.3.3.4.1.1"
@@ -41,9 +42,11 @@ class Certificate:
             with warnings.catch_warnings():
                 # NCA names carry attributes longer than X.520's upper bounds; that is their profile.
                 warnings.simplefilter("ignore", UserWarning)
+                # A serial that is not positive breaks RFC 5280; cryptography only warns (for now).
+                warnings.simplefilter("error", CryptographyDeprecationWarning)
                 parsed = x509.load_der_x509_certificate(der)
                 # Touch everything the verifier reads, so a malformed certificate fails here.
-                parsed.subject, parsed.issuer, parsed.extensions  # noqa: B018
+                parsed.subject, parsed.issuer, parsed.extensions, parsed.serial_number  # noqa: B018
                 parsed.not_valid_before_utc, parsed.not_valid_after_utc  # noqa: B018
         except Exception as error:  # hostile bytes can raise many kinds; all mean "not a certificate"
             raise CertificateError(f"not an X.509 certificate: {type(error).__name__}") from None

@@ -184,3 +184,15 @@ def test_iin_check_digit_is_not_enforced(pki):
 def test_verification_time_must_carry_a_zone(pki):
     with pytest.raises(ValueError):
         pki.verifier().verify(pki.sign(BALLOT, pki.voter("900101300123")), NOW.replace(tzinfo=None))
+
+
+def test_certificate_with_a_negative_serial_is_malformed(pki):
+    from chalicelib.certificate import Certificate, CertificateError
+
+    # RFC 5280 wants positive serials; a mutated certificate can carry a negative one.
+    number = pki.voter("900101300129").certificate.serial_number
+    serial = number.to_bytes((number.bit_length() + 8) // 8, "big")
+    der = pki.voter("900101300129").der
+    at = der.index(b"\x02" + bytes([len(serial)]) + serial) + 2
+    with pytest.raises(CertificateError):
+        Certificate(der[:at] + bytes([serial[0] | 0x80]) + der[at + 1:])
