@@ -115,8 +115,8 @@ def admin_sign_in():
 @app.route("/admin/contests/{contest_id}/results", methods=["GET"], authorizer=admin_session)
 @handled(app, "admin_results")
 def admin_results(contest_id):
-    service, request = commission.from_runtime(runtime.current()), app.current_request
-    commission.record_admin_action(admin_gate.actor_of(request), "results", contest_id, service.clock())
+    request = app.current_request
+    service = admin_gate.commission_acting(request, runtime.current(), "results", contest_id)
     if (request.query_params or {}).get("format") == "csv":
         name, data = service.admin_results_csv(contest_id, admin_gate.language_of(request))
         return admin_gate.download_response(data, "text/csv; charset=utf-8", name)
@@ -126,25 +126,23 @@ def admin_results(contest_id):
 @app.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session)
 @handled(app, "admin_evidence")
 def admin_evidence(contest_id):
-    service = commission.from_runtime(runtime.current())
-    commission.record_admin_action(admin_gate.actor_of(app.current_request), "evidence", contest_id, service.clock())
+    service = admin_gate.commission_acting(app.current_request, runtime.current(), "evidence", contest_id)
     return admin_gate.download_response(service.evidence(contest_id).encode(), "application/x-ndjson; charset=utf-8",
-                             f"{contest_id}-evidence.jsonl")
+                                        f"{contest_id}-evidence.jsonl")
 
 
 @app.route("/admin/contests/{contest_id}/close", methods=["POST"], authorizer=admin_session, content_types=JSON_TYPES)
 @handled(app, "admin_close")
 def admin_close(contest_id):
-    service = commission.from_runtime(runtime.current())
-    commission.record_admin_action(admin_gate.actor_of(app.current_request), "close", contest_id, service.clock())
+    service = admin_gate.commission_acting(app.current_request, runtime.current(), "close", contest_id)
     return json_response(200, service.close(contest_id))
 
 
 @app.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=JSON_TYPES)
 @handled(app, "admin_upload_contest")
 def admin_upload_contest(contest_id):
-    service, request = commission.from_runtime(runtime.current()), app.current_request
-    commission.record_admin_action(admin_gate.actor_of(request), "upload_contest", contest_id, service.clock())
+    request = app.current_request
+    service = admin_gate.commission_acting(request, runtime.current(), "upload_contest", contest_id)
     return admin_gate.upload(lambda: service.upload_contest(contest_id, body_of(request)), request)
 
 
@@ -152,6 +150,6 @@ def admin_upload_contest(contest_id):
            content_types=["text/csv", *JSON_TYPES])
 @handled(app, "admin_upload_finalists")
 def admin_upload_finalists(contest_id):
-    service, request = commission.from_runtime(runtime.current()), app.current_request
-    commission.record_admin_action(admin_gate.actor_of(request), "upload_finalists", contest_id, service.clock())
+    request = app.current_request
+    service = admin_gate.commission_acting(request, runtime.current(), "upload_finalists", contest_id)
     return admin_gate.upload(lambda: service.upload_finalists(contest_id, body_of(request)), request)

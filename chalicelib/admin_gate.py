@@ -124,3 +124,12 @@ def upload(save: Callable[[], dict[str, Any]], request: Any) -> Response:
         return json_response(rejection.status, {"error": rejection.code,
                                                 "message": message_for(rejection.code, language),
                                                 "problems": rejection.detail.split("; ")})
+
+
+def commission_acting(request: Any, current: Any, action: str, contest_id: str | None) -> Any:
+    """The commission's service for this admin request, after its audit line (who, what, when)."""
+    from chalicelib import commission
+
+    service = commission.from_runtime(current)
+    commission.record_admin_action(actor_of(request), action, contest_id, service.clock())
+    return service
