@@ -67,7 +67,7 @@ def test_mutated_cms_is_refused_or_is_exactly_what_was_signed(pki, signed_ballot
     try:
         result = verifier.verify(mutate(cms, *mutation), NOW)
     except Rejection as rejection:
-        assert rejection.status < 500 or rejection.code == "unavailable"
+        assert rejection.status < 500
         return
     assert result.iin == "900101300501"
     assert result.content == ballot_bytes(CONTEST, "hc-001", "not-a-real-challenge")
@@ -80,15 +80,15 @@ def test_mutated_vote_through_the_app_is_never_a_5xx_nor_a_forged_vote(service, 
     cms = mutate(service.pki.sign(ballot, voter), *mutation)
     response = service.post_vote({"cms": base64.b64encode(cms).decode()})
     assert response.status_code < 500
-    stored = list(dynamodb.scan_votes(CONTEST))
-    if response.status_code in (200, 201):
-        from chalicelib.secrets import Keys
+    from chalicelib.secrets import Keys
 
-        keys = Keys(SECRET)
-        expected = receipt_for(keys, CONTEST, voter_key(keys, "900101300502"))
-        assert [(v.nominee, v.receipt) for v in stored] == [("rh-001", expected)]
-    else:
-        assert all(v.receipt != json.loads(response.body).get("receipt") for v in stored)
+    keys = Keys(SECRET)
+    signed_as = ("rh-001", receipt_for(keys, CONTEST, voter_key(keys, "900101300502")))
+    stored = [(v.nominee, v.receipt) for v in dynamodb.scan_votes(CONTEST)]
+    # Whatever the mutation, the only vote that can ever be stored is the one this voter signed.
+    assert stored in ([], [signed_as])
+    if response.status_code in (200, 201):
+        assert stored == [signed_as]
 
 
 def asn1(tag: int, content: bytes) -> bytes:
