@@ -24,8 +24,7 @@ from typing import Any, Protocol
 from chalicelib import logs
 from chalicelib.config import ConfigurationError
 from chalicelib.contest import iso_utc
-from chalicelib.rejection import Rejection
-from chalicelib.storage import (
+from chalicelib.records import (
     STATE_CLOSED,
     STATE_SCHEDULED,
     STATE_TALLIED,
@@ -33,6 +32,7 @@ from chalicelib.storage import (
     StorageUnavailable,
     StoredContest,
 )
+from chalicelib.rejection import Rejection
 from chalicelib.tally import DEFAULT_WORKERS, TallyError, TallyResult, VoteLine, tally
 
 log = logging.getLogger("service.closing")

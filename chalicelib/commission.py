@@ -16,9 +16,9 @@ from chalicelib.contest import ContestError, iso_utc, parse_contest
 from chalicelib.evidence import EvidenceVote, evidence_line
 from chalicelib.finalists import FinalistsError, with_finalists
 from chalicelib.presenters import status_of
+from chalicelib.records import STATE_TALLIED, StoredContest, VoteRecord
 from chalicelib.rejection import Rejection
 from chalicelib.results import FINAL, PROVISIONAL, results_csv, results_document
-from chalicelib.storage import STATE_TALLIED, StoredContest, VoteRecord
 from chalicelib.tally import TallyResult
 
 audit_log = logging.getLogger("service.admin")

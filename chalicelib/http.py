@@ -13,8 +13,8 @@ from chalice import Response
 
 from chalicelib import logs
 from chalicelib.config import ConfigurationError
+from chalicelib.records import ConcurrentUpdate, StorageUnavailable
 from chalicelib.rejection import Rejection, message_for, preferred_language, status_for
-from chalicelib.storage import ConcurrentUpdate, StorageUnavailable
 
 log = logging.getLogger("service.http")
 RETRY_AFTER_SECONDS = "2"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.contest import iso_utc
-from chalicelib.storage import STATE_SCHEDULED, StoredContest
+from chalicelib.records import STATE_SCHEDULED, StoredContest
 
 
 def status_of(stored: StoredContest, now: datetime) -> str:

@@ -11,7 +11,6 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,21 +20,20 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.contest import Contest, ContestError, check_update, iso_utc, parse_contest
+from chalicelib.records import (
+    STATE_CLOSED,
+    STATE_SCHEDULED,
+    STATE_TALLIED,
+    ConcurrentUpdate,
+    ReceiptRecord,
+    StorageUnavailable,
+    StoredContest,
+    VoteRecord,
+)
 from chalicelib.tally import TallyResult, VoteLine
 
 RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
-STATE_SCHEDULED = "scheduled"
-STATE_CLOSED = "closed"  # no more votes; the tally may run (again, if it crashed)
-STATE_TALLIED = "tallied"  # the result is stored and never changes
 TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
-
-
-class StorageUnavailable(RuntimeError):
-    """DynamoDB throttled, failed or could not be reached: answer 503 and let the client retry."""
-
-
-class ConcurrentUpdate(RuntimeError):
-    """Somebody changed the contest between our read and our write."""
 
 
 class _Base(Model):
@@ -120,35 +118,6 @@ def vote_key(contest_id: str, voter: str) -> str:
     return f"{contest_id}#{voter}"
 
 
-@dataclass(frozen=True)
-class StoredContest:
-    contest: Contest
-    state: str
-    revision: int
-    result: TallyResult | None = None
-
-
-@dataclass(frozen=True)
-class VoteRecord:
-    contest: str
-    voter: str
-    receipt: str
-    nominee: str
-    nomination: str
-    cast_at: str
-    certificate_serial: str
-    certificate_issuer: str
-    algorithm: str
-    cms: bytes
-    content: bytes | None = None
-
-
-@dataclass(frozen=True)
-class ReceiptRecord:
-    contest: str
-    nominee: str
-    nomination: str
-    cast_at: str
 
 
 def _unavailable(error: Exception) -> StorageUnavailable:

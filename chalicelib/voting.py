@@ -16,11 +16,11 @@ from chalicelib import challenge
 from chalicelib.ballot import parse_ballot
 from chalicelib.contest import CLOSED, UPCOMING, Contest, iso_utc
 from chalicelib.receipt import normalize_receipt, receipt_for, voter_key
+from chalicelib.records import ReceiptRecord, StoredContest, VoteRecord
 from chalicelib.rejection import Rejection
 from chalicelib.secrets import Keys
 from chalicelib.signature import SignatureVerifier
 from chalicelib.signed_body import read_signed_body
-from chalicelib.storage import ReceiptRecord, StoredContest, VoteRecord
 
 
 class Store(Protocol):

@@ -17,7 +17,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from chalicelib import commission, logs
-    from chalicelib.storage import StorageUnavailable
+    from chalicelib.records import StorageUnavailable
 
     logs.configure()
     closer = commission.for_closer().closer
