@@ -18,9 +18,10 @@ def stack(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def stack_storage(stack):
-    """The storage module pointed at the stack's server, to load contests and read votes back."""
+    """The storage module pointed at the stack's server, to load contests and read votes back
+    (again for every test: other tests point the module elsewhere)."""
     from chalicelib import storage
     from chalicelib.config import StorageLocation
 
