@@ -10,24 +10,41 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from chalicelib import storage
-from chalicelib.closing import ClosingSettings
-from chalicelib.commission import Commission
-from chalicelib.config import StorageLocation
-from chalicelib.contest import ContestError, parse_contest
+from chalicelib.runtime import Runtime
+from chalicelib.settings import ConfigurationError, Settings
+from chalicelib.voting.contest import ContestError, parse_contest
+from chalicelib.voting.records import STATE_TALLIED, ConcurrentUpdate, StorageUnavailable
+from chalicelib.voting.rejection import Rejection
+
+REFUSALS = (Rejection, StorageUnavailable, ConcurrentUpdate, ConfigurationError)
 
 
-def _connect() -> None:
-    location = StorageLocation.from_environment()
-    storage.configure(location.table_prefix, location.endpoint, location.region)
+def _runtime() -> Runtime:
+    return Runtime(Settings.from_environment())
+
+
+def _refused(error: Exception) -> int:
+    if isinstance(error, ConfigurationError):
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if isinstance(error, Rejection):
+        print(f"error: {error.code}: {error.message('en')} {error.detail}".rstrip(), file=sys.stderr)
+        return 2
+    print(f"error: storage unavailable ({error}); try again", file=sys.stderr)
+    return 3
 
 
 def create_tables(_: argparse.Namespace) -> int:
-    _connect()
-    created = storage.create_tables()
+    from chalicelib.adapters.dynamodb import DynamoStore
+
+    try:
+        store = _runtime().store
+        assert isinstance(store, DynamoStore)
+        created = store.create_tables()
+    except REFUSALS as error:
+        return _refused(error)
     print("created: " + ", ".join(created) if created else "tables already exist")
     return 0
 
@@ -43,7 +60,7 @@ def load_contest(args: argparse.Namespace) -> int:
         print(f"error: {path} is not JSON: {error}", file=sys.stderr)
         return 2
     if args.nominees:
-        from chalicelib.finalists import FinalistsError, with_finalists
+        from chalicelib.voting.finalists import FinalistsError, with_finalists
 
         sheet = Path(args.nominees)
         try:
@@ -61,15 +78,16 @@ def load_contest(args: argparse.Namespace) -> int:
             return 2
     try:
         contest = parse_contest(document)
-        _connect()
-        outcome, _ = storage.save_contest(contest, datetime.now(UTC))
+        outcome, _ = _runtime().commission.save_contest(contest)
     except ContestError as error:
         print(f"error: {path}: {error} (nothing was changed)", file=sys.stderr)
         return 2
-    except storage.ConcurrentUpdate:
+    except ConfigurationError as error:
+        return _refused(error)
+    except ConcurrentUpdate:
         print("error: the contest was changed by someone else meanwhile; run again", file=sys.stderr)
         return 3
-    except storage.StorageUnavailable as error:
+    except StorageUnavailable as error:
         print(f"error: storage unavailable ({error}); nothing was changed", file=sys.stderr)
         return 3
     print(f"{outcome}: {contest.id} ({sum(len(n.nominees) for n in contest.nominations)} nominees, "
@@ -77,33 +95,16 @@ def load_contest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _commission() -> Commission:
-    _connect()
-    return Commission(storage, lambda: datetime.now(UTC), ClosingSettings.from_environment())
-
-
-def _refused(error: Exception) -> int:
-    from chalicelib.rejection import Rejection
-
-    if isinstance(error, Rejection):
-        print(f"error: {error.code}: {error.message('en')} {error.detail}".rstrip(), file=sys.stderr)
-        return 2
-    print(f"error: storage unavailable ({error}); try again", file=sys.stderr)
-    return 3
-
-
 def close(args: argparse.Namespace) -> int:
     """End voting now (if still open) and tally once the grace has passed (--wait: wait for it)."""
-    from chalicelib.closing import describe
-    from chalicelib.rejection import Rejection
+    from chalicelib.voting.closing import describe
 
-    commission = _commission()
-    closer = commission.closer
     try:
+        closer = _runtime().closer
         stored = closer.close_early(args.id)
-        while stored.state != storage.STATE_TALLIED:
+        while stored.state != STATE_TALLIED:
             due = closer.tally_due_at(stored)
-            now = commission.clock()
+            now = closer.clock()
             if now >= due:
                 closer.finish(stored)
             elif args.wait:
@@ -112,26 +113,25 @@ def close(args: argparse.Namespace) -> int:
                 time.sleep(min((due - now).total_seconds() + 0.5, 60))
             else:
                 break
-            stored = storage.get_contest(args.id)
-    except (Rejection, storage.StorageUnavailable, storage.ConcurrentUpdate) as error:
+            stored = closer.store.get_contest(args.id) or stored
+    except REFUSALS as error:
         return _refused(error)
     print(describe(stored, closer))
     return 0
 
 
 def results(args: argparse.Namespace) -> int:
-    from chalicelib.rejection import Rejection
-    from chalicelib.results import results_document
+    from chalicelib.voting.results import results_document
 
-    commission = _commission()
     try:
+        commission = _runtime().commission
         if args.csv:
             _, data = commission.admin_results_csv(args.id, args.lang)
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return 0
         stored, result, status = commission.admin_result(args.id)
-    except (Rejection, storage.StorageUnavailable, storage.ConcurrentUpdate) as error:
+    except REFUSALS as error:
         return _refused(error)
     document = results_document(stored.contest, result, status)
     if args.json:
@@ -148,16 +148,14 @@ def results(args: argparse.Namespace) -> int:
 
 
 def evidence(args: argparse.Namespace) -> int:
-    from chalicelib.rejection import Rejection
-
-    commission = _commission()
     count = 0
     try:
+        commission = _runtime().commission
         with open(args.file, "w", encoding="utf-8", newline="") as out:
             for line in commission.evidence_lines(args.id):
                 out.write(line)
                 count += 1
-    except (Rejection, storage.StorageUnavailable) as error:
+    except REFUSALS as error:
         return _refused(error)
     print(f"{count} counted votes written to {args.file}")
     return 0
@@ -165,18 +163,11 @@ def evidence(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     """Re-verify and recount an evidence file offline; non-zero exit on any problem."""
-    from chalicelib.audit import audit as run_audit
-    from chalicelib.config import ConfigurationError
-    from chalicelib.revocation import RevocationStore
-    from chalicelib.signature import SignatureVerifier
-    from chalicelib.trust import TrustStore
+    from chalicelib.voting.audit import audit as run_audit
 
     path = Path(args.file)
     try:
-        trust_dir = _require_env("VOTING_TRUST_DIR")
-        trust = TrustStore.from_directory(trust_dir)
-        crl_dir = _optional_env("VOTING_CRL_DIR")
-        revocation = RevocationStore.from_directory(crl_dir, trust) if crl_dir else RevocationStore()
+        verifier = _runtime().verifier
         published = json.loads(Path(args.results).read_text(encoding="utf-8-sig")) if args.results else None
         total = sum(1 for _ in path.open(encoding="utf-8"))
     except (OSError, ValueError, ConfigurationError) as error:
@@ -184,7 +175,7 @@ def audit(args: argparse.Namespace) -> int:
         return 2
     bar = _ProgressBar(total)
     with path.open(encoding="utf-8") as lines:
-        report = run_audit(lines, SignatureVerifier(trust, revocation), published, bar.update)
+        report = run_audit(lines, verifier, published, bar.update)
     bar.done()
     print(report.render())
     return 0 if report.ok else 1
@@ -204,23 +195,6 @@ class _ProgressBar:
 
     def done(self) -> None:
         print(file=sys.stderr)
-
-
-def _require_env(name: str) -> str:
-    import os
-
-    from chalicelib.config import ConfigurationError
-
-    value = os.environ.get(name)
-    if not value:
-        raise ConfigurationError(f"{name} is not set (the folder of trusted CA certificates)")
-    return value
-
-
-def _optional_env(name: str) -> str | None:
-    import os
-
-    return os.environ.get(name) or None
 
 
 def dev_pki(args: argparse.Namespace) -> int:

@@ -30,10 +30,9 @@ COMMANDS = {
     "app": "import app",
     "floor": "import boto3, pynamodb.models, cryptography.x509",
     "interpreter": "pass",
-    # What the public routes (vote, contests, receipts) need: app.py's imports without the admin,
-    # commission and page modules. Its time is what `import app` would cost with those imported
-    # inside their routes.
-    "public": "import chalice, chalicelib.http, chalicelib.logs, chalicelib.runtime, chalicelib.presenters",
+    # What the public routes (vote, contests, receipts) need: their blueprint without the admin
+    # and schedule blueprints, whose services load with their first request anyway.
+    "public": "import chalice, chalicelib.routes.public",
 }
 
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark of chalicelib.gost: one GOST signature check of a real certificate.
+"""Benchmark of chalicelib.verify.gost: one GOST signature check of a real certificate.
 
     .venv/bin/python bench/gost.py [--runs 60] [--peer-runs 8] [--markdown PATH]
 
 For GOST 34.10-2015/512 (individual_valid_2022.pem's tbsCertificate against
 nca_gost2022_test.cer) and GOST 34.310-2004 (ceo_sign_valid_2022.pem against nca_gost_test.pem)
-it times the whole chalicelib.gost.verify() call: hashing the tbsCertificate, parsing the
+it times the whole chalicelib.verify.gost.verify() call: hashing the tbsCertificate, parsing the
 issuer's SPKI and the curve work.
 
 * cold key: the key caches are emptied before every call, so each one pays for an unknown
@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from gostcrypto import gosthash, gostsignature  # noqa: E402
 
-from chalicelib.gost import signature as gost_signature  # noqa: E402
-from chalicelib.gost import verify  # noqa: E402
-from chalicelib.gost.curves import CRYPTOPRO_A, PARAMSET_512_A  # noqa: E402
-from chalicelib.gost.gost94 import gost94  # noqa: E402
-from chalicelib.gost.streebog import streebog512  # noqa: E402
+from chalicelib.verify.gost import signature as gost_signature  # noqa: E402
+from chalicelib.verify.gost import verify  # noqa: E402
+from chalicelib.verify.gost.curves import CRYPTOPRO_A, PARAMSET_512_A  # noqa: E402
+from chalicelib.verify.gost.gost94 import gost94  # noqa: E402
+from chalicelib.verify.gost.streebog import streebog512  # noqa: E402
 
 PEER_CURVES = {
     "2015": ("id-tc26-gost-3410-12-512-paramSetA", gostsignature.MODE_512, 64),
@@ -250,7 +250,7 @@ def report(cases: list[Case], results: list[dict], hashes: list, source_note: st
     lines = ["## GOST signature verification (`chalicelib/gost`, pure Python)", ""]
     lines.append(f"Machine: {machine()}.")
     lines.append("")
-    lines.append(f"Input: {source_note}. One `chalicelib.gost.verify()` call = hash the "
+    lines.append(f"Input: {source_note}. One `chalicelib.verify.gost.verify()` call = hash the "
                  "tbsCertificate + parse the issuer SPKI + GOST 34.10 check. Cold key: key "
                  "caches emptied before every call (headline). Warm key: the same CA key again "
                  "(its tables cached). gostcrypto 1.2.5: its own hash + its verify, same input, "

@@ -133,7 +133,7 @@ def pick_contest(api: Api, wanted: str | None) -> tuple[str, list[str]]:
 
 def prepare(api: Api, pki_dir: Path, contest: str, nominees: list[str], args: argparse.Namespace) -> list[Post]:
     """Citizens, challenges and signed ballots, before any timing."""
-    from chalicelib.ballot import ballot_bytes
+    from chalicelib.voting.ballot import ballot_bytes
     from devtools import devpki
     from devtools.localpki import load_dev_pki
 

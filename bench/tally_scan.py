@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the tally (chalicelib.tally through storage.tally_segment) against a raw parallel
+"""Benchmark of the tally (chalicelib.voting.tally through DynamoStore.tally_segment) against a raw parallel
 scan of the same table, on the local DynamoDB server (dynalite).
 
     .venv/bin/python bench/tally_scan.py [--votes 1000000] [--checkpoints 100000] [--runs 3]
@@ -10,7 +10,7 @@ service's, with a random CMS blob of `--cms-bytes`) with parallel BatchWriteItem
 progress. At every checkpoint (and at the full count) it measures, each in a fresh process,
 alternating, `--runs` times:
 
-* tally: `chalicelib.tally.tally()` over `storage.tally_segment` (what the closer runs:
+* tally: `chalicelib.voting.tally.tally()` over `DynamoStore.tally_segment` (what the closer runs:
   PynamoDB parallel scan with the projection receipt, nominee, cast_at; counts; the digest's
   sorted runs on disk and their merge);
 * raw scan: boto3 `Scan` with the same segments, filter and projection, counting per nominee.
@@ -83,14 +83,19 @@ def prefix_for(votes: int) -> str:
     return f"bench{votes}-"
 
 
-def prepare_tables(endpoint: str, prefix: str) -> None:
-    from chalicelib import storage
-    from chalicelib.contest import parse_contest
+def store_for(endpoint: str, prefix: str):  # -> DynamoStore
+    from chalicelib.adapters.dynamodb import DynamoStore
 
-    storage.configure(prefix, endpoint, "us-east-1")
-    storage.create_tables()
-    if storage.get_contest(CONTEST) is None:
-        storage.save_contest(parse_contest(contest_document(CONTEST, OPENS, CLOSES)), OPENS - timedelta(days=1))
+    return DynamoStore(prefix, endpoint, "us-east-1")
+
+
+def prepare_tables(endpoint: str, prefix: str) -> None:
+    from chalicelib.voting.contest import parse_contest
+
+    store = store_for(endpoint, prefix)
+    store.create_tables()
+    if store.get_contest(CONTEST) is None:
+        store.create_contest(parse_contest(contest_document(CONTEST, OPENS, CLOSES)), OPENS - timedelta(days=1))
 
 
 def load_votes(endpoint: str, prefix: str, start: int, stop: int, cms_bytes: int, threads: int = 8) -> float:
@@ -130,26 +135,23 @@ def load_votes(endpoint: str, prefix: str, start: int, stop: int, cms_bytes: int
 
 # --- one measurement, in its own process (so peak RSS is its own) ---
 
-def warm_votes_connection() -> None:
+def warm_votes_connection(store) -> None:
     """Make the votes model's connection and client before timing, as the raw side makes its client:
     otherwise the 8 workers race to make one each (a botocore client each: seconds and tens of MiB
     once per process, not per vote)."""
-    from chalicelib import storage
-
-    storage.VoteItem.describe_table()
+    store.votes.describe_table()
 
 
 def measure_tally(endpoint: str, prefix: str, segments: int) -> dict:
-    from chalicelib import storage
-    from chalicelib.tally import tally
+    from chalicelib.voting.tally import tally
 
-    storage.configure(prefix, endpoint, "us-east-1")
-    stored = storage.get_contest(CONTEST)
+    store = store_for(endpoint, prefix)
+    stored = store.get_contest(CONTEST)
     assert stored is not None
-    warm_votes_connection()
+    warm_votes_connection(store)
     base = peak_rss_mib()
     began = time.perf_counter()
-    result = tally(stored.contest, lambda seg, total: storage.tally_segment(CONTEST, seg, total),
+    result = tally(stored.contest, lambda seg, total: store.tally_segment(CONTEST, seg, total),
                    datetime.now(UTC), workers=segments)
     seconds = time.perf_counter() - began
     return {"seconds": seconds, "votes": result.total, "rss_base": base, "rss_peak": peak_rss_mib()}
@@ -181,16 +183,14 @@ def measure_scan(endpoint: str, prefix: str, segments: int) -> dict:
 
 
 def measure_pynamodb(endpoint: str, prefix: str, segments: int) -> dict:
-    """Diagnostic: `storage.tally_segment` in parallel, nothing counted (what PynamoDB costs)."""
-    from chalicelib import storage
-
-    storage.configure(prefix, endpoint, "us-east-1")
-    assert storage.get_contest(CONTEST) is not None
-    warm_votes_connection()
+    """Diagnostic: `DynamoStore.tally_segment` in parallel, nothing counted (what PynamoDB costs)."""
+    store = store_for(endpoint, prefix)
+    assert store.get_contest(CONTEST) is not None
+    warm_votes_connection(store)
     base = peak_rss_mib()
     began = time.perf_counter()
     with ThreadPoolExecutor(segments) as pool:
-        total = sum(pool.map(lambda seg: sum(1 for _ in storage.tally_segment(CONTEST, seg, segments)),
+        total = sum(pool.map(lambda seg: sum(1 for _ in store.tally_segment(CONTEST, seg, segments)),
                              range(segments)))
     seconds = time.perf_counter() - began
     return {"seconds": seconds, "votes": total, "rss_base": base, "rss_peak": peak_rss_mib()}
@@ -198,8 +198,8 @@ def measure_pynamodb(endpoint: str, prefix: str, segments: int) -> dict:
 
 def measure_core(endpoint: str, prefix: str, segments: int, votes: int) -> dict:
     """Diagnostic: `tally()` fed from memory (no storage): counting, spooling, merge, digest."""
-    from chalicelib.contest import parse_contest
-    from chalicelib.tally import VoteLine, tally
+    from chalicelib.voting.contest import parse_contest
+    from chalicelib.voting.tally import VoteLine, tally
 
     contest = parse_contest(contest_document(CONTEST, OPENS, CLOSES))
     nominees = nominee_ids()
@@ -255,7 +255,7 @@ def checkpoint(endpoint: str, votes: int, runs: int, segments: int) -> dict:
 
 
 def report(rows: list[dict], args: argparse.Namespace, load_seconds: float | None) -> str:
-    lines = ["## Tally (`chalicelib.tally` over `storage.tally_segment`) vs a raw parallel scan", ""]
+    lines = ["## Tally (`chalicelib.voting.tally` over `DynamoStore.tally_segment`) vs a raw parallel scan", ""]
     lines.append(f"Machine: {machine()}.")
     lines.append("")
     loaded = f"loaded in {load_seconds:.0f} s, " if load_seconds else "reused from --data-dir, "
@@ -278,7 +278,7 @@ def report(rows: list[dict], args: argparse.Namespace, load_seconds: float | Non
     halves = rows[0].get("halves")
     if halves:
         lines.append(f"Where the tally's time goes, at {rows[0]['votes']:,} votes (one run each, same segments): "
-                     f"PynamoDB's parallel scan alone (`storage.tally_segment`, nothing counted) "
+                     f"PynamoDB's parallel scan alone (`DynamoStore.tally_segment`, nothing counted) "
                      f"{halves['pynamodb']:,.0f} votes/s; the counting alone (`tally()` fed from memory: counts, "
                      f"digest lines spooled, sorted, merged, hashed) {halves['core']:,.0f} votes/s; raw scan "
                      f"{rows[0]['scan']['rate']:,.0f} votes/s.")
@@ -287,7 +287,7 @@ def report(rows: list[dict], args: argparse.Namespace, load_seconds: float | Non
     ratio = full["tally"]["rate"] / full["scan"]["rate"]
     lines.append(f"Goal: tally ≥ {GOAL_RATIO}× the raw scan rate at {full['votes']:,} votes — "
                  f"{verdict(ratio >= GOAL_RATIO)} ({ratio:.2f}×).")
-    from chalicelib import tally as tally_module
+    from chalicelib.voting import tally as tally_module
 
     cap = args.segments * tally_module.RUN_LINES
     lines.append("")
@@ -329,7 +329,7 @@ def main() -> None:
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.segments is None:
-        from chalicelib.tally import DEFAULT_WORKERS
+        from chalicelib.voting.tally import DEFAULT_WORKERS
 
         args.segments = DEFAULT_WORKERS
     if args.measure:

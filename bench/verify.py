@@ -47,12 +47,12 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
 
 from bench.common import machine, median, verdict, write_section  # noqa: E402
-from chalicelib import algorithms, signature  # noqa: E402
-from chalicelib.ballot import ballot_bytes  # noqa: E402
-from chalicelib.certificate import Certificate  # noqa: E402
-from chalicelib.cms import parse_signed_data  # noqa: E402
-from chalicelib.signature import SignatureVerifier  # noqa: E402
-from chalicelib.trust import TrustStore  # noqa: E402
+from chalicelib.verify import algorithms, signature  # noqa: E402
+from chalicelib.verify.certificate import Certificate  # noqa: E402
+from chalicelib.verify.cms import parse_signed_data  # noqa: E402
+from chalicelib.verify.signature import SignatureVerifier  # noqa: E402
+from chalicelib.verify.trust import TrustStore  # noqa: E402
+from chalicelib.voting.ballot import ballot_bytes  # noqa: E402
 from devtools import devpki  # noqa: E402
 
 GOAL_RSA = 2.0  # ours within 2x of the floor
@@ -199,7 +199,7 @@ def load_certificate(path: Path) -> Certificate:
 
 def forget_key(spki_der: bytes) -> None:
     """Make a GOST public key unknown again, as a new citizen's key is."""
-    from chalicelib.gost import signature as gost_signature
+    from chalicelib.verify.gost import signature as gost_signature
 
     with gost_signature._SPKI_LOCK:
         known = gost_signature._SPKI_CACHE.pop(bytes(spki_der), None)
@@ -280,7 +280,7 @@ def gost2004(folder: Path, runs: int, peer_runs: int) -> Row:
     peer_sign, peer_link = peer_verifier(stand_in), peer_verifier(link_case)
 
     def peer() -> None:
-        from chalicelib.gost.gost94 import gost94
+        from chalicelib.verify.gost.gost94 import gost94
 
         gost94(stand_in.message)
         assert peer_sign() and peer_link()

@@ -57,8 +57,8 @@ def make_pki():
 
 def make_ballots(inter, count: int, keys, first: int = 0) -> list[tuple[bytes, bytes]]:
     """(request body, CMS) per citizen, signed by a new citizen of `inter` each."""
-    from chalicelib import challenge
-    from chalicelib.ballot import ballot_bytes
+    from chalicelib.voting import challenge
+    from chalicelib.voting.ballot import ballot_bytes
     from devtools import devpki
 
     start = datetime.now(UTC) - timedelta(days=1)
@@ -87,14 +87,14 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# {machine()}", flush=True)
 
-    from chalicelib import storage
-    from chalicelib.certificate import Certificate
-    from chalicelib.contest import parse_contest
-    from chalicelib.rejection import Rejection
-    from chalicelib.secrets import Keys
-    from chalicelib.signature import SignatureVerifier
-    from chalicelib.trust import TrustStore
-    from chalicelib.voting import VotingService
+    from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.verify.certificate import Certificate
+    from chalicelib.verify.signature import SignatureVerifier
+    from chalicelib.verify.trust import TrustStore
+    from chalicelib.voting.casting import VotingService
+    from chalicelib.voting.contest import parse_contest
+    from chalicelib.voting.keys import Keys
+    from chalicelib.voting.rejection import Rejection
 
     keys = Keys(SECRET)
     print(f"# signing {args.votes * args.runs:,} ballots, one citizen each...", flush=True)
@@ -105,12 +105,12 @@ def main() -> None:
 
     with local_dynamodb() as endpoint:
         prefix = f"bench{uuid.uuid4().hex[:6]}-"
-        storage.configure(prefix, endpoint, "us-east-1")
-        storage.create_tables()
+        store = DynamoStore(prefix, endpoint, "us-east-1")
+        store.create_tables()
         now = datetime.now(UTC)
         document = contest_document(CONTEST, now - timedelta(hours=1), now + timedelta(days=1))
-        storage.save_contest(parse_contest(document), now - timedelta(days=1))
-        service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, storage)
+        store.create_contest(parse_contest(document), now - timedelta(days=1))
+        service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, store)
         client = boto3_client(endpoint, pool=args.concurrency * 2)
         table = f"{prefix}votes"
 

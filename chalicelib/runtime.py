@@ -1,89 +1,171 @@
-"""Wiring: settings → trust, revocation, keys, storage, services. Built once per process (at the
-first request of a Lambda container), never on the vote path."""
+"""The composition root: one `Settings` → the store, the keys, trust and revocation, the verifier
+and the services, each built on first use and then kept for the process (a Lambda container, the
+local stack, a CLI run). Nothing else wires parts together.
+
+What each entry point takes of it:
+- the API (voters): `voting`, and `sign_in` for the commission's sign-in;
+- the admin routes and the authorizer: `commission`, `authorize`;
+- the closer (every minute): `closer` — store and clock only, no secret and no trust;
+- the CRL refresher (every 15 minutes): `refresh_crls` — trust and the CRL bucket, no secret;
+- the CLI (`manage.py`): `store`, `commission`, `closer`, and `verifier` for the offline audit.
+Parts an entry point does not touch are never built, so its role needs no right to them.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.config import ConfigurationError, Settings
-from chalicelib.secrets import Keys
+from chalicelib.adapters import logs
+from chalicelib.settings import ConfigurationError, Settings, check_secret
+from chalicelib.voting.clock import utc_now
+from chalicelib.voting.keys import Keys
 
 if TYPE_CHECKING:
-    # The verifier's modules (asn1crypto, the trust store) load in build(), at the first request.
-    from chalicelib.crl_refresh import RefreshReport, S3CrlBucket
-    from chalicelib.revocation import RefreshingRevocation, RevocationStore
-    from chalicelib.signature import SignatureVerifier
-    from chalicelib.trust import TrustStore
-    from chalicelib.voting import VotingService
+    # The verifier's modules (cryptography, asn1crypto) load with the first vote, not at import.
+    from chalicelib.adapters.crl_sources import S3CrlBucket
+    from chalicelib.verify.certificate import Certificate
+    from chalicelib.verify.crl_refresh import RefreshReport
+    from chalicelib.verify.revocation import RefreshingRevocation, RevocationStore
+    from chalicelib.verify.signature import SignatureVerifier
+    from chalicelib.verify.trust import TrustStore
+    from chalicelib.voting.admin_session import AdminSignIn
+    from chalicelib.voting.casting import VotingService
+    from chalicelib.voting.closing import Closer
+    from chalicelib.voting.commission import Commission
+    from chalicelib.voting.ports import Store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("service.runtime")
+logs.configure()  # the process's logging: one JSON line per record, set before anything logs
 
 
-@dataclass
 class Runtime:
-    settings: Settings
-    keys: Keys
-    verifier: SignatureVerifier
-    voting: VotingService
+    """Built from settings; a test or a tool may hand in its own store, clock, keys or verifier."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None, clock: Callable[[], datetime] = utc_now,
+                 keys: Keys | None = None, verifier: SignatureVerifier | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        given: dict[str, Any] = {"store": store, "keys": keys, "verifier": verifier}
+        for name, part in given.items():
+            if part is not None:
+                self.__dict__[name] = part  # what `cached_property` would have built
+
+    # Storage and secrets
+
+    @cached_property
+    def store(self) -> Store:
+        from chalicelib.adapters.dynamodb import DynamoStore
+
+        s = self.settings
+        return DynamoStore(s.table_prefix, s.dynamodb_endpoint, s.region)
+
+    @cached_property
+    def keys(self) -> Keys:
+        secret = self.settings.secret
+        if secret is None and self.settings.secret_parameter:
+            from chalicelib.adapters.ssm import read_secret
+
+            secret = check_secret(read_secret(self.settings.secret_parameter))
+        if secret is None:
+            raise ConfigurationError("VOTING_SECRET (or VOTING_SECRET_PARAM) is not set")
+        return Keys(secret)
+
+    # Trust and revocation
+
+    @cached_property
+    def trust(self) -> TrustStore:
+        from chalicelib.adapters.pki_folders import trust_from_folder
+
+        return trust_from_folder(self.settings.required_trust_dir())
+
+    @cached_property
+    def revocation(self) -> RevocationStore | RefreshingRevocation:
+        """CRLs from the CRL folder and, in AWS, the newest ones the refresher stored in S3."""
+        from chalicelib.adapters.pki_folders import crls_in_folder
+        from chalicelib.verify.revocation import RefreshingRevocation, RevocationStore, read_crls
+
+        s = self.settings
+        if s.crl_bucket is None:
+            lists, refused = read_crls(crls_in_folder(s.crl_dir) if s.crl_dir else [], self.trust)
+            for line in refused:
+                logs.event(log, "crl_rejected", logging.ERROR, crl=line)
+            return RevocationStore(lists, s.crl_tolerance, _stale_crl_metric)
+        bucket = self.crl_bucket
+
+        def load() -> list[tuple[str, bytes]]:
+            return (crls_in_folder(s.crl_dir) if s.crl_dir else []) + bucket.all()
+
+        # Loaded on first use, not here: the authorizer never needs the CRLs.
+        return RefreshingRevocation(load, self.trust, s.crl_tolerance, timedelta(seconds=s.crl_cache_seconds),
+                                    on_stale=_stale_crl_metric)
+
+    @cached_property
+    def crl_bucket(self) -> S3CrlBucket:
+        from chalicelib.adapters.crl_sources import S3CrlBucket
+
+        if self.settings.crl_bucket is None:
+            raise ConfigurationError("VOTING_CRL_BUCKET is not set")
+        return S3CrlBucket(self.settings.crl_bucket, self.settings.crl_prefix)
+
+    @cached_property
+    def verifier(self) -> SignatureVerifier:
+        from chalicelib.verify.signature import SignatureVerifier
+
+        verifier = SignatureVerifier(self.trust, self.revocation)
+        logs.event(log, "trust_loaded", anchors=len(self.trust.anchors))
+        return verifier
+
+    # Services
+
+    @cached_property
+    def voting(self) -> VotingService:
+        from chalicelib.voting.casting import VotingService
+
+        return VotingService(self.verifier, self.keys, self.store, self.clock, self.settings.contest_cache_seconds)
+
+    @cached_property
+    def sign_in(self) -> AdminSignIn:
+        from chalicelib.voting.admin_session import AdminSignIn
+
+        return AdminSignIn(self.verifier, self.keys, self.settings.admin_iins, self.clock)
+
+    @cached_property
+    def commission(self) -> Commission:
+        from chalicelib.voting.closing import ClosingPolicy
+        from chalicelib.voting.commission import Commission
+
+        policy = ClosingPolicy(self.settings.close_grace, self.settings.tally_workers)
+        return Commission(self.store, self.clock, policy)
+
+    @property
+    def closer(self) -> Closer:
+        return self.commission.closer
+
+    def authorize(self, token: object, method_arn: str) -> dict[str, Any]:
+        """The admin authorizer's decision for this token (see `adapters.admin_gate.decide`)."""
+        from chalicelib.adapters.admin_gate import decide
+
+        return decide(self.keys, self.settings.admin_iins, token, method_arn, self.clock())
+
+    def refresh_crls(self) -> RefreshReport:
+        """The scheduled job: download, verify and store the configured CRLs."""
+        from chalicelib.adapters.crl_sources import download
+        from chalicelib.verify.crl_refresh import refresh_crls
+
+        s = self.settings
+        if s.crl_bucket is None or not s.crl_urls:
+            raise ConfigurationError("VOTING_CRL_BUCKET and VOTING_CRL_URLS must be set for the CRL refresh")
+        return refresh_crls(s.crl_urls, self.trust, self.crl_bucket, download, self.clock(), prefix=s.crl_prefix)
 
 
-def build(settings: Settings) -> Runtime:
-    from chalicelib import storage
-    from chalicelib.revocation import RevocationStore
-    from chalicelib.signature import SignatureVerifier
-    from chalicelib.trust import TrustStore
-    from chalicelib.voting import VotingService
-
-    storage.configure(settings.table_prefix, settings.dynamodb_endpoint, settings.region)
-    trust = TrustStore.from_directory(settings.trust_dir)
-    revocation = revocation_for(settings, trust)
-    # A refreshing store loads its CRLs on first use, not here: the authorizer never needs them.
-    crls = len(revocation) if isinstance(revocation, RevocationStore) else "from the CRL bucket"
-    log.info("trust_loaded anchors=%d crls=%s", len(trust.anchors), crls)
-    keys = Keys(settings.secret)
-    verifier = SignatureVerifier(trust, revocation)
-    voting = VotingService(verifier, keys, storage, contest_cache_seconds=settings.contest_cache_seconds)
-    return Runtime(settings, keys, verifier, voting)
-
-
-def revocation_for(settings: Settings, trust: TrustStore) -> RevocationStore | RefreshingRevocation:
-    """CRLs from the CRL folder and, in AWS, the newest ones the refresh job stored in S3."""
-    from chalicelib.revocation import RefreshingRevocation, RevocationStore
-    if settings.crl_bucket is None:
-        if settings.crl_dir:
-            return RevocationStore.from_directory(settings.crl_dir, trust, settings.crl_tolerance)
-        return RevocationStore(tolerance=settings.crl_tolerance)
-    bucket = crl_bucket(settings)
-    folder = Path(settings.crl_dir) if settings.crl_dir else None
-
-    def load() -> list[bytes]:
-        local = [f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()] if folder else []
-        return local + bucket.all()
-
-    return RefreshingRevocation(load, trust, settings.crl_tolerance, timedelta(seconds=settings.crl_cache_seconds))
-
-
-def crl_bucket(settings: Settings) -> S3CrlBucket:
-    from chalicelib.crl_refresh import S3CrlBucket
-
-    return S3CrlBucket(settings.crl_bucket, settings.crl_prefix)
-
-
-def refresh_crls() -> RefreshReport:
-    """The scheduled job: download, verify and store the configured CRLs."""
-    from chalicelib.crl_refresh import refresh_crls as refresh
-    from chalicelib.trust import TrustStore
-
-    settings = Settings.from_environment(require_secret=False)
-    if settings.crl_bucket is None or not settings.crl_urls:
-        raise ConfigurationError("VOTING_CRL_BUCKET and VOTING_CRL_URLS must be set for the CRL refresh")
-    trust = TrustStore.from_directory(settings.trust_dir)
-    return refresh(settings.crl_urls, trust, crl_bucket(settings), prefix=settings.crl_prefix)
+def _stale_crl_metric(issuer: Certificate, beyond_tolerance: bool) -> None:
+    name = "CrlStaleBeyondTolerance" if beyond_tolerance else "CrlStale"
+    logs.metric(log, name, 1, logging.ERROR, issuer=issuer.subject_text[:200])
 
 
 _lock = threading.Lock()
@@ -91,10 +173,11 @@ _current: Runtime | None = None
 
 
 def current() -> Runtime:
+    """The process's runtime, built from the environment on first use."""
     global _current
     with _lock:
         if _current is None:
-            _current = build(Settings.from_environment())
+            _current = Runtime(Settings.from_environment())
         return _current
 
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from chalicelib.certificate import EKU_INDIVIDUAL
+from chalicelib.verify.certificate import EKU_INDIVIDUAL
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 

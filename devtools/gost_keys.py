@@ -36,10 +36,10 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
-from chalicelib.certificate import Certificate
-from chalicelib.gost import digest as gost_digest
-from chalicelib.gost.curves import CRYPTOPRO_A, PARAMSET_512_A, Curve, _add_events
-from chalicelib.gost.signature import (
+from chalicelib.verify.certificate import Certificate
+from chalicelib.verify.gost import digest as gost_digest
+from chalicelib.verify.gost.curves import CRYPTOPRO_A, PARAMSET_512_A, Curve, _add_events
+from chalicelib.verify.gost.signature import (
     DIGEST_GOST34311,
     DIGEST_STREEBOG_512,
     KEY_GOST2004,
@@ -228,7 +228,7 @@ def _pbe_decrypt(algorithm: algos.EncryptionAlgorithm, data: bytes, password: by
 # -- curve arithmetic -----------------------------------------------------------------------
 
 def multiply(curve: Curve, k: int, point: tuple[int, int] | None = None) -> tuple[int, int]:
-    """k * P (P the generator by default) in affine coordinates, with chalicelib.gost's chain
+    """k * P (P the generator by default) in affine coordinates, with chalicelib.verify.gost's chain
     arithmetic (not constant-time: development use only).  Raises for the point at infinity."""
     x, y = point if point is not None else (curve.gx, curve.gy)
     k %= curve.q
@@ -301,7 +301,7 @@ class GostPrivateKey:
 
     def sign(self, message: bytes, *, k: int | None = None) -> bytes:
         """GOST 34.10 signature of message (hashed here with the key's hash): r || s, each
-        little-endian, as chalicelib.gost.verify reads it.  k is random unless given."""
+        little-endian, as chalicelib.verify.gost.verify reads it.  k is random unless given."""
         curve = self.curve
         q = curve.q
         e = digest_scalar(gost_digest(self.digest_oid, message), curve)

@@ -145,15 +145,46 @@ def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
     }
 
 
+VOTE_FUNCTION = "api_handler"  # Chalice's name for the function that serves every route
+DEFAULT_LAMBDA_TIMEOUT = 60  # Chalice's default when a stage sets none
+DEFAULT_GRACE_SECONDS = 120.0  # chalicelib.settings: VOTING_CLOSE_GRACE_SECONDS
+
+
+def grace_problems(config: dict[str, Any]) -> list[str]:
+    """Stages of a `.chalice/config.json` whose closing grace does not exceed the vote function's
+    timeout: a vote accepted just before `closes_at` could still be in flight when counting starts."""
+    problems = []
+    top_env = config.get("environment_variables", {})
+    for name, stage in config.get("stages", {}).items():
+        env = {**top_env, **stage.get("environment_variables", {})}
+        grace = float(env.get("VOTING_CLOSE_GRACE_SECONDS") or DEFAULT_GRACE_SECONDS)
+        function = stage.get("lambda_functions", {}).get(VOTE_FUNCTION, {})
+        timeout = function.get("lambda_timeout", stage.get("lambda_timeout", config.get("lambda_timeout",
+                                                                                          DEFAULT_LAMBDA_TIMEOUT)))
+        if grace <= timeout:
+            problems.append(f"stage {name}: grace {grace:g} s does not exceed the vote function's timeout {timeout} s")
+    return problems
+
+
+def chalice_config() -> dict[str, Any]:
+    config: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return config
+
+
 def stage_settings() -> dict[str, str]:
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    return config["stages"][STAGE]["environment_variables"]
+    settings: dict[str, str] = chalice_config()["stages"][STAGE]["environment_variables"]
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Package the prod stage for CloudFormation.")
     parser.add_argument("--out", default=str(ROOT / "build"))
     args = parser.parse_args(argv)
+    problems = grace_problems(chalice_config())
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "resources.json"

@@ -171,24 +171,25 @@ class LocalStack:
 
 def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) -> list[str]:
     """Tables, PKI and demo contest; each only if missing, so restarts keep every vote."""
-    from chalicelib import storage
-    from chalicelib.config import StorageLocation
-    from chalicelib.contest import parse_contest
+    from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.runtime import Runtime
+    from chalicelib.settings import Settings
+    from chalicelib.voting.contest import parse_contest
     from devtools.demo import DEMO_ID, demo_contest
     from devtools.localpki import write_dev_pki
 
-    location = StorageLocation.from_environment(environment)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    storage.configure(location.table_prefix, location.endpoint, location.region)
+    wired = Runtime(Settings.from_environment(environment))
     lines = write_dev_pki(pki_dir)
-    created = storage.create_tables()
+    store = wired.store
+    assert isinstance(store, DynamoStore)
+    created = store.create_tables()
     lines.append("tables created: " + ", ".join(created) if created else "tables already exist (kept)")
     if not with_demo:
         return lines
-    if storage.get_contest(DEMO_ID) is None:
-        now = datetime.now(UTC)
-        storage.save_contest(parse_contest(demo_contest(now)), now)
+    if store.get_contest(DEMO_ID) is None:
+        wired.commission.save_contest(parse_contest(demo_contest(datetime.now(UTC))))
         lines.append(f"demo contest {DEMO_ID} created: open now for five days (Astana time)")
     else:
         lines.append(f"demo contest {DEMO_ID} already there (kept)")

@@ -12,7 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from chalicelib.ballot import ballot_bytes
+from chalicelib.voting.ballot import ballot_bytes
 
 
 def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.certificate import Certificate
-from chalicelib.revocation import RevocationStore
-from chalicelib.signature import SignatureVerifier
-from chalicelib.trust import TrustStore
+from chalicelib.verify.certificate import Certificate
+from chalicelib.verify.revocation import RevocationStore
+from chalicelib.verify.signature import SignatureVerifier
+from chalicelib.verify.trust import TrustStore
 from devtools import devpki
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,47 +133,89 @@ def dynalite(tmp_path_factory):
     stop(process)
 
 
-@pytest.fixture(params=["moto", pytest.param("dynalite", marks=pytest.mark.integration)])
-def dynamodb(request, monkeypatch):
-    """The service's tables, under moto or on the real local server over HTTP; the storage
-    module, configured for them, is what the test gets."""
-    from chalicelib import storage
+@pytest.fixture(autouse=True)
+def fresh_runtime():
+    """Each test builds (or installs) its own runtime: settings are read once per process, so a
+    test that changes the environment must not inherit another test's runtime."""
+    from chalicelib import runtime
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
+    runtime.install(None)
+    yield
+    runtime.install(None)
+
+
+@pytest.fixture
+def memory_store():
+    """The store in memory: what the rules' tests run on."""
+    from chalicelib.adapters.memory import MemoryStore
+
+    return MemoryStore()
+
+
+def _dynamo_store(request, monkeypatch):
+    """The service's tables, under moto or on the real local server over HTTP; the environment
+    names them too, so the CLI run in a test reaches the same tables."""
+    from chalicelib.adapters.dynamodb import DynamoStore
+
     prefix = f"t{uuid.uuid4().hex[:10]}-"
-    monkeypatch.setenv("VOTING_TABLE_PREFIX", prefix)
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "VOTING_TABLE_PREFIX": prefix}.items():
+        monkeypatch.setenv(name, value)
     if request.param == "moto":
         from moto import mock_aws
 
         monkeypatch.delenv("VOTING_DYNAMODB_ENDPOINT", raising=False)
         with mock_aws():
-            storage.configure(prefix, None, "us-east-1")
-            storage.create_tables()
-            yield storage
+            store = DynamoStore(prefix, None, "us-east-1")
+            store.create_tables()
+            yield store
         return
     endpoint = request.getfixturevalue("dynalite")
     monkeypatch.setenv("VOTING_DYNAMODB_ENDPOINT", endpoint)
-    storage.configure(prefix, endpoint, "us-east-1")
-    storage.create_tables()
-    yield storage
-    for model in storage.MODELS:
-        model.delete_table()
+    store = DynamoStore(prefix, endpoint, "us-east-1")
+    store.create_tables()
+    yield store
+    store.delete_tables()
+
+
+DYNAMO_BACKENDS = ["moto", pytest.param("dynalite", marks=pytest.mark.integration)]
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def dynamo_store(request, monkeypatch):
+    """DynamoDB: under moto, and on dynalite over HTTP."""
+    yield from _dynamo_store(request, monkeypatch)
+
+
+@pytest.fixture(params=["memory", *DYNAMO_BACKENDS])
+def any_store(request, monkeypatch):
+    """Every implementation of the storage ports: the contract suite runs on each."""
+    if request.param == "memory":
+        from chalicelib.adapters.memory import MemoryStore
+
+        yield MemoryStore()
+        return
+    yield from _dynamo_store(request, monkeypatch)
+
+
+def stored_votes(store, contest: str = "best-social-worker-2025") -> list:
+    """Every vote the store holds for the contest (memory or DynamoDB)."""
+    return list(store.votes_of(contest))
 
 
 @dataclass
 class Service:
-    """The app wired to moto, the test PKI and a hand-moved clock."""
+    """The app wired to a store, the test PKI and a hand-moved clock."""
 
     http: object
     clock: Clock
     pki: TestPki
     runtime: object
+    store: object
 
     def vote_body(self, voter: devpki.Issued, nominee: str = "hc-001", contest: str = "best-social-worker-2025",
                   challenge: str | None = None, **sign: object) -> dict:
-        from chalicelib.ballot import ballot_bytes
+        from chalicelib.voting.ballot import ballot_bytes
 
         if challenge is None:
             challenge = self.challenge(contest)
@@ -190,36 +232,46 @@ class Service:
         return self.http.post(f"/contests/{contest}/votes", body=data,
                               headers={"Content-Type": "application/json", **headers})
 
+    def votes(self, contest: str = "best-social-worker-2025") -> list:
+        return stored_votes(self.store, contest)
 
-def make_runtime(pki: TestPki, clock: Clock, revocation: RevocationStore | None = None):
-    from chalicelib import storage
-    from chalicelib.config import Settings
+
+def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationStore | None = None, **settings: object):
     from chalicelib.runtime import Runtime
-    from chalicelib.secrets import Keys
-    from chalicelib.voting import VotingService
+    from chalicelib.settings import Settings
+    from chalicelib.voting.keys import Keys
 
-    settings = Settings(table_prefix="test-", trust_dir="unused", secret=SECRET)
-    keys = Keys(SECRET)
-    verifier = pki.verifier(revocation)
-    voting = VotingService(verifier, keys, storage, clock=clock, contest_cache_seconds=0)
-    return Runtime(settings, keys, verifier, voting)
+    settings.setdefault("ncalayer_url", "ws://127.0.0.1:13579")  # the dev stage's stand-in
+    configured = Settings(table_prefix="test-", secret=SECRET, contest_cache_seconds=0, **settings)
+    return Runtime(configured, store=store, clock=clock, keys=Keys(SECRET), verifier=pki.verifier(revocation))
 
 
-@pytest.fixture
-def service(dynamodb, pki):
+def _serve(store, pki):
     from chalice.test import Client
 
     import app as application
     from chalicelib import runtime
-    from chalicelib.contest import parse_contest
+    from chalicelib.voting.contest import parse_contest
 
     clock = Clock()
-    installed = make_runtime(pki, clock)
+    installed = make_runtime(pki, clock, store)
     runtime.install(installed)
-    dynamodb.save_contest(parse_contest(contest_file()), clock.now - timedelta(days=1))
+    installed.commission.save_contest(parse_contest(contest_file()))
     with Client(application.app, project_dir=str(ROOT)) as client:
-        yield Service(client.http, clock, pki, installed)
+        yield Service(client.http, clock, pki, installed, store)
     runtime.install(None)
+
+
+@pytest.fixture
+def service(memory_store, pki):
+    """The app over HTTP (chalice.test) on the store in memory."""
+    yield from _serve(memory_store, pki)
+
+
+@pytest.fixture
+def dynamo_service(dynamo_store, pki):
+    """The app over HTTP (chalice.test) on DynamoDB (moto, and dynalite)."""
+    yield from _serve(dynamo_store, pki)
 
 
 def _hypothesis_profiles() -> None:

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.ballot import ballot_bytes
-from chalicelib.receipt import receipt_for, voter_key
-from chalicelib.rejection import Rejection
+from chalicelib.voting.ballot import ballot_bytes
+from chalicelib.voting.receipt import receipt_for, voter_key
+from chalicelib.verify import failures
+from chalicelib.verify.failures import VerificationError
 from tests.conftest import NOW, SECRET
 
 CONTEST = "best-social-worker-2025"
@@ -32,11 +33,11 @@ bodies = st.one_of(
 
 
 @given(body=bodies)
-def test_arbitrary_bodies_get_a_4xx_and_store_nothing(service, dynamodb, body):
+def test_arbitrary_bodies_get_a_4xx_and_store_nothing(service, body):
     response = service.post_vote(body)
     assert 400 <= response.status_code < 500
     assert json.loads(response.body)["error"]
-    assert list(dynamodb.scan_votes(CONTEST)) == []
+    assert service.votes(CONTEST) == []
 
 
 def mutate(data: bytes, choice: int, position: int, value: int, length: int) -> bytes:
@@ -66,25 +67,25 @@ def test_mutated_cms_is_refused_or_is_exactly_what_was_signed(pki, signed_ballot
     verifier = pki.verifier()
     try:
         result = verifier.verify(mutate(cms, *mutation), NOW)
-    except Rejection as rejection:
-        assert rejection.status < 500
+    except VerificationError as refusal:
+        assert refusal.code in failures.CODES - {failures.REVOCATION_UNAVAILABLE}
         return
     assert result.iin == "900101300501"
     assert result.content == ballot_bytes(CONTEST, "hc-001", "not-a-real-challenge")
 
 
 @given(mutation=mutations)
-def test_mutated_vote_through_the_app_is_never_a_5xx_nor_a_forged_vote(service, dynamodb, mutation):
+def test_mutated_vote_through_the_app_is_never_a_5xx_nor_a_forged_vote(service, mutation):
     voter = service.pki.voter("900101300502")
     ballot = ballot_bytes(CONTEST, "rh-001", service.challenge())
     cms = mutate(service.pki.sign(ballot, voter), *mutation)
     response = service.post_vote({"cms": base64.b64encode(cms).decode()})
     assert response.status_code < 500
-    from chalicelib.secrets import Keys
+    from chalicelib.voting.keys import Keys
 
     keys = Keys(SECRET)
     signed_as = ("rh-001", receipt_for(keys, CONTEST, voter_key(keys, "900101300502")))
-    stored = [(v.nominee, v.receipt) for v in dynamodb.scan_votes(CONTEST)]
+    stored = [(v.nominee, v.receipt) for v in service.votes(CONTEST)]
     # Whatever the mutation, the only vote that can ever be stored is the one this voter signed.
     assert stored in ([], [signed_as])
     if response.status_code in (200, 201):

@@ -10,7 +10,7 @@ from tests.conftest import NOW, contest_file
 
 
 @pytest.fixture
-def cli(dynamodb, monkeypatch, tmp_path):
+def cli(dynamo_store, monkeypatch, tmp_path):
     def write(document, name="contest.json") -> str:
         path = tmp_path / name
         path.write_text(document if isinstance(document, str) else json.dumps(document, ensure_ascii=False),
@@ -32,10 +32,10 @@ def test_create_tables_is_idempotent(cli, capsys):
     assert "already exist" in capsys.readouterr().out
 
 
-def test_load_contest_creates_it(cli, dynamodb, capsys):
+def test_load_contest_creates_it(cli, dynamo_store, capsys):
     assert manage.main(["load-contest", cli(future_contest())]) == 0
     assert "created: best-social-worker-2025 (3 nominees, 2 nominations)" in capsys.readouterr().out
-    assert dynamodb.get_contest("best-social-worker-2025") is not None
+    assert dynamo_store.get_contest("best-social-worker-2025") is not None
 
 
 def test_loading_the_same_file_twice_changes_nothing(cli, capsys):
@@ -45,13 +45,13 @@ def test_loading_the_same_file_twice_changes_nothing(cli, capsys):
     assert "unchanged" in capsys.readouterr().out
 
 
-def test_bad_file_names_the_field_and_changes_nothing(cli, dynamodb, capsys):
+def test_bad_file_names_the_field_and_changes_nothing(cli, dynamo_store, capsys):
     document = future_contest()
     document["nominations"][1]["nominees"][0]["id"] = "hc-001"
     assert manage.main(["load-contest", cli(document)]) == 2
     err = capsys.readouterr().err
     assert "nominations[1].nominees[0].id" in err and "nothing was changed" in err
-    assert dynamodb.get_contest("best-social-worker-2025") is None
+    assert dynamo_store.get_contest("best-social-worker-2025") is None
 
 
 def test_file_that_is_not_json_is_refused(cli, capsys):
@@ -68,10 +68,10 @@ def test_missing_file_is_reported(cli, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_once_open_only_closes_at_may_move(cli, dynamodb, capsys):
-    from chalicelib.contest import parse_contest
+def test_once_open_only_closes_at_may_move(cli, dynamo_store, capsys):
+    from chalicelib.voting.contest import parse_contest
 
-    dynamodb.save_contest(parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=3650))), NOW)
+    dynamo_store.create_contest(parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=3650))), NOW)
     moved = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))
     assert manage.main(["load-contest", cli(moved)]) == 0
     renamed = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))

@@ -10,9 +10,10 @@ import pytest
 import time_machine
 
 import manage
-from chalicelib.ballot import ballot_bytes
-from chalicelib.contest import iso_utc, parse_contest
-from chalicelib.storage import VoteRecord
+from chalicelib.voting.ballot import ballot_bytes
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.records import VoteRecord
 from tests.conftest import NOW, contest_file
 
 CONTEST = "best-social-worker-2025"
@@ -28,19 +29,19 @@ def clock():
 
 
 @pytest.fixture
-def contest(dynamodb, pki, clock, monkeypatch, tmp_path):
+def contest(dynamo_store, pki, clock, monkeypatch, tmp_path):
     """An open contest with four signed votes stored, and the test PKI as the trust folder."""
-    dynamodb.save_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
+    dynamo_store.create_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
     for i, nominee in enumerate(["hc-001", "hc-001", "hc-002", "rh-001"]):
         cms = pki.sign(ballot_bytes(CONTEST, nominee, "c1.0.x.y"), pki.voter(f"90010130100{i}"))
-        dynamodb.record_vote(VoteRecord(CONTEST, f"voter-{i}", f"RCPT-{i:04d}", nominee, "x", iso_utc(NOW), "01",
+        dynamo_store.record_vote(VoteRecord(CONTEST, f"voter-{i}", f"RCPT-{i:04d}", nominee, "x", iso_utc(NOW), "01",
                                         "CN=X", "RSA/SHA-256", cms))
     trust = tmp_path / "trust"
     trust.mkdir()
     (trust / "root.der").write_bytes(pki.root.der)
     monkeypatch.setenv("VOTING_TRUST_DIR", str(trust))
     monkeypatch.delenv("VOTING_CRL_DIR", raising=False)
-    return dynamodb
+    return dynamo_store
 
 
 def tallied(clock, capsys) -> None:
@@ -138,7 +139,7 @@ def test_audit_without_a_trust_folder_is_refused(contest, monkeypatch, capsys, t
     assert "VOTING_TRUST_DIR" in capsys.readouterr().err
 
 
-def test_load_contest_takes_finalists_from_a_semicolon_spreadsheet(dynamodb, capsys, tmp_path):
+def test_load_contest_takes_finalists_from_a_semicolon_spreadsheet(dynamo_store, capsys, tmp_path):
     document = contest_file(opens=NOW + timedelta(days=3650), closes=NOW + timedelta(days=3655))
     for nomination in document["nominations"]:
         nomination["nominees"] = []
@@ -148,15 +149,15 @@ def test_load_contest_takes_finalists_from_a_semicolon_spreadsheet(dynamodb, cap
     (tmp_path / "n.csv").write_bytes(("\ufeff" + sheet).encode())
     assert manage.main(["load-contest", str(tmp_path / "c.json"), "--nominees", str(tmp_path / "n.csv")]) == 0
     assert "created: best-social-worker-2025 (2 nominees, 2 nominations)" in capsys.readouterr().out
-    nominee = dynamodb.get_contest(CONTEST).contest.nominations[0].nominees[0]
+    nominee = dynamo_store.get_contest(CONTEST).contest.nominations[0].nominees[0]
     assert (nominee.name, nominee.description["kk"]) == ("Гүлнар Әбенова", "Тәжірибе")
 
 
-def test_load_contest_reports_every_bad_spreadsheet_row_and_loads_nothing(dynamodb, capsys, tmp_path):
+def test_load_contest_reports_every_bad_spreadsheet_row_and_loads_nothing(dynamo_store, capsys, tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(contest_file(opens=NOW + timedelta(days=3650),
                                                              closes=NOW + timedelta(days=3655))), encoding="utf-8")
     (tmp_path / "n.csv").write_text(HEADER + "home-care;hc-7;;Тараз;ЦСО;;;\nrehab;bad id;X;Y;Z;;;\n", encoding="utf-8")
     assert manage.main(["load-contest", str(tmp_path / "c.json"), "--nominees", str(tmp_path / "n.csv")]) == 2
     err = capsys.readouterr().err
     assert "n.csv: line 2: name" in err and "n.csv: line 3: id" in err and "nothing was loaded" in err
-    assert dynamodb.get_contest(CONTEST) is None
+    assert dynamo_store.get_contest(CONTEST) is None

@@ -68,13 +68,11 @@ class Site:
 
 
 def add_contest(stack: LocalStack, document: dict) -> None:
-    from chalicelib import storage
-    from chalicelib.contest import parse_contest
+    from chalicelib.runtime import Runtime
+    from chalicelib.settings import Settings
+    from chalicelib.voting.contest import parse_contest
 
-    environment = stack.environment()
-    region = environment.get("AWS_DEFAULT_REGION", "us-east-1")
-    storage.configure(environment["VOTING_TABLE_PREFIX"], stack.dynamodb, region)
-    storage.save_contest(parse_contest(document), datetime.now(UTC))
+    Runtime(Settings.from_environment(stack.environment())).commission.save_contest(parse_contest(document))
 
 
 def big_contest(now: datetime) -> dict:

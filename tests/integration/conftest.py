@@ -20,23 +20,20 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def stack_storage(stack):
-    """The storage module pointed at the stack's server, to load contests and read votes back
-    (again for every test: other tests point the module elsewhere)."""
-    from chalicelib import storage
-    from chalicelib.config import StorageLocation
+    """The store on the stack's server, to load contests and read votes back."""
+    from chalicelib.runtime import Runtime
+    from chalicelib.settings import Settings
 
-    location = StorageLocation.from_environment(stack.environment())
-    storage.configure(location.table_prefix, location.endpoint, location.region)
-    return storage
+    return Runtime(Settings.from_environment(stack.environment())).store
 
 
 def new_contest(stack_storage, contest_id: str) -> str:
-    from chalicelib.contest import parse_contest
+    from chalicelib.voting.contest import parse_contest
     from tests.conftest import contest_file
 
     now = datetime.now(UTC)
     contest = parse_contest(contest_file(contest_id, opens=now - timedelta(minutes=1), closes=now + timedelta(days=1)))
-    stack_storage.save_contest(contest, now)
+    assert stack_storage.create_contest(contest, now)
     return contest_id
 
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.contest import iso_utc, parse_contest
-from chalicelib.storage import VoteRecord
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.records import VoteRecord
 from tests.conftest import ROOT, contest_file
 
 pytestmark = pytest.mark.integration
@@ -41,8 +42,8 @@ def wait_for_state(storage, state: str, seconds: float = 120) -> None:
 def test_closer_killed_mid_tally_then_run_again_stores_the_digest_of_the_votes(stack, stack_storage):
     now = datetime.now(UTC)
     closes = now + timedelta(seconds=30)
-    stack_storage.save_contest(parse_contest(contest_file(CONTEST, opens=now - timedelta(minutes=1), closes=closes)),
-                               now)
+    stack_storage.create_contest(parse_contest(contest_file(CONTEST, opens=now - timedelta(minutes=1), closes=closes)),
+                                 now)
     cast_at = iso_utc(now)
     records = [VoteRecord(contest=CONTEST, voter=f"v{i:06d}", receipt=f"R{i:06d}", nominee=NOMINEES[i % 3],
                           nomination="home-care" if i % 3 < 2 else "rehab", cast_at=cast_at, certificate_serial="01",

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.ballot import ballot_bytes
+from chalicelib.voting.ballot import ballot_bytes
 from devtools import devpki
 from devtools.localpki import load_dev_pki
 from tests.integration.conftest import call, new_contest
@@ -39,7 +39,7 @@ def test_64_threads_of_one_person_with_different_certificates_store_one_vote(sta
     assert set(statuses) <= {200, 201, 409}
     [winner] = [answer for status, answer in results if status == 201]
     assert all(answer["receipt"] == winner["receipt"] for status, answer in results if status == 200)
-    votes = list(stack_storage.scan_votes(contest))
+    votes = list(stack_storage.votes_of(contest))
     assert [(v.nominee, v.receipt) for v in votes] == [(winner["nominee"], winner["receipt"])]
 
 
@@ -52,7 +52,7 @@ def test_500_distinct_voters_in_parallel_store_500_votes(stack, stack_storage):
     results = post_all(stack, contest, bodies, workers=32)
     assert [status for status, _ in results] == [201] * 500
     receipts = {answer["receipt"] for _, answer in results}
-    votes = list(stack_storage.scan_votes(contest))
+    votes = list(stack_storage.votes_of(contest))
     assert len(receipts) == 500
     assert {v.receipt for v in votes} == receipts
     assert len({v.voter for v in votes}) == 500

@@ -1,0 +1,300 @@
+"""DynamoDB through PynamoDB: the contests and votes tables behind the ports (`voting.ports.Store`).
+A thin adapter: it maps records to items and back, turns every DynamoDB failure into
+`StorageUnavailable`, and applies each write's condition; the rules live in the services.
+
+Votes: one item per (contest, voter) — partition key `"<contest>#<voter key>"` — written with a
+single conditional put, so one person has one vote per contest and no write shares a hot key.
+A global secondary index on the receipt answers "check my vote".
+
+Retries: PynamoDB hands `Meta.max_retry_attempts` to botocore's "standard" retry mode (jittered
+exponential backoff, throttling and 5xx retried). Two retries and short timeouts: a Lambda answers
+503 quickly and the citizen's page retries, rather than waiting out the function's timeout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection.table import TableConnection
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.contest import Contest, parse_contest
+from chalicelib.voting.records import (
+    STATE_CLOSED,
+    STATE_SCHEDULED,
+    STATE_TALLIED,
+    ReceiptRecord,
+    StorageUnavailable,
+    StoredContest,
+    VoteRecord,
+)
+from chalicelib.voting.tally import TallyResult, VoteLine
+
+RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
+TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_FAILURES = (PynamoDBException, BotoCoreError, ClientError)
+
+
+class _Settings:
+    billing_mode = "PAY_PER_REQUEST"
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 3
+    max_retry_attempts = 2
+
+
+class ContestItem(Model):
+    """The contests table's schema; `DynamoStore` binds it to a table name and endpoint."""
+
+    class Meta(_Settings):
+        abstract = True
+
+    id = UnicodeAttribute(hash_key=True)
+    document = UnicodeAttribute()  # the contest file, canonical JSON, times in UTC
+    opens_at = UnicodeAttribute()
+    closes_at = UnicodeAttribute()
+    state = UnicodeAttribute(default=STATE_SCHEDULED)
+    revision = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute()
+    result = UnicodeAttribute(null=True)  # the tally (JSON), written once with state closed -> tallied
+
+
+class VoteItem(Model):
+    """The votes table's schema; `DynamoStore` binds it (and its receipt index) to a table."""
+
+    class Meta(_Settings):
+        abstract = True
+
+    pk = UnicodeAttribute(hash_key=True)  # "<contest>#<voter key>"
+    contest = UnicodeAttribute()
+    voter = UnicodeAttribute()
+    receipt = UnicodeAttribute()
+    nominee = UnicodeAttribute()
+    nomination = UnicodeAttribute()
+    cast_at = UnicodeAttribute()  # UTC, fixed-width ISO 8601
+    certificate_serial = UnicodeAttribute()
+    certificate_issuer = UnicodeAttribute()
+    algorithm = UnicodeAttribute()
+    cms = BinaryAttribute(legacy_encoding=False)
+    content = BinaryAttribute(legacy_encoding=False, null=True)  # the ballot, for a detached CMS
+
+
+def vote_key(contest_id: str, voter: str) -> str:
+    return f"{contest_id}#{voter}"
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """The one mapping of DynamoDB's failures: all of them are 503 and a retry for the client."""
+    try:
+        yield
+    except _FAILURES as error:
+        raise StorageUnavailable(f"{type(error).__name__}: {getattr(error, 'cause_response_code', '')}") from None
+
+
+def _applied(write: Callable[[], Any]) -> bool:
+    """Run a conditional write: True when applied, False when its condition failed."""
+    with _storage_errors():
+        try:
+            write()
+        except PynamoDBException as error:
+            if getattr(error, "cause_response_code", None) == _CONDITION_FAILED:
+                return False
+            raise
+    return True
+
+
+def _document(contest: Contest) -> str:
+    return json.dumps(contest.to_document(), ensure_ascii=False, sort_keys=True)
+
+
+class DynamoStore:
+    """The two tables `<prefix>contests` and `<prefix>votes` at `endpoint` (AWS when None)."""
+
+    def __init__(self, prefix: str, endpoint: str | None = None, region: str = "us-east-1") -> None:
+        if endpoint:
+            # A local server still wants credentials in the request signature; any will do.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        self.contests, self.votes = _bind(prefix, endpoint, region)
+        self._connection_lock = threading.Lock()
+
+    @property
+    def table_names(self) -> tuple[str, str]:
+        return self.contests.Meta.table_name, self.votes.Meta.table_name
+
+    def create_tables(self, wait: bool = True) -> list[str]:
+        created = []
+        with _storage_errors():
+            for model in (self.contests, self.votes):
+                if not model.exists():
+                    model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+                    created.append(model.Meta.table_name)
+        return created
+
+    def delete_tables(self) -> None:
+        with _storage_errors():
+            for model in (self.contests, self.votes):
+                if model.exists():
+                    model.delete_table()
+
+    # Contests
+
+    def get_contest(self, contest_id: str) -> StoredContest | None:
+        with _storage_errors():
+            try:
+                item = self.contests.get(contest_id, consistent_read=True)
+            except self.contests.DoesNotExist:
+                return None
+        return _stored(item)
+
+    def list_contests(self) -> list[StoredContest]:
+        with _storage_errors():
+            stored = [_stored(item) for item in self.contests.scan()]
+        return sorted(stored, key=lambda s: s.contest.opens_at)
+
+    def create_contest(self, contest: Contest, now: datetime) -> bool:
+        item = self.contests(contest.id, document=_document(contest), opens_at=iso_utc(contest.opens_at),
+                             closes_at=iso_utc(contest.closes_at), revision=1, updated_at=iso_utc(now))
+        return _applied(lambda: item.save(condition=self.contests.id.does_not_exist()))
+
+    def update_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+        return self._update(contest.id, self._contest_actions(contest, now), self.contests.revision == revision)
+
+    def close_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+        actions = [*self._contest_actions(contest, now), self.contests.state.set(STATE_CLOSED)]
+        condition = (self.contests.state == STATE_SCHEDULED) & (self.contests.revision == revision)
+        return self._update(contest.id, actions, condition)
+
+    def store_result(self, contest_id: str, result: TallyResult, now: datetime) -> bool:
+        actions = [self.contests.result.set(result.dumps()), self.contests.state.set(STATE_TALLIED),
+                   self.contests.revision.add(1), self.contests.updated_at.set(iso_utc(now))]
+        condition = (self.contests.state == STATE_CLOSED) & self.contests.result.does_not_exist()
+        return self._update(contest_id, actions, condition)
+
+    def _contest_actions(self, contest: Contest, now: datetime) -> list[Any]:
+        model = self.contests
+        return [model.document.set(_document(contest)), model.opens_at.set(iso_utc(contest.opens_at)),
+                model.closes_at.set(iso_utc(contest.closes_at)), model.revision.add(1),
+                model.updated_at.set(iso_utc(now))]
+
+    def _update(self, contest_id: str, actions: list[Any], condition: Condition) -> bool:
+        return _applied(lambda: self.contests(contest_id).update(actions=actions, condition=condition))
+
+    # Votes
+
+    def record_vote(self, record: VoteRecord) -> VoteRecord | None:
+        item = self.votes(vote_key(record.contest, record.voter), **_vote_fields(record))
+        if _applied(lambda: item.save(condition=self.votes.pk.does_not_exist())):
+            return None
+        existing = self.get_vote(record.contest, record.voter)
+        if existing is None:  # cannot happen with a consistent read after a failed condition
+            raise StorageUnavailable("vote vanished after a conditional failure")
+        return existing
+
+    def get_vote(self, contest_id: str, voter: str) -> VoteRecord | None:
+        with _storage_errors():
+            try:
+                item = self.votes.get(vote_key(contest_id, voter), consistent_read=True)
+            except self.votes.DoesNotExist:
+                return None
+        return _vote_record(item)
+
+    def find_receipt(self, receipt: str) -> ReceiptRecord | None:
+        with _storage_errors():
+            for item in self.votes.receipt_index.query(receipt, limit=1):
+                return ReceiptRecord(item.contest, item.nominee, item.nomination, item.cast_at)
+        return None
+
+    def votes_of(self, contest_id: str) -> Iterator[VoteRecord]:
+        """Every stored vote of a contest (for tests and tools; the tally has its own scan)."""
+        with _storage_errors():
+            for item in self.votes.scan(self.votes.contest == contest_id):
+                yield _vote_record(item)
+
+    def counted_votes(self, contest_id: str, closes_at: str) -> Iterator[VoteRecord]:
+        with _storage_errors():
+            condition = (self.votes.contest == contest_id) & (self.votes.cast_at < closes_at)
+            for item in self.votes.scan(condition, consistent_read=True):
+                yield _vote_record(item)
+
+    def tally_segment(self, contest_id: str, segment: int, total_segments: int) -> Iterator[VoteLine]:
+        """Items are read as plain DynamoDB JSON: a model object per vote would cost more than the scan."""
+        connection = self._votes_connection()
+        start_key = None
+        with _storage_errors():
+            while True:
+                page = connection.scan(
+                    filter_condition=self.votes.contest == contest_id, attributes_to_get=TALLY_FIELDS,
+                    segment=segment, total_segments=total_segments, consistent_read=True,
+                    exclusive_start_key=start_key,
+                )
+                for item in page.get("Items", []):
+                    yield VoteLine(item["receipt"]["S"], item["nominee"]["S"], item["cast_at"]["S"])
+                start_key = page.get("LastEvaluatedKey")
+                if not start_key:
+                    return
+
+    def _votes_connection(self) -> TableConnection:
+        # One client for all scan workers: made once, before they race to make one each.
+        with self._connection_lock:
+            return self.votes._get_connection()
+
+
+def _bind(prefix: str, endpoint: str | None, region: str) -> tuple[type[ContestItem], type[VoteItem]]:
+    """The schemas bound to this store's tables: classes of its own, so two stores never share
+    PynamoDB's per-class table name, endpoint or connection."""
+    _region = region  # a class body cannot read a name it assigns from the enclosing scope
+
+    class Contests(ContestItem):
+        class Meta(_Settings):
+            table_name = f"{prefix}contests"
+            host = endpoint
+            region = _region
+
+    class ReceiptIndex(GlobalSecondaryIndex["Votes"]):
+        class Meta:
+            index_name = "receipt"
+            projection = IncludeProjection(RECEIPT_FIELDS)
+
+        receipt = UnicodeAttribute(hash_key=True)
+
+    class Votes(VoteItem):
+        class Meta(_Settings):
+            table_name = f"{prefix}votes"
+            host = endpoint
+            region = _region
+
+        receipt_index = ReceiptIndex()
+
+    return Contests, Votes
+
+
+def _stored(item: ContestItem) -> StoredContest:
+    result = TallyResult.from_json(json.loads(item.result)) if item.result else None
+    return StoredContest(parse_contest(json.loads(item.document)), item.state, int(item.revision), result)
+
+
+# A vote item's attributes are the record's fields by name: one mapping, both ways.
+_VOTE_FIELDS = tuple(field.name for field in dataclasses.fields(VoteRecord))
+
+
+def _vote_fields(record: VoteRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in _VOTE_FIELDS}
+
+
+def _vote_record(item: VoteItem) -> VoteRecord:
+    return VoteRecord(**{name: getattr(item, name) for name in _VOTE_FIELDS})

@@ -1,0 +1,148 @@
+"""The HTTP adapter: Chalice responses with the security headers (the one place they are set), the
+contract's error shape, the caller's language, and one log line per request."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.adapters import logs
+from chalicelib.settings import ConfigurationError
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
+from chalicelib.voting.records import ConcurrentUpdate, StorageUnavailable
+from chalicelib.voting.rejection import Rejection, message_for, status_for
+
+log = logging.getLogger("service.http")
+RETRY_AFTER_SECONDS = "2"
+JSON_TYPES = ["application/json", "text/plain", "application/octet-stream",
+              "application/x-www-form-urlencoded", "multipart/form-data"]
+
+# Every answer: no MIME sniffing, no referrer leaving the site.
+_EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# Pages besides: never framed, their own browsing context, no device APIs.
+_PAGES = {
+    **_EVERY_ANSWER,
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+NO_STORE = "no-store"
+
+
+def _response(body: str, status: int, content_type: str, cache: str, base: Mapping[str, str],
+              headers: Mapping[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": content_type, "Cache-Control": cache, **base, **(headers or {})})
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    return _response(json.dumps(body, ensure_ascii=False), status, "application/json; charset=utf-8", NO_STORE,
+                     _EVERY_ANSWER, headers)
+
+
+def page_response(page: str, csp: str, cache: str, headers: Mapping[str, str] | None = None) -> Response:
+    return _response(page, 200, "text/html; charset=utf-8", cache, _PAGES,
+                     {"Content-Security-Policy": csp, **(headers or {})})
+
+
+def asset_response(body: str, content_type: str) -> Response:
+    # Linked as name?v=<content hash>: a new deploy links new URLs, so a long cache is safe.
+    return _response(body, 200, content_type, "public, max-age=86400", _PAGES)
+
+
+def download_response(data: bytes, content_type: str, filename: str) -> Response:
+    """A file to save (CSV, evidence): UTF-8 text, sent as such."""
+    return _response(data.decode("utf-8"), 200, content_type, NO_STORE, _EVERY_ANSWER,
+                     {"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def error_response(code: str, language: str, extra: Mapping[str, Any] | None = None) -> Response:
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if code == "unavailable" else {}
+    return json_response(status_for(code), {"error": code, "message": message_for(code, language), **(extra or {})},
+                         headers)
+
+
+def preferred_language(accept_language: str | None) -> str:
+    """Pick kk, ru or en from an Accept-Language header by its q-values; ru when none fits."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for position, part in enumerate(accept_language[:512].split(",")[:20]):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower().split("-")[0]
+        quality = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag in LANGUAGES and quality > 0 and quality - position * 1e-6 > best_q:
+            best, best_q = tag, quality - position * 1e-6
+    return best
+
+
+def language_of(request: Any) -> str:
+    """`?lang=kk|ru|en`, else the Accept-Language header, else ru."""
+    asked = (getattr(request, "query_params", None) or {}).get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    return preferred_language((getattr(request, "headers", None) or {}).get("accept-language"))
+
+
+Route = Callable[..., Response]
+
+
+def handled(app: Any, action: str) -> Callable[[Route], Route]:
+    """Wrap a route: contract errors for every refusal, 503 for storage trouble, never a 500,
+    and one structured log line with the decision and duration."""
+
+    def decorate(route: Route) -> Route:
+        @functools.wraps(route)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            request = app.current_request
+            started = time.perf_counter()
+            language = preferred_language((request.headers or {}).get("accept-language"))
+            fields: dict[str, Any] = {"action": action, "request_id": _request_id(request)}
+            try:
+                response = route(*args, **kwargs)
+                fields["decision"] = "ok"
+            except Rejection as rejection:
+                response = error_response(rejection.code, language)
+                fields.update(decision="rejected", code=rejection.code, detail=rejection.detail)
+            except (StorageUnavailable, ConcurrentUpdate) as error:
+                response = error_response("unavailable", language)
+                fields.update(decision="unavailable", code="unavailable", detail=str(error))
+            except ConfigurationError as error:
+                response = error_response("unavailable", language)
+                fields.update(decision="misconfigured", code="unavailable", detail=str(error))
+            except Exception as error:  # the last line of defence: log loudly, answer 503, never 500
+                log.exception("unexpected_error")
+                response = error_response("unavailable", language)
+                fields.update(decision="error", code="unavailable", detail=type(error).__name__)
+            fields["status"] = response.status_code
+            fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            level = logging.ERROR if fields["decision"] in ("error", "misconfigured") else logging.INFO
+            logs.event(log, "request", level, **fields)
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _request_id(request: Any) -> str:
+    context = getattr(request, "context", None) or {}
+    return str(context.get("requestId", ""))[:64]
+
+
+def body_of(request: Any) -> bytes:
+    body = request.raw_body
+    return body if isinstance(body, bytes) else (body or "").encode()

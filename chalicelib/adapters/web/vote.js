@@ -1,0 +1,1116 @@
+/* The public voting page: plain JavaScript, no framework, no external requests besides the API
+   (same origin) and NCALayer (the WebSocket address in <meta name="ncalayer-url">). */
+(function () {
+  'use strict';
+
+  var TZ = 'Asia/Almaty'; // Astana time: one zone (UTC+5) for the whole country since 2024
+  var LANGS = ['kk', 'ru', 'en'];
+  var LOCALES = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+  var STORAGE_KEY = 'voting.lang';
+  var PKI = 'https://pki.gov.kz/';
+  var NCALAYER_DOWNLOAD = 'https://pki.gov.kz/ncalayer/';
+
+  var T = {
+    ru: {
+      skip: 'Перейти к содержанию',
+      brand: 'Народное голосование',
+      loading: 'Загрузка…',
+      starts: 'Начало',
+      ends: 'Окончание',
+      inclusive: '{date} включительно',
+      astanaTimeNote: 'Время указано по Астане (UTC+5).',
+      phaseOpen: 'Голосование открыто.',
+      phaseUpcoming: 'Голосование ещё не началось. Оно откроется {date}. Ниже — список кандидатов; проголосовать можно будет после открытия.',
+      phaseClosed: 'Голосование завершено. Голоса больше не принимаются.',
+      countdownClose: 'До окончания голосования: {d}',
+      countdownOpen: 'До начала голосования: {d}',
+      ruleTitle: 'Один голос — за одного кандидата во всём конкурсе',
+      ruleText: 'Отметьте одного человека в любой номинации. После подписи изменить или отозвать голос нельзя.',
+      chooseTitle: 'Выберите кандидата',
+      candidatesTitle: 'Кандидаты',
+      nominations: 'Номинации',
+      searchLabel: 'Поиск по имени',
+      regionLabel: 'Регион',
+      allRegions: 'Все регионы',
+      found: 'Показано кандидатов: {n} из {total}',
+      noneFound: 'Никого не нашлось. Измените запрос или выберите «Все регионы».',
+      ballotLegend: 'Отметьте одного кандидата — в любой номинации',
+      choiceNone: 'Кандидат пока не выбран.',
+      choiceLine: 'Ваш выбор: {name}',
+      next: 'Проголосовать',
+      chooseFirst: 'Сначала отметьте кандидата в списке.',
+      confirmTitle: 'Проверьте свой выбор',
+      yourVote: 'Ваш голос',
+      inNomination: 'Номинация «{title}»',
+      cannotChange: 'Это ваш единственный голос в конкурсе. После подписи изменить или отозвать его нельзя.',
+      how1: 'Нажмите «Подписать и проголосовать» — откроется окно NCALayer.',
+      how2: 'Выберите свой личный ключ для подписи и введите пароль к нему.',
+      how3: 'Дождитесь квитанции и сохраните её код.',
+      signVote: 'Подписать и проголосовать',
+      back: 'Изменить выбор',
+      progressChallenge: 'Готовим бюллетень…',
+      progressSign: 'Открыто окно NCALayer: выберите ключ и введите пароль. Окно может оказаться позади браузера.',
+      progressSend: 'Отправляем подписанный голос…',
+      doneTitle: 'Спасибо! Ваш голос принят',
+      doneRepeat: 'Этот голос уже был записан раньше — вот та же квитанция.',
+      doneTime: 'Время голосования: {time} (по Астане).',
+      receiptLabel: 'Код квитанции — сохраните его',
+      receiptHelp: 'По этому коду можно проверить, что голос записан и учтён. Код не раскрывает, кто вы.',
+      copy: 'Скопировать',
+      copied: 'Код скопирован.',
+      copyFailed: 'Не удалось скопировать. Выделите код и скопируйте его вручную.',
+      resultsTitle: 'Итоги голосования',
+      resultsNotYet: 'Итоги ещё не опубликованы. Загляните на эту страницу позже.',
+      resultsFinal: 'Окончательные итоги',
+      resultsProvisional: 'Предварительные итоги',
+      resultsTotal: 'Всего голосов: {n}',
+      resultsTallied: 'Подсчёт завершён: {time} (по Астане).',
+      resultsNote: 'Итоги народного голосования передаются республиканской комиссии, которая определяет победителей.',
+      resultsDigest: 'Контрольная сумма итогов (SHA-256): {digest}',
+      votes: { one: '{n} голос', few: '{n} голоса', many: '{n} голосов', other: '{n} голоса' },
+      candidates: { one: '{n} кандидат', few: '{n} кандидата', many: '{n} кандидатов', other: '{n} кандидата' },
+      checkTitle: 'Проверить свой голос',
+      checkLabel: 'Код квитанции',
+      checkHint: 'Например: ABCD-EFGH-IJKL-MNOP-QRST-UVWX',
+      checkButton: 'Проверить',
+      checkEmpty: 'Введите код квитанции.',
+      checkFound: 'Голос найден: {name}, номинация «{nomination}». Время: {time} (по Астане).',
+      checkCountedTrue: 'Голос учтён в итогах.',
+      checkCountedFalse: 'Голос не вошёл в итоги.',
+      checkCountedNull: 'Голос будет подсчитан после окончания голосования.',
+      noContests: 'Сейчас нет конкурсов для голосования.',
+      loadFailed: 'Не удалось загрузить конкурс. Проверьте интернет и обновите страницу.',
+      contestMissing: 'Такого конкурса нет. Проверьте ссылку.',
+      footer: 'Время на странице — по Астане (UTC+5). Голос подписывается ЭЦП НУЦ РК через программу NCALayer.',
+      newTab: '(откроется в новой вкладке)',
+      tryAgain: 'Попробовать снова',
+      sendAgain: 'Отправить снова',
+      reload: 'Обновить страницу',
+      goCheck: 'Проверить свой голос',
+      linkNcalayer: 'Скачать NCALayer на pki.gov.kz',
+      linkPki: 'Получить ЭЦП на pki.gov.kz',
+      d: { one: '{n} день', few: '{n} дня', many: '{n} дней', other: '{n} дня' },
+      h: { one: '{n} час', few: '{n} часа', many: '{n} часов', other: '{n} часа' },
+      m: { one: '{n} минута', few: '{n} минуты', many: '{n} минут', other: '{n} минуты' },
+      s: { one: '{n} секунда', few: '{n} секунды', many: '{n} секунд', other: '{n} секунды' },
+      problems: {
+        ncalayer_missing: ['NCALayer не запущен',
+          'Для подписи нужна программа NCALayer. Запустите её (значок появится рядом с часами) или установите с сайта pki.gov.kz, затем нажмите «Попробовать снова».'],
+        cancelled: ['Подпись отменена',
+          'Голос не отправлен. Когда будете готовы, нажмите «Попробовать снова» и выберите ключ для подписи.'],
+        ncalayer_error: ['NCALayer не смог подписать',
+          'Проверьте, что носитель с ключом подключён, а пароль верный, и попробуйте снова. Если не получается, обновите NCALayer с pki.gov.kz.'],
+        busy_resend: ['Сервис сейчас перегружен',
+          'Голос ещё не принят, но подпись сохранена. Подождите {n} с и нажмите «Отправить снова» — подписывать заново не нужно.'],
+        busy_retry: ['Сервис сейчас перегружен',
+          'Голос ещё не отправлен. Подождите {n} с и нажмите «Попробовать снова».'],
+        network: ['Нет связи с сервером',
+          'Проверьте интернет и нажмите «Попробовать снова». Если вы уже подписали, подписывать заново не нужно.'],
+        failed: ['Не удалось отправить голос',
+          'Голос не записан. Обновите страницу и проголосуйте снова.']
+      }
+    },
+    kk: {
+      skip: 'Негізгі мазмұнға өту',
+      brand: 'Халықтық дауыс беру',
+      loading: 'Жүктелуде…',
+      starts: 'Басталуы',
+      ends: 'Аяқталуы',
+      inclusive: '{date} қоса алғанда',
+      astanaTimeNote: 'Уақыт Астана уақытымен көрсетілген (UTC+5).',
+      phaseOpen: 'Дауыс беру ашық.',
+      phaseUpcoming: 'Дауыс беру әлі басталған жоқ. Ашылу уақыты: {date}. Төменде — үміткерлер тізімі; дауысты ашылғаннан кейін беруге болады.',
+      phaseClosed: 'Дауыс беру аяқталды. Дауыстар енді қабылданбайды.',
+      countdownClose: 'Дауыс беру аяқталғанға дейін: {d}',
+      countdownOpen: 'Дауыс беру басталғанға дейін: {d}',
+      ruleTitle: 'Бір дауыс — бүкіл байқауда бір ғана үміткерге',
+      ruleText: 'Кез келген номинациядан бір адамды белгілеңіз. Қол қойғаннан кейін дауысты өзгертуге немесе кері қайтарып алуға болмайды.',
+      chooseTitle: 'Үміткерді таңдаңыз',
+      candidatesTitle: 'Үміткерлер',
+      nominations: 'Номинациялар',
+      searchLabel: 'Аты-жөні бойынша іздеу',
+      regionLabel: 'Өңір',
+      allRegions: 'Барлық өңірлер',
+      found: 'Көрсетілген үміткерлер: {n} / {total}',
+      noneFound: 'Ешкім табылмады. Сұрауды өзгертіңіз немесе «Барлық өңірлер» тармағын таңдаңыз.',
+      ballotLegend: 'Кез келген номинациядан бір үміткерді белгілеңіз',
+      choiceNone: 'Үміткер әлі таңдалмаған.',
+      choiceLine: 'Сіздің таңдауыңыз: {name}',
+      next: 'Дауыс беру',
+      chooseFirst: 'Алдымен тізімнен үміткерді белгілеңіз.',
+      confirmTitle: 'Таңдауыңызды тексеріңіз',
+      yourVote: 'Сіздің дауысыңыз',
+      inNomination: '«{title}» номинациясы',
+      cannotChange: 'Бұл — байқаудағы жалғыз дауысыңыз. Қол қойғаннан кейін оны өзгертуге немесе кері қайтарып алуға болмайды.',
+      how1: '«Қол қою және дауыс беру» түймесін басыңыз — NCALayer терезесі ашылады.',
+      how2: 'Қол қоюға арналған жеке кілтіңізді таңдап, оның құпиясөзін енгізіңіз.',
+      how3: 'Түбіртекті күтіп, оның кодын сақтап қойыңыз.',
+      signVote: 'Қол қою және дауыс беру',
+      back: 'Таңдауды өзгерту',
+      progressChallenge: 'Бюллетень дайындалуда…',
+      progressSign: 'NCALayer терезесі ашылды: кілтті таңдап, құпиясөзді енгізіңіз. Терезе браузердің артында қалуы мүмкін.',
+      progressSend: 'Қол қойылған дауыс жіберілуде…',
+      doneTitle: 'Рақмет! Дауысыңыз қабылданды',
+      doneRepeat: 'Бұл дауыс бұрын жазылған — міне, сол түбіртек.',
+      doneTime: 'Дауыс берілген уақыт: {time} (Астана уақыты).',
+      receiptLabel: 'Түбіртек коды — оны сақтап қойыңыз',
+      receiptHelp: 'Бұл код арқылы дауысыңыздың жазылғанын және есепке алынғанын тексеруге болады. Код сіздің кім екеніңізді ашпайды.',
+      copy: 'Көшіру',
+      copied: 'Код көшірілді.',
+      copyFailed: 'Көшіру мүмкін болмады. Кодты белгілеп, қолмен көшіріңіз.',
+      resultsTitle: 'Дауыс беру қорытындысы',
+      resultsNotYet: 'Қорытынды әлі жарияланған жоқ. Бұл бетке кейінірек қайта кіріңіз.',
+      resultsFinal: 'Түпкілікті қорытынды',
+      resultsProvisional: 'Алдын ала қорытынды',
+      resultsTotal: 'Барлық дауыс саны: {n}',
+      resultsTallied: 'Дауыстар санап шығылды: {time} (Астана уақыты).',
+      resultsNote: 'Халықтық дауыс беру қорытындысы жеңімпаздарды анықтайтын республикалық комиссияға беріледі.',
+      resultsDigest: 'Қорытындының бақылау сомасы (SHA-256): {digest}',
+      votes: { one: '{n} дауыс', other: '{n} дауыс' },
+      candidates: { one: '{n} үміткер', other: '{n} үміткер' },
+      checkTitle: 'Дауысыңызды тексеру',
+      checkLabel: 'Түбіртек коды',
+      checkHint: 'Мысалы: ABCD-EFGH-IJKL-MNOP-QRST-UVWX',
+      checkButton: 'Тексеру',
+      checkEmpty: 'Түбіртек кодын енгізіңіз.',
+      checkFound: 'Дауыс табылды: {name}, «{nomination}» номинациясы. Уақыты: {time} (Астана уақыты).',
+      checkCountedTrue: 'Дауыс қорытындыда есепке алынды.',
+      checkCountedFalse: 'Дауыс қорытындыға кірмеді.',
+      checkCountedNull: 'Дауыс беру аяқталғаннан кейін дауыс саналады.',
+      noContests: 'Қазір дауыс беретін байқау жоқ.',
+      loadFailed: 'Байқауды жүктеу мүмкін болмады. Интернетті тексеріп, бетті жаңартыңыз.',
+      contestMissing: 'Мұндай байқау жоқ. Сілтемені тексеріңіз.',
+      footer: 'Беттегі уақыт — Астана уақыты (UTC+5). Дауысқа ҰКО РК ЭЦҚ-сымен NCALayer бағдарламасы арқылы қол қойылады.',
+      newTab: '(жаңа қойындыда ашылады)',
+      tryAgain: 'Қайталау',
+      sendAgain: 'Қайта жіберу',
+      reload: 'Бетті жаңарту',
+      goCheck: 'Дауысыңызды тексеру',
+      linkNcalayer: 'NCALayer-ді pki.gov.kz сайтынан жүктеу',
+      linkPki: 'pki.gov.kz сайтынан ЭЦҚ алу',
+      d: { one: '{n} күн', other: '{n} күн' },
+      h: { one: '{n} сағат', other: '{n} сағат' },
+      m: { one: '{n} минут', other: '{n} минут' },
+      s: { one: '{n} секунд', other: '{n} секунд' },
+      problems: {
+        ncalayer_missing: ['NCALayer іске қосылмаған',
+          'Қол қою үшін NCALayer бағдарламасы қажет. Оны іске қосыңыз (белгішесі сағаттың жанында пайда болады) немесе pki.gov.kz сайтынан орнатыңыз, содан кейін «Қайталау» түймесін басыңыз.'],
+        cancelled: ['Қол қою тоқтатылды',
+          'Дауыс жіберілген жоқ. Дайын болғанда «Қайталау» түймесін басып, қол қою кілтін таңдаңыз.'],
+        ncalayer_error: ['NCALayer қол қоя алмады',
+          'Кілт тасығышы қосылғанын және құпиясөздің дұрыстығын тексеріп, қайталап көріңіз. Болмаса, NCALayer-ді pki.gov.kz сайтынан жаңартыңыз.'],
+        busy_resend: ['Қызмет қазір бос емес',
+          'Дауыс әлі қабылданған жоқ, бірақ қолтаңба сақталды. {n} секунд күтіп, «Қайта жіберу» түймесін басыңыз — қайта қол қоюдың қажеті жоқ.'],
+        busy_retry: ['Қызмет қазір бос емес',
+          'Дауыс әлі жіберілген жоқ. {n} секунд күтіп, «Қайталау» түймесін басыңыз.'],
+        network: ['Сервермен байланыс жоқ',
+          'Интернетті тексеріп, «Қайталау» түймесін басыңыз. Қол қойып қойсаңыз, қайта қол қоюдың қажеті жоқ.'],
+        failed: ['Дауысты жіберу мүмкін болмады',
+          'Дауыс жазылған жоқ. Бетті жаңартып, қайта дауыс беріңіз.']
+      }
+    },
+    en: {
+      skip: 'Skip to content',
+      brand: 'Public vote',
+      loading: 'Loading…',
+      starts: 'Opens',
+      ends: 'Closes',
+      inclusive: 'end of {date}',
+      astanaTimeNote: 'Times are Astana time (UTC+5).',
+      phaseOpen: 'Voting is open.',
+      phaseUpcoming: 'Voting has not opened yet. It opens on {date}. The candidates are listed below; you can vote once voting opens.',
+      phaseClosed: 'Voting has closed. No more votes are accepted.',
+      countdownClose: 'Time left to vote: {d}',
+      countdownOpen: 'Voting opens in {d}',
+      ruleTitle: 'One vote, for one candidate, in the whole contest',
+      ruleText: 'Mark one person in any nomination. Once you sign, your vote cannot be changed or withdrawn.',
+      chooseTitle: 'Choose a candidate',
+      candidatesTitle: 'Candidates',
+      nominations: 'Nominations',
+      searchLabel: 'Search by name',
+      regionLabel: 'Region',
+      allRegions: 'All regions',
+      found: 'Showing {n} of {total} candidates',
+      noneFound: 'No one matches. Change the search or choose “All regions”.',
+      ballotLegend: 'Mark one candidate, in any nomination',
+      choiceNone: 'No candidate chosen yet.',
+      choiceLine: 'Your choice: {name}',
+      next: 'Vote',
+      chooseFirst: 'First mark a candidate in the list.',
+      confirmTitle: 'Check your choice',
+      yourVote: 'Your vote',
+      inNomination: 'Nomination “{title}”',
+      cannotChange: 'This is your only vote in the contest. Once you sign it, it cannot be changed or withdrawn.',
+      how1: 'Press “Sign and vote”: the NCALayer window opens.',
+      how2: 'Choose your personal signing key and enter its password.',
+      how3: 'Wait for the receipt and keep its code.',
+      signVote: 'Sign and vote',
+      back: 'Change my choice',
+      progressChallenge: 'Preparing your ballot…',
+      progressSign: 'NCALayer is open: choose your key and enter its password. Its window may be behind the browser.',
+      progressSend: 'Sending your signed vote…',
+      doneTitle: 'Thank you! Your vote is recorded',
+      doneRepeat: 'This vote was already recorded earlier; here is the same receipt.',
+      doneTime: 'Voted at {time} (Astana time).',
+      receiptLabel: 'Receipt code: keep it',
+      receiptHelp: 'With this code you can check that your vote was recorded and counted. It does not reveal who you are.',
+      copy: 'Copy',
+      copied: 'Code copied.',
+      copyFailed: 'Could not copy. Select the code and copy it by hand.',
+      resultsTitle: 'Results',
+      resultsNotYet: 'The results have not been published yet. Please check this page later.',
+      resultsFinal: 'Final results',
+      resultsProvisional: 'Provisional results',
+      resultsTotal: 'Total votes: {n}',
+      resultsTallied: 'Counted at {time} (Astana time).',
+      resultsNote: 'The result of the public vote goes to the national commission, which decides the winners.',
+      resultsDigest: 'Results checksum (SHA-256): {digest}',
+      votes: { one: '{n} vote', other: '{n} votes' },
+      candidates: { one: '{n} candidate', other: '{n} candidates' },
+      checkTitle: 'Check my vote',
+      checkLabel: 'Receipt code',
+      checkHint: 'For example: ABCD-EFGH-IJKL-MNOP-QRST-UVWX',
+      checkButton: 'Check',
+      checkEmpty: 'Enter your receipt code.',
+      checkFound: 'Vote found: {name}, nomination “{nomination}”. Time: {time} (Astana time).',
+      checkCountedTrue: 'The vote is counted in the results.',
+      checkCountedFalse: 'The vote is not part of the results.',
+      checkCountedNull: 'The vote will be counted after voting closes.',
+      noContests: 'There is no contest to vote in right now.',
+      loadFailed: 'The contest could not be loaded. Check your connection and reload the page.',
+      contestMissing: 'There is no such contest. Check the link.',
+      footer: 'Times on this page are Astana time (UTC+5). Votes are signed with an NCA RK digital signature through the NCALayer program.',
+      newTab: '(opens in a new tab)',
+      tryAgain: 'Try again',
+      sendAgain: 'Send again',
+      reload: 'Reload the page',
+      goCheck: 'Check my vote',
+      linkNcalayer: 'Download NCALayer from pki.gov.kz',
+      linkPki: 'Get a digital signature at pki.gov.kz',
+      d: { one: '{n} day', other: '{n} days' },
+      h: { one: '{n} hour', other: '{n} hours' },
+      m: { one: '{n} minute', other: '{n} minutes' },
+      s: { one: '{n} second', other: '{n} seconds' },
+      problems: {
+        ncalayer_missing: ['NCALayer is not running',
+          'Signing needs the NCALayer program. Start it (its icon appears next to the clock) or install it from pki.gov.kz, then press “Try again”.'],
+        cancelled: ['Signing cancelled',
+          'Your vote was not sent. When you are ready, press “Try again” and choose your signing key.'],
+        ncalayer_error: ['NCALayer could not sign',
+          'Check that your key is plugged in and the password is right, then try again. If it still fails, update NCALayer from pki.gov.kz.'],
+        busy_resend: ['The service is busy',
+          'Your vote is not recorded yet, but your signature is kept. Wait {n} seconds and press “Send again”; you do not need to sign again.'],
+        busy_retry: ['The service is busy',
+          'Your vote has not been sent yet. Wait {n} seconds and press “Try again”.'],
+        network: ['No connection to the server',
+          'Check your internet connection and press “Try again”. If you have already signed, you will not need to sign again.'],
+        failed: ['Your vote could not be sent',
+          'Nothing was recorded. Reload the page and vote again.']
+      }
+    }
+  };
+
+  // What the page offers after each outcome: sign again, send the signed ballot again, reload,
+  // or go to the receipt check; and which pki.gov.kz page helps.
+  var RETRY_SIGN = ['ncalayer_missing', 'cancelled', 'ncalayer_error', 'not_an_individual',
+    'certificate_not_for_signing', 'certificate_expired', 'certificate_revoked', 'certificate_not_yet_valid',
+    'untrusted_certificate', 'invalid_signature', 'invalid_challenge', 'busy_retry'];
+  var LINK_NCALAYER = ['ncalayer_missing', 'ncalayer_error', 'invalid_signature', 'malformed_request'];
+  var LINK_PKI = ['certificate_expired', 'certificate_revoked', 'untrusted_certificate'];
+
+  // The refusals' titles and messages: the server's own catalogue, embedded in the page.
+  var REJECTIONS = JSON.parse(document.getElementById('rejections').textContent);
+
+  // [title, text] for an outcome: the page's own states (NCALayer, network, busy) or the
+  // server's refusal codes.
+  function problemWords(code) {
+    var own = T[state.lang].problems[code];
+    if (own) return own;
+    var known = REJECTIONS[code];
+    if (known) return [known.title[state.lang], known.message[state.lang]];
+    return T[state.lang].problems.failed;
+  }
+
+  var state = {
+    lang: 'ru',
+    contest: null,
+    byNominee: {},
+    offset: 0, // server clock minus this computer's clock, in ms
+    status: null,
+    selected: null,
+    step: 'choose',
+    pendingCms: null,
+    busy: false,
+    problem: null,
+    results: null,
+    resultsLoaded: false,
+    vote: null,
+    check: null,
+    timer: null
+  };
+  var ncalayerUrl = 'wss://127.0.0.1:13579';
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fill(template, vars) {
+    return String(template).replace(/\{(\w+)\}/g, function (all, name) {
+      return vars && vars[name] !== undefined ? vars[name] : all;
+    });
+  }
+
+  function t(key, vars) {
+    var text = T[state.lang][key];
+    if (text === undefined) text = T.ru[key];
+    return fill(text, vars);
+  }
+
+  function plural(key, n) {
+    var forms = T[state.lang][key];
+    var rule = new Intl.PluralRules(LOCALES[state.lang]).select(n);
+    return fill(forms[rule] || forms.other, { n: n.toLocaleString(LOCALES[state.lang]) });
+  }
+
+  function local(map) { // a {kk, ru, en} text in the current language, falling back to ru
+    if (!map) return '';
+    return map[state.lang] || map.ru || map.kk || map.en || '';
+  }
+
+  // ---- time (Astana) ----
+
+  function now() { return Date.now() + state.offset; }
+
+  function formatter(options) {
+    return new Intl.DateTimeFormat(LOCALES[state.lang], Object.assign({ timeZone: TZ }, options));
+  }
+
+  // Chromium's ICU has no Kazakh month names (it prints "М11"), so Kazakh dates are composed here.
+  var KK_MONTHS = ['қаңтар', 'ақпан', 'наурыз', 'сәуір', 'мамыр', 'маусым', 'шілде', 'тамыз', 'қыркүйек',
+    'қазан', 'қараша', 'желтоқсан'];
+  var numeric = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: 'numeric', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+  function astanaParts(ms) {
+    var parts = {};
+    numeric.formatToParts(ms).forEach(function (p) { if (p.type !== 'literal') parts[p.type] = p.value; });
+    return parts;
+  }
+
+  function dateTime(ms) {
+    if (state.lang === 'kk') {
+      var p = astanaParts(ms);
+      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1] + ', ' + p.hour + ':' + p.minute;
+    }
+    return formatter({ day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(ms);
+  }
+
+  function dateOnly(ms) {
+    if (state.lang === 'kk') {
+      var p = astanaParts(ms);
+      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1];
+    }
+    return formatter({ day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
+  }
+
+  function isAstanaMidnight(ms) {
+    var p = astanaParts(ms);
+    return Number(p.hour) === 0 && Number(p.minute) === 0 && Number(p.second) === 0;
+  }
+
+  function closingText(ms) { // "until 5 October inclusive" when voting ends at an Astana midnight
+    return isAstanaMidnight(ms) ? t('inclusive', { date: dateOnly(ms - 1) }) : dateTime(ms);
+  }
+
+  function duration(ms) {
+    var total = Math.max(0, Math.floor(ms / 1000));
+    var d = Math.floor(total / 86400), h = Math.floor(total % 86400 / 3600);
+    var m = Math.floor(total % 3600 / 60), s = total % 60;
+    if (d > 0) return [plural('d', d), plural('h', h), plural('m', m)].join(' ');
+    if (h > 0) return [plural('h', h), plural('m', m)].join(' ');
+    return [plural('m', m), plural('s', s)].join(' ');
+  }
+
+  // ---- the API (same origin, relative to the page, so a stage prefix such as /api/ works) ----
+
+  function api(method, path, body) {
+    var headers = { 'Accept': 'application/json', 'Accept-Language': state.lang };
+    var options = { method: method, headers: headers, cache: 'no-store', credentials: 'same-origin' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        return { status: response.status, data: data || {}, headers: response.headers };
+      });
+    }, function () {
+      throw { network: true };
+    });
+  }
+
+  function contestPath(suffix) {
+    return 'contests/' + encodeURIComponent(state.contest.id) + (suffix || '');
+  }
+
+  // ---- NCALayer ----
+
+  function base64Utf8(text) {
+    var bytes = new TextEncoder().encode(text), binary = '';
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
+  function ncalayerSign(data) {
+    var request = {
+      module: 'kz.gov.pki.knca.basics',
+      method: 'sign',
+      args: {
+        allowedStorages: ['PKCS12', 'AKKaztokenStore', 'AKKZIDCardStore', 'AKEToken72KStore', 'AKJaCartaStore'],
+        format: 'cms',
+        data: data,
+        signingParams: { decode: true, encapsulate: true, digested: false },
+        signerParams: { extKeyUsageOids: ['1.3.6.1.5.5.7.3.4', '1.2.398.3.3.4.1.1'] },
+        locale: state.lang
+      }
+    };
+    return new Promise(function (resolve, reject) {
+      var socket, settled = false, opened = false, openTimer;
+      function fail(kind, detail) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(openTimer);
+        try { socket.close(); } catch (e) { /* already closed */ }
+        reject({ ncalayer: kind, detail: detail || '' });
+      }
+      try {
+        socket = new WebSocket(ncalayerUrl);
+      } catch (e) {
+        reject({ ncalayer: 'ncalayer_missing' });
+        return;
+      }
+      openTimer = setTimeout(function () { if (!opened) fail('ncalayer_missing'); }, 10000);
+      socket.onopen = function () {
+        opened = true;
+        clearTimeout(openTimer);
+        socket.send(JSON.stringify(request));
+      };
+      socket.onmessage = function (event) {
+        var message;
+        try { message = JSON.parse(event.data); } catch (e) { return; }
+        if (!message || typeof message !== 'object' || !('status' in message)) return; // greeting etc.
+        if (message.status === true || message.status === 'true') {
+          var result = message.body && message.body.result;
+          var cms = Array.isArray(result) ? result[0] : result;
+          if (typeof cms === 'string' && cms.length > 0) {
+            settled = true;
+            try { socket.close(); } catch (e) { /* fine */ }
+            resolve(cms);
+          } else {
+            fail('ncalayer_error', 'empty result');
+          }
+          return;
+        }
+        var text = String(message.message || message.code || '');
+        fail(/cancel/i.test(text) ? 'cancelled' : 'ncalayer_error', text);
+      };
+      socket.onerror = function () { /* the close event follows */ };
+      socket.onclose = function () { fail('ncalayer_missing'); };
+    });
+  }
+
+  // ---- rendering ----
+
+  function applyStaticTexts() {
+    document.documentElement.lang = state.lang;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-t]'), function (node) {
+      node.textContent = t(node.getAttribute('data-t'));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-lang]'), function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === state.lang));
+    });
+  }
+
+  function fold(text) { // search ignores case and Kazakh-specific letters typed on a Russian keyboard
+    var map = { 'ә': 'а', 'ғ': 'г', 'қ': 'к', 'ң': 'н', 'ө': 'о', 'ұ': 'у', 'ү': 'у', 'һ': 'х', 'і': 'и', 'ё': 'е', 'й': 'и' };
+    return String(text).toLowerCase().replace(/[әғқңөұүһіёй]/g, function (c) { return map[c]; })
+      .replace(/\s+/g, ' ').trim();
+  }
+
+  function renderHeader() {
+    var c = state.contest;
+    var opens = Date.parse(c.opens_at), closes = Date.parse(c.closes_at);
+    $('contest-title').textContent = local(c.title);
+    document.title = local(c.title);
+    $('opens').textContent = dateTime(opens);
+    $('closes').textContent = closingText(closes);
+    var phase = $('phase');
+    phase.className = 'phase phase-' + (state.status === 'open' ? 'open' : state.status === 'upcoming' ? 'upcoming' : 'closed');
+    if (state.status === 'open') phase.textContent = t('phaseOpen');
+    else if (state.status === 'upcoming') phase.textContent = t('phaseUpcoming', { date: dateTime(opens) });
+    else phase.textContent = t('phaseClosed');
+    tick();
+  }
+
+  function tick() {
+    if (!state.contest) return;
+    var c = state.contest, box = $('countdown');
+    var opens = Date.parse(c.opens_at), closes = Date.parse(c.closes_at), at = now();
+    if (state.status === 'upcoming') {
+      if (at >= opens) { refresh(); return; }
+      box.textContent = t('countdownOpen', { d: duration(opens - at) });
+      box.hidden = false;
+    } else if (state.status === 'open') {
+      if (at >= closes) { refresh(); return; }
+      box.textContent = t('countdownClose', { d: duration(closes - at) });
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  }
+
+  function renderList() {
+    var c = state.contest, selectable = state.status === 'open';
+    var container = $('nominations'), jump = $('jump-list');
+    var regions = {};
+    var fragment = document.createDocumentFragment(), jumpFragment = document.createDocumentFragment();
+    c.nominations.forEach(function (nomination) {
+      var set = el('fieldset', 'nomination');
+      set.id = 'nomination-' + nomination.id;
+      var legend = el('legend');
+      legend.appendChild(el('span', 'nomination-title', local(nomination.title)));
+      legend.appendChild(el('span', 'nomination-count', plural('candidates', nomination.nominees.length)));
+      set.appendChild(legend);
+      var list = el('div', 'nominee-list');
+      nomination.nominees.forEach(function (nominee) {
+        regions[nominee.region] = true;
+        var card = el('div', selectable ? 'nominee' : 'nominee readonly');
+        card.setAttribute('data-key', fold(nominee.name));
+        card.setAttribute('data-region', nominee.region);
+        var nameId = 'name-' + nominee.id, metaId = 'meta-' + nominee.id;
+        if (selectable) {
+          var input = el('input');
+          input.type = 'radio';
+          input.name = 'nominee';
+          input.value = nominee.id;
+          input.id = 'nominee-' + nominee.id;
+          input.checked = state.selected === nominee.id;
+          input.setAttribute('aria-describedby', metaId);
+          card.appendChild(input);
+          var label = el('label', 'name', nominee.name);
+          label.htmlFor = input.id;
+          label.id = nameId;
+          card.appendChild(label);
+          if (input.checked) card.classList.add('checked');
+        } else {
+          card.appendChild(el('p', 'name', nominee.name));
+        }
+        var meta = el('div', 'meta');
+        meta.id = metaId;
+        var where = el('p', 'where');
+        where.appendChild(el('span', 'region', nominee.region));
+        where.appendChild(el('span', 'org', nominee.organization));
+        meta.appendChild(where);
+        var about = local(nominee.description);
+        if (about) meta.appendChild(el('p', 'about', about));
+        card.appendChild(meta);
+        list.appendChild(card);
+      });
+      set.appendChild(list);
+      fragment.appendChild(set);
+      var item = el('li'), link = el('a', null, local(nomination.title));
+      link.href = '#' + set.id;
+      item.appendChild(link);
+      jumpFragment.appendChild(item);
+    });
+    container.textContent = '';
+    container.appendChild(fragment);
+    jump.textContent = '';
+    jump.appendChild(jumpFragment);
+    $('jump').hidden = c.nominations.length < 2;
+
+    var select = $('region'), current = select.value;
+    while (select.options.length > 1) select.remove(1);
+    Object.keys(regions).sort(function (a, b) { return a.localeCompare(b, 'ru'); }).forEach(function (region) {
+      var option = el('option', null, region);
+      option.value = region;
+      select.appendChild(option);
+    });
+    select.value = regions[current] ? current : '';
+    applyFilter();
+  }
+
+  function applyFilter() {
+    var query = fold($('q').value), region = $('region').value, shown = 0, total = 0;
+    Array.prototype.forEach.call(document.querySelectorAll('#nominations .nomination'), function (set) {
+      var visible = 0;
+      Array.prototype.forEach.call(set.querySelectorAll('.nominee'), function (card) {
+        total += 1;
+        var match = (!query || card.getAttribute('data-key').indexOf(query) !== -1) &&
+          (!region || card.getAttribute('data-region') === region);
+        if (card.hidden === match) card.hidden = !match;
+        if (match) visible += 1;
+      });
+      set.hidden = visible === 0;
+      shown += visible;
+    });
+    $('found').textContent = !query && !region ? '' :
+      shown === 0 ? t('noneFound') : t('found', { n: shown, total: total });
+  }
+
+  function debounce(fn, ms) {
+    var timer;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  function selectedInfo() {
+    return state.selected ? state.byNominee[state.selected] : null;
+  }
+
+  function renderChoice() {
+    var info = selectedInfo();
+    $('choice-line').textContent = info ? t('choiceLine', { name: info.nominee.name }) : t('choiceNone');
+    $('confirm-name').textContent = info ? info.nominee.name : '';
+    var details = $('confirm-details');
+    details.textContent = '';
+    if (info) {
+      [t('inNomination', { title: local(info.nomination.title) }), info.nominee.region, info.nominee.organization]
+        .forEach(function (line) { details.appendChild(el('span', null, line)); });
+    }
+  }
+
+  function renderSteps() {
+    var open = state.status === 'open';
+    var voting = open && state.step !== 'done';
+    $('rule').hidden = !voting;
+    $('step-choose').hidden = state.step !== 'choose' || (state.status !== 'open' && state.status !== 'upcoming');
+    $('choose-title').textContent = open ? t('chooseTitle') : t('candidatesTitle');
+    $('votebar').hidden = !open;
+    $('ballot-legend').hidden = !open;
+    $('step-confirm').hidden = state.step !== 'confirm';
+    $('step-done').hidden = state.step !== 'done';
+    $('results').hidden = state.status === 'open' || state.status === 'upcoming';
+  }
+
+  function renderDone() {
+    var vote = state.vote;
+    if (!vote) return;
+    var info = state.byNominee[vote.nominee];
+    $('done-choice').textContent = info ? info.nominee.name : vote.nominee;
+    $('done-details').textContent = info ? t('inNomination', { title: local(info.nomination.title) }) : '';
+    $('done-time').textContent = t('doneTime', { time: dateTime(Date.parse(vote.cast_at)) });
+    $('done-repeat').hidden = !vote.repeated;
+    $('receipt').textContent = vote.receipt;
+  }
+
+  function renderProblem() {
+    var box = $('problem'), problem = state.problem;
+    box.textContent = '';
+    box.hidden = !problem;
+    $('sign').hidden = !!problem;
+    if (!problem) return;
+    var words = problemWords(problem.code);
+    box.appendChild(el('h3', 'problem-title', words[0]));
+    box.appendChild(el('p', null, fill(words[1], { n: problem.retryAfter || 2 })));
+    if (problem.detail) box.appendChild(el('p', 'detail', 'NCALayer: ' + problem.detail));
+    var actions = el('div', 'actions');
+    function button(key, handler, primary) {
+      var b = el('button', primary ? 'primary' : 'secondary', t(key));
+      b.type = 'button';
+      b.addEventListener('click', handler);
+      actions.appendChild(b);
+    }
+    function link(key, href) {
+      var a = el('a', 'outlink', t(key) + ' ');
+      a.href = href;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.appendChild(el('span', 'visually-hidden', t('newTab')));
+      box.appendChild(a);
+    }
+    if (LINK_NCALAYER.indexOf(problem.code) !== -1) link('linkNcalayer', NCALAYER_DOWNLOAD);
+    if (LINK_PKI.indexOf(problem.code) !== -1) link('linkPki', PKI);
+    if (problem.code === 'busy_resend' || (problem.code === 'network' && state.pendingCms)) {
+      button('sendAgain', function () { vote(true); }, true);
+    } else if (RETRY_SIGN.indexOf(problem.code) !== -1 || problem.code === 'network') {
+      button('tryAgain', function () { vote(false); }, true);
+    } else if (problem.code === 'already_voted') {
+      button('goCheck', function () { $('check-receipt').focus(); }, true);
+    } else {
+      button('reload', function () { window.location.reload(); }, true);
+    }
+    box.appendChild(actions);
+  }
+
+  function renderResults() {
+    var body = $('results-body');
+    body.textContent = '';
+    if (!state.resultsLoaded) return;
+    var results = state.results;
+    if (!results) {
+      body.appendChild(el('p', 'notice', t('resultsNotYet')));
+      return;
+    }
+    body.appendChild(el('p', 'results-status', results.status === 'final' ? t('resultsFinal') : t('resultsProvisional')));
+    body.appendChild(el('p', null, t('resultsTotal', { n: Number(results.total || 0).toLocaleString(LOCALES[state.lang]) })));
+    if (results.tallied_at) body.appendChild(el('p', null, t('resultsTallied', { time: dateTime(Date.parse(results.tallied_at)) })));
+    var titles = {};
+    state.contest.nominations.forEach(function (n) { titles[n.id] = n.title; });
+    (results.nominations || []).forEach(function (nomination) {
+      var section = el('section', 'result-nomination');
+      var heading = el('h3', null, local(titles[nomination.id] || nomination.title) || nomination.id);
+      section.appendChild(heading);
+      section.appendChild(el('p', 'result-total', plural('votes', Number(nomination.total || 0))));
+      var list = el('ol', 'bars');
+      var total = Number(nomination.total || 0);
+      (nomination.nominees || []).forEach(function (nominee) {
+        var votes = Number(nominee.votes || 0);
+        var share = total > 0 ? votes / total : 0;
+        var item = el('li', 'bar-row');
+        var line = el('p', 'bar-label');
+        line.appendChild(el('span', 'bar-name', nominee.name || (state.byNominee[nominee.id] || { nominee: { name: nominee.id } }).nominee.name));
+        line.appendChild(el('span', 'bar-value', plural('votes', votes) + ' · ' +
+          new Intl.NumberFormat(LOCALES[state.lang], { style: 'percent', maximumFractionDigits: 1 }).format(share)));
+        item.appendChild(line);
+        var track = el('div', 'bar-track');
+        track.setAttribute('aria-hidden', 'true');
+        var fillBar = el('div', 'bar-fill');
+        fillBar.style.width = (share * 100).toFixed(2) + '%'; // CSSOM: allowed by the CSP
+        track.appendChild(fillBar);
+        item.appendChild(track);
+        list.appendChild(item);
+      });
+      section.appendChild(list);
+      body.appendChild(section);
+    });
+    body.appendChild(el('p', 'hint', t('resultsNote')));
+    if (results.digest) body.appendChild(el('p', 'digest', t('resultsDigest', { digest: results.digest })));
+  }
+
+  function renderCheck() {
+    var box = $('check-result'), check = state.check;
+    box.textContent = '';
+    box.className = 'check-result';
+    if (!check) return;
+    if (check.kind === 'found') {
+      var r = check.receipt, info = state.byNominee[r.nominee];
+      var nominationTitle = info ? local(info.nomination.title) : '';
+      var name = info ? info.nominee.name : r.nominee;
+      if (r.contest !== state.contest.id) nominationTitle = nominationTitle || r.contest;
+      box.classList.add('ok');
+      box.appendChild(el('p', null, t('checkFound', { name: name, nomination: nominationTitle, time: dateTime(Date.parse(r.cast_at)) })));
+      box.appendChild(el('p', null, r.counted === true ? t('checkCountedTrue') :
+        r.counted === false ? t('checkCountedFalse') : t('checkCountedNull')));
+    } else {
+      box.classList.add('bad');
+      var words = check.kind === 'problem' ? problemWords(check.code) : null;
+      box.appendChild(el('p', null, words ? words[0] + '. ' + fill(words[1], { n: 2 }) : t(check.kind)));
+    }
+  }
+
+  function renderAll() {
+    applyStaticTexts();
+    if (!state.contest) return;
+    renderHeader();
+    renderList();
+    renderChoice();
+    renderSteps();
+    renderDone();
+    renderProblem();
+    renderResults();
+    renderCheck();
+  }
+
+  // ---- actions ----
+
+  function setLanguage(lang) {
+    if (LANGS.indexOf(lang) === -1) return;
+    state.lang = lang;
+    try { window.localStorage.setItem(STORAGE_KEY, lang); } catch (e) { /* private mode: not remembered */ }
+    renderAll();
+    if (!state.contest) {
+      var fatal = $('fatal');
+      if (!fatal.hidden && fatal.getAttribute('data-key')) fatal.textContent = t(fatal.getAttribute('data-key'));
+    }
+  }
+
+  function showStep(step, focusId) {
+    state.step = step;
+    renderSteps();
+    var target = $(focusId);
+    if (target) {
+      target.focus({ preventScroll: true });
+      (target.closest('section') || target).scrollIntoView({ block: 'start' });
+    }
+  }
+
+  function onSubmitChoice(event) {
+    event.preventDefault();
+    var error = $('choose-error');
+    if (!state.selected) {
+      error.textContent = t('chooseFirst');
+      error.hidden = false;
+      var first = document.querySelector('#nominations input[name="nominee"]:not([hidden])');
+      if (first) first.focus();
+      return;
+    }
+    error.hidden = true;
+    state.problem = null;
+    renderProblem();
+    showStep('confirm', 'confirm-title');
+  }
+
+  function progress(key) {
+    $('progress').textContent = key ? t(key) : '';
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    $('sign').disabled = busy;
+    $('back').disabled = busy;
+    $('sign').setAttribute('aria-busy', String(busy));
+  }
+
+  function showProblem(code, extra) {
+    state.problem = Object.assign({ code: code }, extra || {});
+    renderProblem();
+    var box = $('problem');
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: 'center' });
+  }
+
+  function problemFromResponse(response, signed) {
+    var code = response.data && response.data.error;
+    if (code === 'unavailable' || response.status === 503 || response.status === 429) {
+      var wait = parseInt(response.headers.get('Retry-After') || '2', 10);
+      return { code: signed ? 'busy_resend' : 'busy_retry', retryAfter: isNaN(wait) ? 2 : Math.min(Math.max(wait, 1), 120) };
+    }
+    if (REJECTIONS[code] || T.ru.problems[code]) return { code: code };
+    return { code: 'failed' };
+  }
+
+  function vote(resend) {
+    if (state.busy || !state.selected) return;
+    setBusy(true);
+    state.problem = null;
+    renderProblem();
+    var contestId = state.contest.id, nominee = state.selected;
+    var ready;
+    if (resend && state.pendingCms) {
+      ready = Promise.resolve(state.pendingCms);
+    } else {
+      state.pendingCms = null;
+      progress('progressChallenge');
+      ready = api('POST', contestPath('/challenges'), {}).then(function (response) {
+        if (response.status !== 201 || !response.data.challenge) throw { response: response, signed: false };
+        progress('progressSign');
+        var ballot = JSON.stringify({ v: 1, contest: contestId, nominee: nominee, challenge: response.data.challenge });
+        return ncalayerSign(base64Utf8(ballot));
+      }).then(function (cms) {
+        state.pendingCms = cms;
+        return cms;
+      });
+    }
+    ready.then(function (cms) {
+      progress('progressSend');
+      return api('POST', contestPath('/votes'), { cms: cms });
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) {
+        state.pendingCms = null;
+        state.vote = Object.assign({ repeated: response.status === 200 }, response.data);
+        $('check-receipt').value = response.data.receipt || '';
+        renderDone();
+        showStep('done', 'done-title');
+        return;
+      }
+      throw { response: response, signed: true };
+    }).catch(function (failure) {
+      failure = failure || {};
+      if (failure.ncalayer) {
+        showProblem(failure.ncalayer, failure.ncalayer === 'ncalayer_error' ? { detail: String(failure.detail).slice(0, 200) } : {});
+      } else if (failure.network) {
+        showProblem('network');
+      } else if (failure.response) {
+        var problem = problemFromResponse(failure.response, failure.signed);
+        if (problem.code !== 'busy_resend') state.pendingCms = null;
+        showProblem(problem.code, problem);
+      } else {
+        showProblem('failed');
+      }
+    }).then(function () {
+      setBusy(false);
+      progress('');
+    });
+  }
+
+  function copyReceipt() {
+    var code = $('receipt'), status = $('copied');
+    function manual() {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      status.textContent = ok ? t('copied') : t('copyFailed');
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(code.textContent).then(function () { status.textContent = t('copied'); }, manual);
+    } else {
+      manual();
+    }
+  }
+
+  function checkReceipt(event) {
+    event.preventDefault();
+    var code = $('check-receipt').value.trim();
+    if (!code) {
+      state.check = { kind: 'checkEmpty' };
+      renderCheck();
+      $('check-receipt').focus();
+      return;
+    }
+    api('GET', 'receipts/' + encodeURIComponent(code.slice(0, 64))).then(function (response) {
+      if (response.status === 200) state.check = { kind: 'found', receipt: response.data };
+      else state.check = { kind: 'problem', code: problemFromResponse(response, false).code };
+      renderCheck();
+    }, function () {
+      state.check = { kind: 'problem', code: 'network' };
+      renderCheck();
+    });
+  }
+
+  function showFatal(key) {
+    $('loading').hidden = true;
+    var fatal = $('fatal');
+    fatal.setAttribute('data-key', key);
+    fatal.textContent = t(key);
+    fatal.hidden = false;
+    fatal.focus();
+  }
+
+  function loadResults() {
+    return api('GET', contestPath('/results')).then(function (response) {
+      state.results = response.status === 200 && response.data && response.data.nominations ? response.data : null;
+    }, function () {
+      state.results = null;
+    }).then(function () {
+      state.resultsLoaded = true;
+      renderResults();
+    });
+  }
+
+  function indexNominees(contest) {
+    state.byNominee = {};
+    contest.nominations.forEach(function (nomination) {
+      nomination.nominees.forEach(function (nominee) {
+        state.byNominee[nominee.id] = { nominee: nominee, nomination: nomination };
+      });
+    });
+  }
+
+  function loadContest(id) {
+    var sentAt = Date.now();
+    return api('GET', 'contests/' + encodeURIComponent(id)).then(function (response) {
+      if (response.status === 404) { showFatal('contestMissing'); return; }
+      if (response.status !== 200 || !response.data.nominations) { showFatal('loadFailed'); return; }
+      var contest = response.data;
+      var receivedAt = Date.now();
+      if (contest.server_time) state.offset = Date.parse(contest.server_time) - (sentAt + receivedAt) / 2;
+      state.contest = contest;
+      state.status = contest.status === 'tallied' ? 'closed' : contest.status;
+      if (state.status !== 'open' && state.step !== 'done') state.step = 'choose';
+      indexNominees(contest);
+      if (state.selected && !state.byNominee[state.selected]) state.selected = null;
+      $('loading').hidden = true;
+      $('app').hidden = false;
+      renderAll();
+      if (state.status === 'closed') loadResults();
+      if (!state.timer) state.timer = setInterval(tick, 1000);
+    });
+  }
+
+  var refreshing = false;
+  function refresh() {
+    if (refreshing || !state.contest) return;
+    refreshing = true;
+    loadContest(state.contest.id).then(null, function () { /* keep what is shown */ }).then(function () {
+      refreshing = false;
+    });
+  }
+
+  function pickContest() {
+    var wanted = new URLSearchParams(window.location.search).get('contest');
+    if (wanted) return Promise.resolve(wanted);
+    return api('GET', 'contests').then(function (response) {
+      if (response.status !== 200) throw { response: response };
+      var contests = response.data.contests || [];
+      var open = contests.filter(function (c) { return c.status === 'open'; });
+      if (open.length) return open[0].id;
+      var recent = contests.slice().sort(function (a, b) { return a.opens_at < b.opens_at ? 1 : -1; });
+      return recent.length ? recent[0].id : null;
+    });
+  }
+
+  function initialLanguage() {
+    var stored = null;
+    try { stored = window.localStorage.getItem(STORAGE_KEY); } catch (e) { stored = null; }
+    if (LANGS.indexOf(stored) !== -1) return stored;
+    var served = document.documentElement.lang;
+    return LANGS.indexOf(served) !== -1 ? served : 'ru';
+  }
+
+  function start() {
+    var meta = document.querySelector('meta[name="ncalayer-url"]');
+    if (meta && meta.content) ncalayerUrl = meta.content;
+    state.lang = initialLanguage();
+    applyStaticTexts();
+
+    Array.prototype.forEach.call(document.querySelectorAll('[data-lang]'), function (button) {
+      button.addEventListener('click', function () { setLanguage(button.getAttribute('data-lang')); });
+    });
+    $('q').addEventListener('input', debounce(applyFilter, 150));
+    $('region').addEventListener('change', applyFilter);
+    $('nominations').addEventListener('change', function (event) {
+      if (event.target.name !== 'nominee') return;
+      state.selected = event.target.value;
+      Array.prototype.forEach.call(document.querySelectorAll('#nominations .nominee.checked'), function (card) {
+        card.classList.remove('checked');
+      });
+      event.target.parentNode.classList.add('checked');
+      $('choose-error').hidden = true;
+      renderChoice();
+    });
+    $('ballot').addEventListener('submit', onSubmitChoice);
+    $('sign').addEventListener('click', function () { vote(false); });
+    $('back').addEventListener('click', function () {
+      state.problem = null;
+      showStep('choose', 'choose-title');
+      var input = state.selected && $('nominee-' + state.selected);
+      if (input) {
+        input.scrollIntoView({ block: 'center' });
+        input.focus({ preventScroll: true });
+      }
+    });
+    $('copy').addEventListener('click', copyReceipt);
+    $('check-form').addEventListener('submit', checkReceipt);
+
+    pickContest().then(function (id) {
+      if (!id) { showFatal('noContests'); return; }
+      return loadContest(id);
+    }).then(null, function () { showFatal('loadFailed'); });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}());

@@ -1,0 +1,98 @@
+"""The commission's routes: sign-in with ЭЦП, and behind the built-in authorizer the results,
+evidence, early close and uploads; and the admin page. Every admin action writes an audit line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import AuthResponse, Blueprint, Response
+
+from chalicelib import runtime
+from chalicelib.adapters import admin_gate
+from chalicelib.adapters.http import JSON_TYPES, body_of, download_response, handled, json_response, language_of
+
+admin = Blueprint(__name__)
+
+
+@admin.authorizer(ttl_seconds=0)
+def admin_session(auth_request: Any) -> AuthResponse | dict[str, Any]:
+    return admin_gate.authorize(auth_request, lambda token, arn: runtime.current().authorize(token, arn))
+
+
+def acting(action: str, contest_id: str | None) -> None:
+    """The audit line of this admin request: who, what, when."""
+    admin_gate.record_admin_action(admin_gate.actor_of(admin.current_request), action, contest_id,
+                                   runtime.current().clock())
+
+
+@admin.route("/admin", methods=["GET"])
+@handled(admin, "admin_page")
+def admin_page() -> Response:
+    from chalicelib.adapters.http import NO_STORE, page_response
+    from chalicelib.adapters.pages import admin_page as render
+
+    page = render(runtime.current().settings.ncalayer_url)
+    return page_response(page.html, page.csp, NO_STORE)
+
+
+@admin.route("/admin/challenges", methods=["POST"], content_types=JSON_TYPES)
+@handled(admin, "admin_challenge")
+def admin_challenge() -> Response:
+    issued = runtime.current().sign_in.challenge()
+    return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
+
+
+@admin.route("/admin/sessions", methods=["POST"], content_types=JSON_TYPES)
+@handled(admin, "admin_sign_in")
+def admin_sign_in() -> Response:
+    wired = runtime.current()
+    session = wired.sign_in.sign_in(body_of(admin.current_request))
+    admin_gate.record_admin_action(session.actor, "sign_in", None, wired.clock())
+    return json_response(201, {"token": session.token, "expires_at": session.expires_at.isoformat()})
+
+
+@admin.route("/admin/contests/{contest_id}/results", methods=["GET"], authorizer=admin_session)
+@handled(admin, "admin_results")
+def admin_results(contest_id: str) -> Response:
+    request = admin.current_request
+    acting("results", contest_id)
+    commission = runtime.current().commission
+    if (request.query_params or {}).get("format") == "csv":
+        name, data = commission.admin_results_csv(contest_id, language_of(request))
+        return download_response(data, "text/csv; charset=utf-8", name)
+    return json_response(200, commission.admin_results(contest_id))
+
+
+@admin.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session)
+@handled(admin, "admin_evidence")
+def admin_evidence(contest_id: str) -> Response:
+    acting("evidence", contest_id)
+    evidence = runtime.current().commission.evidence(contest_id)
+    return download_response(evidence.encode(), "application/x-ndjson; charset=utf-8", f"{contest_id}-evidence.jsonl")
+
+
+@admin.route("/admin/contests/{contest_id}/close", methods=["POST"], authorizer=admin_session,
+             content_types=JSON_TYPES)
+@handled(admin, "admin_close")
+def admin_close(contest_id: str) -> Response:
+    acting("close", contest_id)
+    return json_response(200, runtime.current().commission.close(contest_id))
+
+
+@admin.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=JSON_TYPES)
+@handled(admin, "admin_upload_contest")
+def admin_upload_contest(contest_id: str) -> Response:
+    request = admin.current_request
+    acting("upload_contest", contest_id)
+    commission = runtime.current().commission
+    return admin_gate.upload(lambda: commission.upload_contest(contest_id, body_of(request)), request)
+
+
+@admin.route("/admin/contests/{contest_id}/nominees", methods=["PUT"], authorizer=admin_session,
+             content_types=["text/csv", *JSON_TYPES])
+@handled(admin, "admin_upload_finalists")
+def admin_upload_finalists(contest_id: str) -> Response:
+    request = admin.current_request
+    acting("upload_finalists", contest_id)
+    commission = runtime.current().commission
+    return admin_gate.upload(lambda: commission.upload_finalists(contest_id, body_of(request)), request)

@@ -1,0 +1,72 @@
+"""The citizens' routes: contests, challenges, votes, receipts, public results, and the voting page."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import runtime
+from chalicelib.adapters.http import JSON_TYPES, body_of, handled, json_response, preferred_language
+from chalicelib.voting.presenters import contest_details, contest_summary
+
+public = Blueprint(__name__)
+
+
+@public.route("/contests", methods=["GET"])
+@handled(public, "list_contests")
+def list_contests() -> Response:
+    voting = runtime.current().voting
+    now = voting.clock()
+    return json_response(200, {"contests": [contest_summary(s, now) for s in voting.list_contests()]})
+
+
+@public.route("/contests/{contest_id}", methods=["GET"])
+@handled(public, "get_contest")
+def get_contest(contest_id: str) -> Response:
+    voting = runtime.current().voting
+    return json_response(200, contest_details(voting.contest(contest_id), voting.clock()))
+
+
+@public.route("/contests/{contest_id}/challenges", methods=["POST"], content_types=JSON_TYPES)
+@handled(public, "issue_challenge")
+def issue_challenge(contest_id: str) -> Response:
+    issued = runtime.current().voting.issue_challenge(contest_id)
+    return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
+
+
+@public.route("/contests/{contest_id}/votes", methods=["POST"], content_types=JSON_TYPES)
+@handled(public, "cast_vote")
+def cast_vote(contest_id: str) -> Response:
+    vote = runtime.current().voting.cast(contest_id, body_of(public.current_request))
+    return json_response(201 if vote.created else 200, vote.to_json())
+
+
+@public.route("/receipts/{receipt}", methods=["GET"])
+@handled(public, "check_receipt")
+def check_receipt(receipt: str) -> Response:
+    return json_response(200, runtime.current().voting.check_receipt(receipt))
+
+
+@public.route("/contests/{contest_id}/results", methods=["GET"])
+@handled(public, "public_results")
+def public_results(contest_id: str) -> Response:
+    return json_response(200, runtime.current().commission.public_results(contest_id))
+
+
+@public.route("/", methods=["GET"])
+@handled(public, "voting_page")
+def voting_page() -> Response:
+    from chalicelib.adapters.http import page_response
+    from chalicelib.adapters.pages import voting_page as render
+
+    language = preferred_language((public.current_request.headers or {}).get("accept-language"))
+    page = render(language, runtime.current().settings.ncalayer_url)
+    return page_response(page.html, page.csp, "no-cache", {"Content-Language": language, "Vary": "Accept-Language"})
+
+
+@public.route("/assets/{name}", methods=["GET"])
+@handled(public, "page_asset")
+def page_asset(name: str) -> Response:
+    from chalicelib.adapters.http import asset_response
+    from chalicelib.adapters.pages import ASSETS, asset
+
+    return asset_response(asset(name).body, ASSETS[name])

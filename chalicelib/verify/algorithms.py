@@ -1,0 +1,176 @@
+"""Signature algorithms the service accepts, and nothing else.
+
+RSA PKCS#1 v1.5 with SHA-256/384/512 (also `rsaEncryption` with the hash from the CMS
+digestAlgorithm), ECDSA on P-256/P-384, and the Kazakh GOST algorithms (pure Python, imported
+only when a GOST signature arrives). Any other algorithm raises `UnsupportedAlgorithm` naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+MIN_RSA_BITS = 2048
+
+SHA256, SHA384, SHA512 = "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"
+RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
+EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+GOST_PREFIX = "1.2.398.3.10."
+
+_SHA: dict[str, tuple[str, Callable[[], hashes.HashAlgorithm]]] = {
+    SHA256: ("SHA-256", hashes.SHA256),
+    SHA384: ("SHA-384", hashes.SHA384),
+    SHA512: ("SHA-512", hashes.SHA512),
+}
+_RSA_SIGNATURES = {
+    "1.2.840.113549.1.1.11": SHA256,
+    "1.2.840.113549.1.1.12": SHA384,
+    "1.2.840.113549.1.1.13": SHA512,
+}
+_ECDSA_SIGNATURES = {
+    "1.2.840.10045.4.3.2": SHA256,
+    "1.2.840.10045.4.3.3": SHA384,
+    "1.2.840.10045.4.3.4": SHA512,
+}
+_EC_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
+
+
+class UnsupportedAlgorithm(ValueError):
+    """An algorithm, key size or curve that the service does not verify; the text names it."""
+
+
+class MalformedKey(ValueError):
+    """A public key whose encoding is broken or whose point is not on its curve."""
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A SubjectPublicKeyInfo with its algorithm OID; the parsed key is loaded on first use."""
+
+    spki_der: bytes
+    algorithm_oid: str
+
+    def loaded(self) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+        return _load_key(self.spki_der)
+
+
+def digest(digest_oid: str, data: bytes) -> bytes:
+    if digest_oid in _SHA:
+        return hashlib.new(_SHA[digest_oid][0].replace("-", "").lower(), data).digest()
+    if digest_oid.startswith(GOST_PREFIX):
+        return _gost().digest(digest_oid, data)
+    raise UnsupportedAlgorithm(f"digest algorithm {digest_oid} is not supported")
+
+
+def name(signature_oid: str, digest_oid: str | None = None) -> str:
+    """A short human name for logs and stored evidence, e.g. 'RSA/SHA-256'."""
+    if signature_oid in _RSA_SIGNATURES:
+        return "RSA/" + _SHA[_RSA_SIGNATURES[signature_oid]][0]
+    if signature_oid == RSA_ENCRYPTION and digest_oid in _SHA:
+        return "RSA/" + _SHA[digest_oid][0]
+    if signature_oid in _ECDSA_SIGNATURES:
+        return "ECDSA/" + _SHA[_ECDSA_SIGNATURES[signature_oid]][0]
+    if signature_oid == EC_PUBLIC_KEY and digest_oid in _SHA:
+        return "ECDSA/" + _SHA[digest_oid][0]
+    if signature_oid.startswith(GOST_PREFIX):
+        return _GOST_NAMES.get(signature_oid, f"GOST {signature_oid}")
+    return signature_oid
+
+
+_GOST_NAMES = {
+    "1.2.398.3.10.1.1.2.3.2": "GOST 34.10-2015/512",
+    "1.2.398.3.10.1.1.2.2": "GOST 34.10-2015/512",
+    "1.2.398.3.10.1.1.1.2": "GOST 34.310-2004",
+    "1.2.398.3.10.1.1.1.1": "GOST 34.310-2004",
+    "1.2.398.3.10.1.1.2.3.1": "GOST 34.10-2015/256",
+}
+
+
+def verify(
+    key: PublicKey,
+    signature_oid: str,
+    message: bytes,
+    signature: bytes,
+    *,
+    digest_oid: str | None = None,
+) -> bool:
+    """True when `signature` over `message` verifies with `key` under `signature_oid`.
+
+    `digest_oid` is the CMS digestAlgorithm: it supplies the hash for `rsaEncryption` and
+    `id-ecPublicKey`, and must agree with the hash a named signature algorithm implies.
+    Raises UnsupportedAlgorithm for anything outside the accepted set, MalformedKey for a key
+    that cannot be read.
+    """
+    if signature_oid.startswith(GOST_PREFIX) or key.algorithm_oid.startswith(GOST_PREFIX):
+        return _verify_gost(key, signature_oid, message, signature, digest_oid)
+    hash_oid = _hash_for(signature_oid, digest_oid)
+    algorithm = _SHA[hash_oid][1]()
+    public = key.loaded()
+    try:
+        if signature_oid in _RSA_SIGNATURES or signature_oid == RSA_ENCRYPTION:
+            if not isinstance(public, rsa.RSAPublicKey):
+                raise UnsupportedAlgorithm(f"RSA signature {signature_oid} with a non-RSA key")
+            if public.key_size < MIN_RSA_BITS:
+                raise UnsupportedAlgorithm(f"RSA key of {public.key_size} bits is too short")
+            public.verify(signature, message, padding.PKCS1v15(), algorithm)
+        else:
+            if not isinstance(public, ec.EllipticCurvePublicKey):
+                raise UnsupportedAlgorithm(f"ECDSA signature {signature_oid} with a non-EC key")
+            if public.curve.name not in _EC_CURVES:
+                raise UnsupportedAlgorithm(f"elliptic curve {public.curve.name} is not supported")
+            public.verify(signature, message, ec.ECDSA(algorithm))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _hash_for(signature_oid: str, digest_oid: str | None) -> str:
+    implied = _RSA_SIGNATURES.get(signature_oid) or _ECDSA_SIGNATURES.get(signature_oid)
+    if implied is not None:
+        if digest_oid is not None and digest_oid != implied:
+            raise UnsupportedAlgorithm(
+                f"signature algorithm {signature_oid} does not match digest {digest_oid}"
+            )
+        return implied
+    if signature_oid in (RSA_ENCRYPTION, EC_PUBLIC_KEY) and digest_oid in _SHA:
+        return digest_oid
+    raise UnsupportedAlgorithm(f"signature algorithm {signature_oid} is not supported")
+
+
+@lru_cache(maxsize=512)  # issuer keys repeat on every vote; parse each once
+def _load_key(spki_der: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    try:
+        public = serialization.load_der_public_key(spki_der)
+    except _CryptoUnsupported as error:
+        raise UnsupportedAlgorithm(f"public key algorithm is not supported: {error}") from None
+    except ValueError as error:
+        raise MalformedKey(f"public key cannot be read: {error}") from None
+    if not isinstance(public, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        raise UnsupportedAlgorithm(f"public key type {type(public).__name__} is not supported")
+    return public
+
+
+def _verify_gost(
+    key: PublicKey, signature_oid: str, message: bytes, signature: bytes, digest_oid: str | None
+) -> bool:
+    gost = _gost()
+    try:
+        return gost.verify(key.spki_der, signature_oid, message, signature, digest_oid=digest_oid)
+    except gost.UnsupportedGostAlgorithm as error:
+        raise UnsupportedAlgorithm(str(error)) from None
+    except gost.GostError as error:
+        raise MalformedKey(str(error)) from None
+
+
+def _gost():
+    # Imported on first use: most voters sign with RSA, and cold starts should not pay for GOST.
+    from chalicelib.verify import gost
+
+    return gost

@@ -1,0 +1,150 @@
+"""The offline audit of a tally from its evidence file: what the commission runs on its own machine.
+
+For every line: the CMS verifies with the same verifier as the vote path, as of the vote's
+`cast_at` (signature, path to the trust anchors, revocation, an individual's SIGN key with an
+IIN); the signed ballot names the line's contest and nominee; the vote was cast before
+`closes_at` (when the published results are given); no IIN and no receipt appears twice. Then
+the counts and the digest (see `tally`) are recomputed and, given the published results,
+compared nominee by nominee. Any problem makes the audit fail. Pure: no AWS or Chalice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.verify.signature import SignatureVerifier
+from chalicelib.voting.ballot import parse_ballot
+from chalicelib.voting.contest import ContestError, parse_time
+from chalicelib.voting.evidence import EvidenceError, parse_evidence_line
+from chalicelib.voting.rejection import Rejection, verifier_refusals
+from chalicelib.voting.tally import SortedSpool, counts, digest_line, digest_of, merged_lines
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass
+class AuditReport:
+    lines: int = 0
+    verified: int = 0
+    votes: Counter[str] = field(default_factory=Counter)
+    digest: str = ""
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    compared: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.votes.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_SHOWN:
+            self.problems.append(text)
+
+    def render(self) -> str:
+        out = [f"lines read:         {self.lines}",
+               f"signatures valid:   {self.verified}",
+               f"votes counted:      {self.total}",
+               f"digest (SHA-256):   {self.digest}"]
+        out += [f"  {nominee}: {votes}" for nominee, votes in sorted(self.votes.items(), key=lambda i: (-i[1], i[0]))]
+        out.append("compared with the published results: " + ("yes" if self.compared else "no (give --results)"))
+        if self.ok:
+            out.append("RESULT: OK — every signature verifies and the recount matches")
+        else:
+            out.append(f"RESULT: FAILED — {self.problem_count} problem(s)")
+            out += [f"  {text}" for text in self.problems]
+            if self.problem_count > len(self.problems):
+                out.append(f"  ... and {self.problem_count - len(self.problems)} more")
+        return "\n".join(out)
+
+
+def audit(lines: Iterable[str], verifier: SignatureVerifier, published: dict[str, Any] | None = None,
+          progress: Callable[[int], None] | None = None) -> AuditReport:
+    """Audit an evidence file (its lines); `published` is the results JSON to compare with."""
+    report = AuditReport()
+    closes_at = published.get("closes_at") if isinstance(published, dict) else None
+    contest_id = published.get("contest") if isinstance(published, dict) else None
+    people: dict[str, int] = {}
+    receipts: dict[str, int] = {}
+    spool = SortedSpool()
+    try:
+        for number, line in enumerate(lines, start=1):
+            report.lines = number
+            if progress is not None:
+                progress(number)
+            if not line.strip():
+                report.problem(f"line {number}: empty line")
+                continue
+            _check_line(number, line, verifier, report, people, receipts, spool, closes_at, contest_id)
+        spool.finish()
+        report.digest = digest_of(merged_lines([spool]))
+    finally:
+        spool.discard()
+    if published is not None:
+        _compare(report, published)
+    return report
+
+
+def _check_line(number: int, line: str, verifier: SignatureVerifier, report: AuditReport,
+                people: dict[str, int], receipts: dict[str, int], spool: SortedSpool,
+                closes_at: object, contest_id: object) -> None:
+    where = f"line {number}"
+    try:
+        vote = parse_evidence_line(line)
+        cast_at = parse_time(vote.cast_at, "cast_at")
+        with verifier_refusals():
+            signed = verifier.verify(vote.cms, cast_at, vote.content)
+        ballot = parse_ballot(signed.content)
+    except EvidenceError as error:
+        report.problem(f"{where}: not an evidence record ({error})")
+        return
+    except ContestError:
+        report.problem(f"{where}: cast_at is not a time")
+        return
+    except Rejection as rejection:
+        report.problem(f"{where}: signature refused ({rejection.code}: {rejection.detail})")
+        return
+    report.verified += 1
+    if ballot.contest != vote.contest or ballot.nominee != vote.nominee:
+        report.problem(f"{where}: the line says {vote.contest}/{vote.nominee} but the signed ballot says "
+                       f"{ballot.contest}/{ballot.nominee}")
+        return
+    if isinstance(contest_id, str) and vote.contest != contest_id:
+        report.problem(f"{where}: a vote of another contest ({vote.contest})")
+        return
+    if isinstance(closes_at, str) and not counts(vote.cast_at, closes_at):
+        report.problem(f"{where}: cast at {vote.cast_at}, not before closes_at {closes_at}")
+        return
+    earlier = people.get(signed.iin)
+    if earlier is not None:
+        report.problem(f"{where}: the same person (IIN) already voted on line {earlier}")
+        return
+    people[signed.iin] = number
+    if vote.receipt in receipts:
+        report.problem(f"{where}: receipt repeated from line {receipts[vote.receipt]}")
+        return
+    receipts[vote.receipt] = number
+    report.votes[vote.nominee] += 1
+    spool.add(digest_line(vote.receipt, vote.nominee))
+
+
+def _compare(report: AuditReport, published: dict[str, Any]) -> None:
+    report.compared = True
+    if published.get("digest") != report.digest:
+        report.problem(f"digest differs: published {published.get('digest')}, recomputed {report.digest}")
+    if published.get("total") != report.total:
+        report.problem(f"total differs: published {published.get('total')}, recomputed {report.total}")
+    stated: dict[str, int] = {}
+    for nomination in published.get("nominations") or []:
+        for nominee in nomination.get("nominees") or []:
+            stated[str(nominee.get("id"))] = nominee.get("votes")
+    for nominee in sorted(set(stated) | set(report.votes)):
+        if stated.get(nominee, 0) != report.votes.get(nominee, 0):
+            report.problem(f"{nominee}: published {stated.get(nominee, 0)}, recomputed {report.votes.get(nominee, 0)}")

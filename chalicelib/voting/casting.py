@@ -1,0 +1,152 @@
+"""Casting a vote and checking a receipt: the path of one vote, from request bytes to storage.
+
+The order of checks is DESIGN.md's. Storage is injected (a `ports.Store`), so this module holds
+the rules and nothing about DynamoDB.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.verify.signature import SignatureVerifier
+from chalicelib.voting import challenge
+from chalicelib.voting.ballot import parse_ballot
+from chalicelib.voting.clock import iso_utc, utc_now
+from chalicelib.voting.contest import CLOSED, UPCOMING
+from chalicelib.voting.keys import Keys
+from chalicelib.voting.ports import Store
+from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
+from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, StoredContest, VoteRecord
+from chalicelib.voting.rejection import Rejection, verifier_refusals
+from chalicelib.voting.signed_body import read_signed_body
+
+MAX_CONTEST_ID = 128
+
+
+@dataclass(frozen=True)
+class CastVote:
+    created: bool  # False: the same person sent the same ballot again
+    receipt: str
+    contest: str
+    nominee: str
+    cast_at: str
+    algorithm: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"receipt": self.receipt, "contest": self.contest, "nominee": self.nominee, "cast_at": self.cast_at}
+
+
+class ContestCache:
+    """Contests change rarely and are read on every request: each is kept for a few seconds
+    (a time-to-live cache, which functools does not offer)."""
+
+    MAX_ENTRIES = 1000
+
+    def __init__(self, store: Store, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store, self._seconds, self._clock = store, seconds, clock
+        self._entries: dict[str, tuple[float, StoredContest | None]] = {}
+
+    def get(self, contest_id: str) -> StoredContest | None:
+        now = self._clock()
+        held = self._entries.get(contest_id)
+        if held is not None and now - held[0] < self._seconds:
+            return held[1]
+        found = self._store.get_contest(contest_id)
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[contest_id] = (now, found)
+        return found
+
+
+class VotingService:
+    def __init__(
+        self,
+        verifier: SignatureVerifier,
+        keys: Keys,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        contest_cache_seconds: float = 5.0,
+    ) -> None:
+        self.verifier = verifier
+        self.keys = keys
+        self.store = store
+        self.clock = clock
+        self.contests = ContestCache(store, contest_cache_seconds)
+
+    def contest(self, contest_id: str) -> StoredContest:
+        stored = self.contests.get(contest_id) if len(contest_id) <= MAX_CONTEST_ID else None
+        if stored is None:
+            raise Rejection("contest_not_found")
+        return stored
+
+    def list_contests(self) -> list[StoredContest]:
+        return self.store.list_contests()
+
+    def issue_challenge(self, contest_id: str) -> challenge.Challenge:
+        stored = self.contest(contest_id)
+        now = self.clock()
+        if stored.state != STATE_SCHEDULED or stored.contest.status_at(now) == CLOSED:
+            raise Rejection("voting_closed")
+        return challenge.issue(self.keys.challenge, challenge.VOTE, contest_id, now)
+
+    def cast(self, contest_id: str, body: bytes) -> CastVote:
+        cms_der, detached = read_signed_body(body)
+        stored = self.contest(contest_id)
+        with verifier_refusals():
+            signature = self.verifier.verify(cms_der, self.clock(), detached)
+        ballot = parse_ballot(signature.content)
+        contest = stored.contest
+        if ballot.contest != contest_id:
+            raise Rejection("invalid_ballot", "the ballot names another contest")
+        found = contest.find_nominee(ballot.nominee)
+        if found is None:
+            raise Rejection("invalid_ballot", "no such nominee")
+        now = self.clock()
+        if not challenge.is_valid(self.keys.challenge, challenge.VOTE, contest_id, ballot.challenge, now):
+            raise Rejection("invalid_challenge")
+        _check_window(stored, now)
+
+        voter = voter_key(self.keys, signature.iin)
+        record = VoteRecord(
+            contest=contest_id,
+            voter=voter,
+            receipt=receipt_for(self.keys, contest_id, voter),
+            nominee=ballot.nominee,
+            nomination=found[0].id,
+            cast_at=iso_utc(now),
+            certificate_serial=signature.certificate_serial,
+            certificate_issuer=signature.certificate_issuer,
+            algorithm=signature.algorithm,
+            cms=cms_der,
+            content=detached,
+        )
+        existing = self.store.record_vote(record)
+        if existing is None:
+            return CastVote(True, record.receipt, contest_id, record.nominee, record.cast_at, record.algorithm)
+        if existing.nominee == record.nominee:
+            return CastVote(False, existing.receipt, contest_id, existing.nominee, existing.cast_at, record.algorithm)
+        raise Rejection("already_voted")
+
+    def check_receipt(self, text: str) -> dict[str, object]:
+        receipt = normalize_receipt(text)
+        if receipt is None:
+            raise Rejection("receipt_not_found")
+        found = self.store.find_receipt(receipt)
+        if found is None:
+            raise Rejection("receipt_not_found")
+        stored = self.contests.get(found.contest)
+        counted = None  # not known until the tally
+        if stored is not None and stored.state == STATE_TALLIED:
+            counted = found.cast_at < iso_utc(stored.contest.closes_at)  # the tally's one rule
+        return {"contest": found.contest, "nominee": found.nominee, "cast_at": found.cast_at, "counted": counted}
+
+
+def _check_window(stored: StoredContest, now: datetime) -> None:
+    status = stored.contest.status_at(now)
+    if status == UPCOMING:
+        raise Rejection("voting_not_open")
+    if status == CLOSED or stored.state != STATE_SCHEDULED:
+        raise Rejection("voting_closed")

@@ -1,0 +1,35 @@
+"""Stateless challenge tokens: a keyed MAC over (purpose, contest, nonce, expiry).
+
+A challenge proves a ballot was signed for this contest recently; it needs no storage, so
+issuing one costs no database write. Replaying a challenge within its lifetime gains nothing:
+one vote per person is enforced by the IIN, not by the challenge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.voting import tokens
+
+LIFETIME = timedelta(minutes=10)
+VOTE = "vote"
+ADMIN_LOGIN = "admin-login"
+_VERSION = "c1"
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str
+    expires_at: datetime
+
+
+def issue(key: bytes, purpose: str, scope: str, now: datetime, lifetime: timedelta = LIFETIME) -> Challenge:
+    token, expires = tokens.seal(key, _VERSION, now + lifetime, tokens.b64url(secrets.token_bytes(16)), purpose, scope)
+    return Challenge(token, expires)
+
+
+def is_valid(key: bytes, purpose: str, scope: str, token: object, now: datetime) -> bool:
+    """True when `token` was issued by us for this purpose and scope and has not expired."""
+    return tokens.unseal(key, _VERSION, token, now, purpose, scope) is not None

@@ -1,0 +1,150 @@
+"""Closing contests and storing their tallies: open → closed → tallied, each step a conditional write.
+
+The closer runs every minute. A contest is due once `closes_at + grace` has passed; `grace` is
+longer than the vote function's timeout, so every vote accepted before `closes_at` has been
+written by then. For each due contest: scheduled → closed (conditional on state and revision),
+count (`tally.tally`, parallel scan), then closed → tallied with the result in ONE conditional
+write. Two closers at once both count the same votes and the second write fails its condition
+and changes nothing; a crash after counting leaves the contest `closed` and the next run counts
+again.
+
+The store is injected (a `ports.Store`). No Chalice or AWS here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.ports import Store
+from chalicelib.voting.records import (
+    STATE_CLOSED,
+    STATE_SCHEDULED,
+    STATE_TALLIED,
+    ConcurrentUpdate,
+    StorageUnavailable,
+    StoredContest,
+)
+from chalicelib.voting.rejection import Rejection
+from chalicelib.voting.tally import DEFAULT_WORKERS, TallyError, TallyResult, VoteLine, tally
+
+
+@dataclass(frozen=True)
+class ClosingPolicy:
+    grace: timedelta = timedelta(minutes=2)  # longer than the vote function's timeout
+    workers: int = DEFAULT_WORKERS  # parallel scan segments of the tally
+
+
+@dataclass(frozen=True)
+class Outcome:
+    contest: str
+    state: str  # closed, tallied, or failed (the contest stays closed; the next run tries again)
+    digest: str | None
+    total: int | None
+    error: str | None = None  # why it failed: the error's kind and text, for the operators' log
+
+    def to_json(self) -> dict[str, Any]:
+        return {"contest": self.contest, "state": self.state, "digest": self.digest, "total": self.total}
+
+
+class Closer:
+    def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy) -> None:
+        self.store, self.clock, self.policy = store, clock, policy
+
+    def due(self, stored: StoredContest, now: datetime) -> bool:
+        return stored.state != STATE_TALLIED and now >= stored.contest.closes_at + self.policy.grace
+
+    def run(self) -> list[Outcome]:
+        """Close and tally every due contest (what the schedule calls every minute)."""
+        now = self.clock()
+        outcomes = []
+        for stored in self.store.list_contests():
+            if not self.due(stored, now):
+                continue
+            try:
+                outcome = self.finish(stored)
+            except (StorageUnavailable, ConcurrentUpdate, TallyError) as error:
+                outcome = Outcome(stored.contest.id, "failed", None, None, f"{type(error).__name__}: {error}")
+            outcomes.append(outcome)
+        return outcomes
+
+    def finish(self, stored: StoredContest) -> Outcome:
+        if stored.state == STATE_SCHEDULED:
+            stored = self.close(stored)
+        if stored.state == STATE_CLOSED:
+            stored = self.store_tally(stored, self.count(stored))
+        return _outcome(stored)
+
+    def close(self, stored: StoredContest, closes_at: datetime | None = None) -> StoredContest:
+        """scheduled → closed, once; with `closes_at` before the contest's own (an early close) the
+        window ends there, so the tally's one rule `cast_at < closes_at` covers early closes too.
+        Returns what is stored afterwards, whoever closed it."""
+        if stored.state != STATE_SCHEDULED:
+            return stored
+        contest = stored.contest
+        if closes_at is not None and closes_at < contest.closes_at:
+            contest = contest.with_closes_at(closes_at)
+        written = self.store.close_contest(contest, stored.revision, self.clock())
+        after = self._read(contest.id)
+        if not written and after.state == STATE_SCHEDULED:
+            raise ConcurrentUpdate(contest.id)
+        return after
+
+    def store_tally(self, stored: StoredContest, result: TallyResult) -> StoredContest:
+        """closed → tallied with the result: the first tally stored wins, every later one changes
+        nothing. Returns what is stored afterwards."""
+        written = self.store.store_result(stored.contest.id, result, self.clock())
+        after = self._read(stored.contest.id)
+        if not written and after.state != STATE_TALLIED:
+            raise ConcurrentUpdate(stored.contest.id)
+        return after
+
+    def count(self, stored: StoredContest) -> TallyResult:
+        contest_id = stored.contest.id
+
+        def scan(segment: int, total: int) -> Iterable[VoteLine]:
+            return self.store.tally_segment(contest_id, segment, total)
+
+        return tally(stored.contest, scan, self.clock(), self.policy.workers)
+
+    def close_early(self, contest_id: str) -> StoredContest:
+        """End voting now (idempotent). The tally follows once the grace has passed."""
+        stored = self.store.get_contest(contest_id)
+        if stored is None:
+            raise Rejection("contest_not_found")
+        if stored.state != STATE_SCHEDULED:
+            return stored
+        now = self.clock()
+        if now < stored.contest.opens_at:
+            raise Rejection("voting_not_open", "a contest that has not opened cannot be closed; move its dates")
+        return self.close(stored, min(now, stored.contest.closes_at))
+
+    def tally_due_at(self, stored: StoredContest) -> datetime:
+        return stored.contest.closes_at + self.policy.grace
+
+    def provisional(self, stored: StoredContest) -> TallyResult:
+        """Counts so far (admins, while voting is open or before the tally): the same tally and
+        rule; it is provisional because votes may still arrive."""
+        return self.count(stored)
+
+    def _read(self, contest_id: str) -> StoredContest:
+        stored = self.store.get_contest(contest_id)
+        if stored is None:
+            raise ConcurrentUpdate(f"{contest_id} vanished")
+        return stored
+
+
+def _outcome(stored: StoredContest) -> Outcome:
+    result = stored.result
+    return Outcome(stored.contest.id, stored.state, result.digest if result else None,
+                   result.total if result else None)
+
+
+def describe(stored: StoredContest, closer: Closer) -> str:
+    if stored.state == STATE_TALLIED and stored.result is not None:
+        return f"{stored.contest.id}: tallied, {stored.result.total} votes, digest {stored.result.digest}"
+    return (f"{stored.contest.id}: {stored.state}, voting ended at {iso_utc(stored.contest.closes_at)}; "
+            f"the tally runs from {iso_utc(closer.tally_due_at(stored))}")

@@ -1,0 +1,137 @@
+"""What the commission and the public see after (and, for admins, during) the vote: results,
+evidence, early close, contest and finalists uploads, and the rules of saving a contest file.
+The routes and the CLI call this; storage is injected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.closing import Closer, ClosingPolicy
+from chalicelib.voting.contest import Contest, ContestError, check_update, parse_contest
+from chalicelib.voting.evidence import EvidenceVote, evidence_line
+from chalicelib.voting.finalists import FinalistsError, with_finalists
+from chalicelib.voting.ports import Store
+from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
+from chalicelib.voting.rejection import Rejection
+from chalicelib.voting.results import FINAL, PROVISIONAL, results_csv, results_document
+from chalicelib.voting.tally import TallyResult
+
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class Commission:
+    def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy) -> None:
+        self.store, self.clock = store, clock
+        self.closer = Closer(store, clock, policy)
+
+    def _contest(self, contest_id: str) -> StoredContest:
+        stored = self.store.get_contest(contest_id) if len(contest_id) <= 128 else None
+        if stored is None:
+            raise Rejection("contest_not_found")
+        return stored
+
+    def public_results(self, contest_id: str) -> dict[str, Any]:
+        stored = self._contest(contest_id)
+        if stored.contest.results_visibility != "public":
+            raise Rejection("results_not_public")
+        if stored.state != STATE_TALLIED or stored.result is None:
+            raise Rejection("results_not_ready")
+        return results_document(stored.contest, stored.result, FINAL)
+
+    def admin_result(self, contest_id: str) -> tuple[StoredContest, TallyResult, str]:
+        """The final result once tallied; until then a provisional count up to now."""
+        stored = self._contest(contest_id)
+        if stored.state == STATE_TALLIED and stored.result is not None:
+            return stored, stored.result, FINAL
+        if self.clock() < stored.contest.opens_at:
+            raise Rejection("voting_not_open")
+        return stored, self.closer.provisional(stored), PROVISIONAL
+
+    def admin_results(self, contest_id: str) -> dict[str, Any]:
+        stored, result, status = self.admin_result(contest_id)
+        document = results_document(stored.contest, result, status, with_turnout=True)
+        document["state"] = stored.status(self.clock())
+        return document
+
+    def admin_results_csv(self, contest_id: str, language: str) -> tuple[str, bytes]:
+        stored, result, status = self.admin_result(contest_id)
+        return f"{stored.contest.id}-results-{status}.csv", results_csv(stored.contest, result, language)
+
+    def evidence_lines(self, contest_id: str) -> Iterator[str]:
+        stored = self._contest(contest_id)
+        if stored.state != STATE_TALLIED or stored.result is None:
+            raise Rejection("results_not_ready")
+        return (evidence_line(EvidenceVote(v.receipt, v.contest, v.nominee, v.cast_at, v.cms, v.content))
+                for v in self.store.counted_votes(contest_id, stored.result.closes_at))
+
+    def evidence(self, contest_id: str, limit: int = MAX_EVIDENCE_BYTES) -> str:
+        """The whole evidence file when it fits one HTTP answer; `manage.py evidence` otherwise."""
+        lines, size = [], 0
+        for line in self.evidence_lines(contest_id):
+            size += len(line.encode())
+            if size > limit:
+                raise Rejection("evidence_too_large")
+            lines.append(line)
+        return "".join(lines)
+
+    def close(self, contest_id: str) -> dict[str, Any]:
+        stored = self.closer.close_early(contest_id)
+        return {"contest": stored.contest.id, "state": stored.state, "closes_at": iso_utc(stored.contest.closes_at),
+                "tally_from": iso_utc(self.closer.tally_due_at(stored))}
+
+    def upload_contest(self, contest_id: str, body: bytes) -> dict[str, Any]:
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise Rejection("payload_too_large")
+        try:
+            document = json.loads(body.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise Rejection("malformed_request", "the contest file is not UTF-8 JSON") from None
+        return self._save(contest_id, document)
+
+    def upload_finalists(self, contest_id: str, body: bytes) -> dict[str, Any]:
+        """Replace the nominees of an existing (not yet open) contest with a spreadsheet's rows."""
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise Rejection("payload_too_large")
+        stored = self._contest(contest_id)
+        try:
+            document = with_finalists(stored.contest.to_document(), body)
+        except FinalistsError as error:
+            raise Rejection("invalid_finalists", "; ".join(error.problems[:20])) from None
+        return self._save(contest_id, document)
+
+    def _save(self, contest_id: str, document: Any) -> dict[str, Any]:
+        try:
+            contest = parse_contest(document)
+            if contest.id != contest_id:
+                raise ContestError("id", f"the file is for {contest.id!r}, not {contest_id!r}")
+            outcome, stored = self.save_contest(contest)
+        except ContestError as error:
+            raise Rejection("invalid_contest", str(error)) from None
+        return {"outcome": outcome, "contest": contest.id, "revision": stored.revision,
+                "nominees": sum(len(n.nominees) for n in contest.nominations)}
+
+    def save_contest(self, contest: Contest) -> tuple[str, StoredContest]:
+        """Create or update; returns (created | updated | unchanged, what is stored). Applies the
+        freeze rules against what is stored, and writes only if nobody changed it since we read it."""
+        now = self.clock()
+        existing = self.store.get_contest(contest.id)
+        if existing is None:
+            if not self.store.create_contest(contest, now):
+                raise ConcurrentUpdate(contest.id)
+            return CREATED, StoredContest(contest, STATE_SCHEDULED, 1)
+        if existing.contest.to_document() == contest.to_document():
+            return UNCHANGED, existing
+        if existing.state != STATE_SCHEDULED:
+            raise ContestError("closes_at", f"the contest is already {existing.state}")
+        check_update(existing.contest, contest, now)
+        if not self.store.update_contest(contest, existing.revision, now):
+            raise ConcurrentUpdate(contest.id)
+        return UPDATED, StoredContest(contest, existing.state, existing.revision + 1)

@@ -1,0 +1,237 @@
+"""Contests: the contest file's schema, its validation, the voting window and the freeze rules.
+
+Pure: the same rules serve `manage.py load-contest`, the admin upload and the vote path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.languages import LANGUAGES
+
+CONTEST_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+ITEM_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?")
+VISIBILITIES = ("public", "admins")
+MAX_TEXT = 300
+MAX_DESCRIPTION = 4000
+MAX_NOMINATIONS = 50
+MAX_NOMINEES = 5000
+
+UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
+
+
+class ContestError(ValueError):
+    """A contest file that cannot be loaded. `field` is the path of the offending field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Nominee:
+    id: str
+    name: str
+    region: str
+    organization: str
+    description: Mapping[str, str]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "region": self.region,
+                "organization": self.organization, "description": dict(self.description)}
+
+
+@dataclass(frozen=True)
+class Nomination:
+    id: str
+    title: Mapping[str, str]
+    nominees: tuple[Nominee, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        return {"id": self.id, "title": dict(self.title), "nominees": [n.to_document() for n in self.nominees]}
+
+
+@dataclass(frozen=True)
+class Contest:
+    id: str
+    title: Mapping[str, str]
+    opens_at: datetime  # UTC
+    closes_at: datetime  # UTC
+    results_visibility: str
+    nominations: tuple[Nomination, ...]
+    _index: dict[str, tuple[Nomination, Nominee]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for nomination in self.nominations:
+            for nominee in nomination.nominees:
+                self._index[nominee.id] = (nomination, nominee)
+
+    def status_at(self, now: datetime) -> str:
+        if now < self.opens_at:
+            return UPCOMING
+        if now < self.closes_at:
+            return OPEN
+        return CLOSED
+
+    def find_nominee(self, nominee_id: str) -> tuple[Nomination, Nominee] | None:
+        return self._index.get(nominee_id)
+
+    def to_document(self) -> dict[str, Any]:
+        """The contest file form, times in UTC: what is stored and what `parse_contest` reads."""
+        return {
+            "id": self.id,
+            "title": dict(self.title),
+            "opens_at": iso_utc(self.opens_at),
+            "closes_at": iso_utc(self.closes_at),
+            "results_visibility": self.results_visibility,
+            "nominations": [n.to_document() for n in self.nominations],
+        }
+
+    def with_closes_at(self, closes_at: datetime) -> Contest:
+        """The same contest with voting ending at `closes_at` (an early close)."""
+        return replace(self, closes_at=closes_at, _index={})
+
+    def same_ballot_paper(self, other: Contest) -> bool:
+        """Everything but `closes_at` is equal: what may not change once voting has opened."""
+        mine, theirs = self.to_document(), other.to_document()
+        mine.pop("closes_at")
+        theirs.pop("closes_at")
+        return mine == theirs
+
+
+def parse_time(value: object, where: str) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise ContestError(where, "must be an ISO 8601 time with an offset, e.g. 2025-10-01T00:00:00+05:00")
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ContestError(where, f"{value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ContestError(where, "needs an offset (e.g. +05:00 for Astana time)")
+    return moment.astimezone(UTC)
+
+
+def parse_contest(document: object) -> Contest:
+    """Validate a contest file (already JSON-decoded). Raises ContestError naming the field."""
+    data = _object(document, "contest", required={"id", "title", "opens_at", "closes_at",
+                                                  "results_visibility", "nominations"})
+    contest_id = data["id"]
+    if not isinstance(contest_id, str) or not CONTEST_ID.fullmatch(contest_id):
+        raise ContestError("id", "use 1-64 lower-case latin letters, digits and dashes")
+    opens_at = parse_time(data["opens_at"], "opens_at")
+    closes_at = parse_time(data["closes_at"], "closes_at")
+    if closes_at <= opens_at:
+        raise ContestError("closes_at", "must be after opens_at")
+    if data["results_visibility"] not in VISIBILITIES:
+        raise ContestError("results_visibility", "must be 'public' or 'admins'")
+    nominations_data = data["nominations"]
+    if not isinstance(nominations_data, list) or not nominations_data:
+        raise ContestError("nominations", "must be a non-empty list")
+    if len(nominations_data) > MAX_NOMINATIONS:
+        raise ContestError("nominations", f"at most {MAX_NOMINATIONS}")
+    nominations: list[Nomination] = []
+    seen_nominations: set[str] = set()
+    seen_nominees: set[str] = set()
+    total = 0
+    for i, raw in enumerate(nominations_data):
+        where = f"nominations[{i}]"
+        item = _object(raw, where, required={"id", "title", "nominees"})
+        nomination_id = _identifier(item["id"], f"{where}.id")
+        if nomination_id in seen_nominations:
+            raise ContestError(f"{where}.id", f"duplicate nomination id {nomination_id!r}")
+        seen_nominations.add(nomination_id)
+        nominees_data = item["nominees"]
+        if not isinstance(nominees_data, list) or not nominees_data:
+            raise ContestError(f"{where}.nominees", "must be a non-empty list")
+        nominees = []
+        for j, raw_nominee in enumerate(nominees_data):
+            nominee = parse_nominee(raw_nominee, f"{where}.nominees[{j}]")
+            if nominee.id in seen_nominees:
+                raise ContestError(f"{where}.nominees[{j}].id", f"duplicate nominee id {nominee.id!r}")
+            seen_nominees.add(nominee.id)
+            nominees.append(nominee)
+        total += len(nominees)
+        if total > MAX_NOMINEES:
+            raise ContestError("nominations", f"at most {MAX_NOMINEES} nominees in a contest")
+        nominations.append(Nomination(nomination_id, _titles(item["title"], f"{where}.title"), tuple(nominees)))
+    return Contest(
+        id=contest_id,
+        title=_titles(data["title"], "title"),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        results_visibility=data["results_visibility"],
+        nominations=tuple(nominations),
+    )
+
+
+def parse_nominee(raw: object, where: str) -> Nominee:
+    item = _object(raw, where, required={"id", "name", "region", "organization"}, optional={"description"})
+    description = item.get("description", {})
+    if not isinstance(description, dict) or not set(description) <= set(LANGUAGES):
+        raise ContestError(f"{where}.description", "must be an object with kk, ru or en texts")
+    for language, text in description.items():
+        _text(text, f"{where}.description.{language}", MAX_DESCRIPTION, allow_empty=True)
+    return Nominee(
+        id=_identifier(item["id"], f"{where}.id"),
+        name=_text(item["name"], f"{where}.name"),
+        region=_text(item["region"], f"{where}.region"),
+        organization=_text(item["organization"], f"{where}.organization"),
+        description={k: v for k, v in description.items() if v},
+    )
+
+
+def check_update(existing: Contest, new: Contest, now: datetime) -> None:
+    """The freeze rules: once voting has opened only `closes_at` may move, never into the past."""
+    if now >= existing.opens_at and not existing.same_ballot_paper(new):
+        raise ContestError("nominations", "voting has opened: only closes_at may change")
+    check_closes_at(existing.closes_at, new.closes_at, now)
+
+
+def check_closes_at(old: datetime | None, new: datetime, now: datetime) -> None:
+    if new != old and new <= now:
+        raise ContestError("closes_at", "cannot be moved into the past")
+
+
+def _object(value: object, where: str, required: set[str], optional: set[str] = frozenset()) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ContestError(where, "must be an object")
+    missing = sorted(required - set(value))
+    if missing:
+        raise ContestError(f"{where}.{missing[0]}" if where != "contest" else missing[0], "is required")
+    unknown = sorted(set(value) - required - optional)
+    if unknown:
+        raise ContestError(f"{where}.{unknown[0]}" if where != "contest" else unknown[0], "is not a known field")
+    return value
+
+
+def _identifier(value: object, where: str) -> str:
+    if not isinstance(value, str) or not ITEM_ID.fullmatch(value):
+        raise ContestError(where, "use 1-64 latin letters, digits, '-', '_' or '.'")
+    return value
+
+
+def _text(value: object, where: str, limit: int = MAX_TEXT, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or (not value.strip() and not allow_empty):
+        raise ContestError(where, "must be a non-empty text")
+    if len(value) > limit:
+        raise ContestError(where, f"at most {limit} characters")
+    return value.strip()
+
+
+def _titles(value: object, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ContestError(where, "must be an object with kk, ru and en texts")
+    for language in LANGUAGES:
+        if language not in value:
+            raise ContestError(f"{where}.{language}", "is required")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ContestError(f"{where}.{unknown[0]}", "is not a known language (kk, ru, en)")
+    return {language: _text(value[language], f"{where}.{language}") for language in LANGUAGES}

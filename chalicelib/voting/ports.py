@@ -1,0 +1,62 @@
+"""What the services need of storage, as Protocols: the DynamoDB adapter and the in-memory store
+(`chalicelib.adapters`) both implement them, and the services hold the rules over them.
+
+Every write that can race is conditional and answers whether it was applied; the services decide
+what a refused condition means. Storage trouble raises `records.StorageUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.voting.contest import Contest
+from chalicelib.voting.records import ReceiptRecord, StoredContest, VoteRecord
+from chalicelib.voting.tally import TallyResult, VoteLine
+
+
+class ContestStore(Protocol):
+    def get_contest(self, contest_id: str) -> StoredContest | None: ...
+
+    def list_contests(self) -> list[StoredContest]:
+        """Every contest, by opening time."""
+        ...
+
+    def create_contest(self, contest: Contest, now: datetime) -> bool:
+        """Store a new contest (state scheduled, revision 1); False if the id is taken."""
+        ...
+
+    def update_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+        """Replace the contest file if the stored revision is still `revision` (then revision + 1)."""
+        ...
+
+    def close_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+        """scheduled → closed with this contest file (an early close moves its closes_at), if the
+        contest is still scheduled at `revision`."""
+        ...
+
+    def store_result(self, contest_id: str, result: TallyResult, now: datetime) -> bool:
+        """closed → tallied with the result in one write, if closed and without a result."""
+        ...
+
+
+class VoteStore(Protocol):
+    def record_vote(self, record: VoteRecord) -> VoteRecord | None:
+        """Write the vote unless this voter already has one in this contest: None when written,
+        else the vote already stored (one conditional write, never a read first)."""
+        ...
+
+    def find_receipt(self, receipt: str) -> ReceiptRecord | None: ...
+
+    def tally_segment(self, contest_id: str, segment: int, total_segments: int) -> Iterable[VoteLine]:
+        """One segment of a parallel scan of the contest's votes, only what the tally reads."""
+        ...
+
+    def counted_votes(self, contest_id: str, closes_at: str) -> Iterator[VoteRecord]:
+        """The stored votes with `cast_at < closes_at`, evidence and all."""
+        ...
+
+
+class Store(ContestStore, VoteStore, Protocol):
+    """Both, as the composition root wires one store for every service."""

@@ -1,0 +1,34 @@
+"""Voter keys and receipts: keyed hashes that stand for a person without naming them.
+
+The voter key is a keyed hash of the IIN (the person, whatever certificate they used); the
+receipt is a keyed hash of (contest, voter key). Both are stable across retries and reveal
+nothing without the server secret. Neither is ever derived from CMS or signature bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from chalicelib.voting.keys import Keys, mac
+
+RECEIPT_GROUPS = 6  # 6 groups of 4 base32 characters: 120 bits
+_RECEIPT = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){5}")
+
+
+def voter_key(keys: Keys, iin: str) -> str:
+    return mac(keys.voter, "iin", iin).hex()
+
+
+def receipt_for(keys: Keys, contest_id: str, voter: str) -> str:
+    text = base64.b32encode(mac(keys.receipt, contest_id, voter)[:15]).decode()
+    return "-".join(text[i : i + 4] for i in range(0, 4 * RECEIPT_GROUPS, 4))
+
+
+def normalize_receipt(text: str) -> str | None:
+    """The canonical receipt for what a person typed (any case, spaces or no dashes), or None."""
+    if len(text) > 64:
+        return None
+    compact = re.sub(r"[\s-]", "", text).upper()
+    candidate = "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return candidate if _RECEIPT.fullmatch(candidate) else None

@@ -1,0 +1,37 @@
+"""The request body that carries a signature: `{"cms": "<base64>", "content"?: "<base64>"}`,
+for votes and for admin sign-in alike. Checked for size before anything is parsed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from chalicelib.voting.rejection import Rejection
+
+MAX_BODY_BYTES = 64 * 1024
+_KEYS = frozenset({"cms", "content"})
+
+
+def read_signed_body(body: bytes) -> tuple[bytes, bytes | None]:
+    """(CMS DER, detached content or None); `payload_too_large` or `malformed_request` otherwise."""
+    if len(body) > MAX_BODY_BYTES:
+        raise Rejection("payload_too_large")
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or "cms" not in document or not set(document) <= _KEYS:
+        raise Rejection("malformed_request", 'body must be {"cms": ..., optional "content": ...}')
+    cms_der = _base64(document["cms"], "cms")
+    detached = _base64(document["content"], "content") if "content" in document else None
+    return cms_der, detached
+
+
+def _base64(value: object, name: str) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise Rejection("malformed_request", f"{name} must be a base64 string")
+    try:
+        return base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Rejection("malformed_request", f"{name} is not valid base64") from None

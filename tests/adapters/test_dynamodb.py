@@ -1,0 +1,40 @@
+"""What only the DynamoDB adapter does: its keys, its failures, its tables of its own."""
+
+import pytest
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters.dynamodb import DynamoStore
+from chalicelib.voting.records import StorageUnavailable
+from tests.adapters.test_store_contract import vote
+
+
+def test_partition_key_is_contest_and_voter(dynamo_store):
+    dynamo_store.record_vote(vote())
+    [item] = dynamo_store.votes.scan()
+    assert item.pk == "c#v1"
+
+
+def test_throttling_is_storage_unavailable(dynamo_store, monkeypatch):
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
+                            "PutItem")
+
+    def throttle(*args, **kwargs):
+        raise PutError("throttled", cause=throttled)
+
+    monkeypatch.setattr(dynamo_store.votes, "save", throttle)
+    with pytest.raises(StorageUnavailable):
+        dynamo_store.record_vote(vote())
+
+
+def test_two_stores_keep_to_their_own_tables():
+    first, second = DynamoStore("a-", "http://127.0.0.1:1"), DynamoStore("b-", "http://127.0.0.1:2")
+    assert (first.table_names, second.table_names) == (("a-contests", "a-votes"), ("b-contests", "b-votes"))
+    assert (first.votes.Meta.host, second.votes.receipt_index._model.Meta.table_name) == \
+        ("http://127.0.0.1:1", "b-votes")
+
+
+def test_retries_are_botocores_standard_mode_with_two_retries():
+    store = DynamoStore("r-", "http://127.0.0.1:1")
+    client = store.votes._get_connection().connection.client
+    assert client.meta.config.retries == {"total_max_attempts": 3, "mode": "standard"}

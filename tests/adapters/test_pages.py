@@ -1,0 +1,155 @@
+"""The pages' adapter (chalicelib/adapters/pages.py) through chalice.test.Client: the HTML, its
+security headers, the asset whitelist, and the one catalogue of refusal texts in both pages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from chalicelib.adapters import pages
+from chalicelib.voting.rejection import texts_for_pages
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def http():
+    from chalice.test import Client
+
+    import app as application
+
+    with Client(application.app, project_dir=str(ROOT)) as client:
+        yield client.http
+
+
+def text(response) -> str:
+    return response.body.decode() if isinstance(response.body, bytes) else response.body
+
+
+def header(response, name: str) -> str:
+    return {k.lower(): v for k, v in response.headers.items()}[name.lower()]
+
+
+def test_page_is_html_in_the_callers_language(http):
+    response = http.get("/", headers={"Accept-Language": "kk-KZ,kk;q=0.9,ru;q=0.8"})
+    assert response.status_code == 200
+    assert header(response, "Content-Type") == "text/html; charset=utf-8"
+    assert '<html lang="kk">' in text(response)
+
+
+def test_page_is_russian_when_the_caller_names_no_known_language(http):
+    assert '<html lang="ru">' in text(http.get("/", headers={"Accept-Language": "de-DE"}))
+
+
+def test_page_carries_the_stages_ncalayer_address(http):
+    response = http.get("/")
+    assert '<meta name="ncalayer-url" content="ws://127.0.0.1:13579">' in text(response)
+    assert "connect-src 'self' ws://127.0.0.1:13579;" in header(response, "Content-Security-Policy")
+
+
+def test_prod_stage_page_talks_to_the_real_ncalayer_over_wss():
+    from chalice.test import Client
+
+    import app as application
+
+    with Client(application.app, stage_name="prod", project_dir=str(ROOT)) as client:
+        response = client.http.get("/")
+    assert '<meta name="ncalayer-url" content="wss://127.0.0.1:13579">' in text(response)
+    assert "connect-src 'self' wss://127.0.0.1:13579;" in header(response, "Content-Security-Policy")
+
+
+def test_csp_allows_scripts_and_styles_from_the_api_origin_only(http):
+    policy = header(http.get("/"), "Content-Security-Policy")
+    assert "default-src 'none'" in policy
+    assert "script-src 'self';" in policy
+    assert "style-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe" not in policy
+
+
+def test_page_has_no_inline_script_style_or_handlers(http):
+    page = text(http.get("/"))
+    # The one inline element is a JSON data block, which browsers never run (nor CSP restricts).
+    assert not re.search(r'<script(?![^>]*\s(src=|type="application/json"))', page)
+    assert not re.search(r"<style|\sstyle=|\son[a-z]+=", page)
+
+
+def test_page_loads_nothing_from_another_origin(http):
+    page = text(http.get("/"))
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
+
+
+def test_page_links_its_assets_by_content_hash(http):
+    page = text(http.get("/"))
+    script = re.search(r'<script src="(assets/vote\.js\?v=([0-9a-f]{12}))"', page)
+    assert script is not None
+    assert script.group(2) == pages.asset("vote.js").version
+
+
+def test_page_offers_the_three_language_buttons(http):
+    page = text(http.get("/"))
+    assert [m for m in re.findall(r'data-lang="(\w+)"[^>]*>([^<]+)<', page)] == [
+        ("kk", "Қаз"), ("ru", "Рус"), ("en", "Eng")]
+
+
+@pytest.mark.parametrize(("name", "content_type"), [
+    ("vote.js", "text/javascript; charset=utf-8"),
+    ("vote.css", "text/css; charset=utf-8"),
+])
+def test_assets_are_served_with_their_content_type(http, name, content_type):
+    response = http.get(f"/assets/{name}")
+    assert response.status_code == 200
+    assert header(response, "Content-Type") == content_type
+    assert header(response, "X-Content-Type-Options") == "nosniff"
+
+
+@pytest.mark.parametrize("name", ["index.html", "pages.py", "..%2Fpages.py", "vote.js.map", "VOTE.JS", "%00"])
+def test_anything_outside_the_whitelist_is_404(http, name):
+    response = http.get(f"/assets/{name}")
+    assert response.status_code == 404
+    assert json.loads(response.body)["error"] == "not_found"
+
+
+def test_every_stage_sets_its_ncalayer_address():
+    stages = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]
+    assert stages["dev"]["environment_variables"]["VOTING_NCALAYER_URL"] == "ws://127.0.0.1:13579"
+    assert stages["prod"]["environment_variables"]["VOTING_NCALAYER_URL"] == "wss://127.0.0.1:13579"
+
+
+def embedded_rejections(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="rejections">(.*?)</script>', page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_voting_page_carries_the_servers_catalogue_of_refusals(http):
+    assert embedded_rejections(text(http.get("/"))) == texts_for_pages()
+
+
+def test_the_admin_page_carries_the_same_catalogue(http):
+    assert embedded_rejections(text(http.get("/admin"))) == texts_for_pages()
+
+
+def test_the_catalogue_cannot_close_its_script_element():
+    assert "<" not in pages.rejection_texts()
+
+
+def page_states(script: str) -> set[str]:
+    """The outcomes the voting page words itself (the keys of each language's `problems`)."""
+    states = set()
+    for block in re.findall(r"problems: \{(.*?)\n      \}", script, re.S):
+        states |= set(re.findall(r"^        (\w+): \[", block, re.M))
+    return states
+
+
+def test_the_voting_page_words_only_its_own_states_never_a_servers_code():
+    states = page_states(pages.asset("vote.js").body)
+    assert {"ncalayer_missing", "cancelled", "network", "busy_resend", "busy_retry", "failed"} <= states
+    assert not states & set(texts_for_pages())
+
+
+def test_neither_page_adds_the_astana_offset_by_hand():
+    for script in (pages.asset("vote.js").body, (pages.ADMIN_WEB / "admin.js").read_text(encoding="utf-8")):
+        assert "Asia/Almaty" in script
+        assert "5*3600" not in script.replace(" ", "")

@@ -1,0 +1,313 @@
+"""Admin routes through chalice.test: ЭЦП sign-in, the built-in authorizer's 401/403 matrix,
+results (public and admin, JSON and CSV), evidence, early close, uploads, the admin page."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import runtime
+from chalicelib.voting.admin_session import actor_of, issue_token
+from chalicelib.voting.audit import audit
+from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.contest import parse_contest
+from tests.conftest import NOW, contest_file, make_runtime
+
+CONTEST = "best-social-worker-2025"
+ADMIN = "880202400456"
+STRANGER = "900101300999"
+CLOSES = NOW + timedelta(days=5)
+GRACE = timedelta(minutes=2)
+ADMIN_ROUTES = [
+    ("GET", f"/admin/contests/{CONTEST}/results"),
+    ("GET", f"/admin/contests/{CONTEST}/results?format=csv"),
+    ("GET", f"/admin/contests/{CONTEST}/evidence"),
+    ("POST", f"/admin/contests/{CONTEST}/close"),
+    ("PUT", f"/admin/contests/{CONTEST}"),
+    ("PUT", f"/admin/contests/{CONTEST}/nominees"),
+]
+
+
+@pytest.fixture
+def admin(service):
+    """The service with one administrator listed."""
+    listed = make_runtime(service.pki, service.clock, service.store, admin_iins=frozenset({ADMIN}))
+    runtime.install(listed)
+    return replace(service, runtime=listed)
+
+
+def sign_in(service, iin: str = ADMIN, **options):
+    challenge = json.loads(service.http.post("/admin/challenges").body)["challenge"]
+    content = json.dumps({"v": 1, "purpose": "admin-login", "challenge": challenge}).encode()
+    cms = service.pki.sign(content, service.pki.voter(iin, **options))
+    return service.http.post("/admin/sessions", body=json.dumps({"cms": base64.b64encode(cms).decode()}),
+                             headers={"Content-Type": "application/json"})
+
+
+def token_of(service) -> str:
+    response = sign_in(service)
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)["token"]
+
+
+def call(service, method: str, path: str, token: str | None = None, body: str = "{}", **headers: str):
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    headers.setdefault("Content-Type", "application/json")
+    return service.http.request(method, path, headers=headers, body=body.encode())
+
+
+def vote(service, iin: str, nominee: str) -> str:
+    response = service.post_vote(service.vote_body(service.pki.voter(iin), nominee=nominee))
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)["receipt"]
+
+
+def tally_now(service) -> None:
+    service.clock.now = CLOSES + GRACE
+    service.runtime.closer.run()
+
+
+# --- sign-in and the authorizer -------------------------------------------------------------
+
+def test_listed_admin_signs_in_with_their_ecp_and_gets_a_fifteen_minute_token(admin):
+    response = sign_in(admin)
+    assert response.status_code == 201
+    assert json.loads(response.body)["expires_at"] == (NOW + timedelta(minutes=15)).isoformat()
+
+
+def test_person_not_listed_cannot_sign_in(admin):
+    response = sign_in(admin, STRANGER)
+    assert (response.status_code, json.loads(response.body)["error"]) == (403, "forbidden")
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_without_a_token_are_401(admin, method, path):
+    assert call(admin, method, path).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_with_a_forged_token_are_401(admin, method, path):
+    token = token_of(admin)
+    assert call(admin, method, path, token[:-3] + "abc").status_code == 401
+    assert call(admin, method, path, "junk").status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_with_an_expired_token_are_401(admin, method, path):
+    token = token_of(admin)
+    admin.clock.advance(minutes=15)
+    response = call(admin, method, path, token)
+    assert (response.status_code, json.loads(response.body)["error"]) == (401, "unauthorized")
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_for_a_person_not_listed_are_403(admin, method, path):
+    keys = admin.runtime.keys
+    token = issue_token(keys, actor_of(keys, STRANGER), NOW).token
+    assert call(admin, method, path, token).status_code == 403
+
+
+def test_token_of_an_admin_removed_from_the_list_is_403(admin):
+    token = token_of(admin)
+    runtime.install(make_runtime(admin.pki, admin.clock, admin.store))  # VOTING_ADMIN_IINS no longer lists them
+    assert call(admin, "GET", f"/admin/contests/{CONTEST}/results", token).status_code == 403
+
+
+def test_valid_token_of_a_listed_admin_is_let_through(admin):
+    assert call(admin, "GET", f"/admin/contests/{CONTEST}/results", token_of(admin)).status_code == 200
+
+
+def test_every_admin_action_leaves_one_audit_line_without_iin_or_token(admin, capsys):
+    token = token_of(admin)
+    call(admin, "POST", f"/admin/contests/{CONTEST}/close", token)
+    output = capsys.readouterr().out
+    actions = [json.loads(line) for line in output.splitlines() if '"admin_action"' in line]
+    assert [(a["action"], a["contest"]) for a in actions] == [("sign_in", None), ("close", CONTEST)]
+    assert all(a["actor"] == actor_of(admin.runtime.keys, ADMIN) and a["at"] for a in actions)
+    assert ADMIN not in output and token not in output
+
+
+# --- results ----------------------------------------------------------------------------------
+
+def test_public_results_wait_for_the_tally(admin):
+    vote(admin, "900101300001", "hc-001")
+    response = admin.http.get(f"/contests/{CONTEST}/results")
+    assert (response.status_code, json.loads(response.body)["error"]) == (404, "results_not_ready")
+
+
+def test_public_results_of_an_unknown_contest_are_404(admin):
+    assert json.loads(admin.http.get("/contests/nope/results").body)["error"] == "contest_not_found"
+
+
+def test_public_results_after_the_tally_are_final(admin):
+    vote(admin, "900101300001", "hc-001")
+    vote(admin, "900101300002", "hc-001")
+    vote(admin, "900101300003", "rh-001")
+    tally_now(admin)
+    document = json.loads(admin.http.get(f"/contests/{CONTEST}/results").body)
+    assert (document["status"], document["total"], document["closes_at"]) == ("final", 3, iso_utc(CLOSES))
+    assert document["nominations"][0]["nominees"][0] == {"id": "hc-001", "name": "Айгүл Сейтқали", "votes": 2}
+
+
+def test_results_meant_for_admins_are_403_to_the_public(admin):
+    admin.store.create_contest(parse_contest(contest_file("closed-door", visibility="admins")), NOW)
+    response = admin.http.get("/contests/closed-door/results")
+    assert (response.status_code, json.loads(response.body)["error"]) == (403, "results_not_public")
+
+
+def test_admins_see_provisional_counts_while_voting_is_open(admin):
+    vote(admin, "900101300001", "hc-002")
+    document = json.loads(call(admin, "GET", f"/admin/contests/{CONTEST}/results", token_of(admin)).body)
+    assert (document["status"], document["total"], document["state"]) == ("provisional", 1, "open")
+    assert document["turnout"] == [{"hour": "2026-03-10T09:00:00Z", "votes": 1}]
+
+
+def test_admin_csv_has_a_bom_and_parses_back(admin):
+    vote(admin, "900101300001", "hc-002")
+    vote(admin, "900101300002", "hc-002")
+    vote(admin, "900101300003", "hc-001")
+    tally_now(admin)
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/results?format=csv&lang=en", token_of(admin))
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert [(r["nomination"], r["nominee"], r["votes"], r["share"]) for r in rows] == [
+        ("Home care", "Марат Оспанов", "2", "66.67"), ("Home care", "Айгүл Сейтқали", "1", "33.33"),
+        ("Rehabilitation", "Елена Ким", "0", "0.00")]
+
+
+# --- evidence and audit -----------------------------------------------------------------------
+
+def test_evidence_waits_for_the_tally(admin):
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token_of(admin))
+    assert (response.status_code, json.loads(response.body)["error"]) == (404, "results_not_ready")
+
+
+def test_evidence_has_one_line_per_counted_vote_and_audits_clean(admin):
+    receipts = {vote(admin, f"90010130000{i}", nominee) for i, nominee in enumerate(["hc-001", "hc-002", "hc-001"])}
+    tally_now(admin)
+    token = token_of(admin)
+    evidence = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token)
+    lines = evidence.body.decode().splitlines(keepends=True)
+    assert {json.loads(line)["receipt"] for line in lines} == receipts
+    published = json.loads(admin.http.get(f"/contests/{CONTEST}/results").body)
+    report = audit(lines, admin.pki.verifier(), published)
+    assert report.ok, report.render()
+
+
+def test_evidence_too_large_for_one_answer_points_to_the_cli(admin, monkeypatch):
+    from chalicelib.voting import commission
+
+    vote(admin, "900101300001", "hc-001")
+    tally_now(admin)
+    monkeypatch.setattr(commission, "MAX_EVIDENCE_BYTES", 100)
+    monkeypatch.setattr(commission.Commission.evidence, "__defaults__", (100,))
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token_of(admin))
+    assert (response.status_code, json.loads(response.body)["error"]) == (413, "evidence_too_large")
+
+
+# --- early close ------------------------------------------------------------------------------
+
+def test_early_close_ends_voting_now_and_is_idempotent(admin):
+    token = token_of(admin)
+    admin.clock.advance(minutes=10)
+    first = call(admin, "POST", f"/admin/contests/{CONTEST}/close", token)
+    assert first.status_code == 200
+    assert json.loads(first.body)["closes_at"] == iso_utc(NOW + timedelta(minutes=10))
+    admin.clock.advance(minutes=1)
+    assert json.loads(call(admin, "POST", f"/admin/contests/{CONTEST}/close", token).body) == json.loads(first.body)
+    assert admin.store.get_contest(CONTEST).contest.closes_at == NOW + timedelta(minutes=10)
+
+
+def test_after_an_early_close_votes_are_refused_and_the_tally_follows_the_grace(admin):
+    receipt = vote(admin, "900101300001", "rh-001")
+    late_vote = admin.vote_body(admin.pki.voter("900101300002"))
+    admin.clock.advance(seconds=1)
+    call(admin, "POST", f"/admin/contests/{CONTEST}/close", token_of(admin))
+    assert json.loads(admin.post_vote(late_vote).body)["error"] == "voting_closed"
+    closer = admin.runtime.closer
+    admin.clock.advance(minutes=1)
+    assert closer.run() == []
+    admin.clock.advance(minutes=1)
+    assert closer.run()[0].total == 1
+    assert json.loads(admin.http.get(f"/receipts/{receipt}").body)["counted"] is True
+
+
+def test_contest_that_has_not_opened_cannot_be_closed_early(admin):
+    admin.store.create_contest(parse_contest(contest_file("later", opens=NOW + timedelta(days=1))), NOW)
+    response = call(admin, "POST", "/admin/contests/later/close", token_of(admin))
+    assert (response.status_code, json.loads(response.body)["error"]) == (403, "voting_not_open")
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+HEADER = "nomination;id;name;region;organization;description_kk;description_ru;description_en\r\n"
+
+
+@pytest.fixture
+def upcoming(admin):
+    admin.store.create_contest(parse_contest(contest_file("next-year", opens=NOW + timedelta(days=30),
+                                                     closes=NOW + timedelta(days=35))), NOW)
+    return admin
+
+
+def test_finalists_spreadsheet_replaces_the_nominees_before_opening(upcoming):
+    sheet = "\ufeff" + HEADER + "home-care;hc-9;Новый Финалист;Шымкент;ЦСО;;;\r\nrehab;rh-9;Ещё Один;Актобе;РЦ;;;\r\n"
+    response = call(upcoming, "PUT", "/admin/contests/next-year/nominees", token_of(upcoming),
+                    body=sheet, **{"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["nominees"] == 2
+    nominees = upcoming.store.get_contest("next-year").contest.nominations[0].nominees
+    assert [(n.id, n.name) for n in nominees] == [("hc-9", "Новый Финалист")]
+
+
+def test_bad_finalists_rows_are_listed_and_nothing_changes(upcoming):
+    sheet = HEADER + "home-care;hc-9;;Шымкент;ЦСО;;;\r\nnowhere;rh-9;X;Y;Z;;;\r\n"
+    response = call(upcoming, "PUT", "/admin/contests/next-year/nominees", token_of(upcoming),
+                    body=sheet, **{"Content-Type": "text/csv"})
+    document = json.loads(response.body)
+    assert (response.status_code, document["error"]) == (422, "invalid_finalists")
+    assert [p.split(":")[0] for p in document["problems"]] == ["line 2", "line 3"]
+    assert upcoming.store.get_contest("next-year").contest.nominations[0].nominees[0].id == "hc-001"
+
+
+def test_finalists_cannot_change_once_voting_has_opened(admin):
+    sheet = HEADER + "home-care;hc-9;A;B;C;;;\r\nrehab;rh-9;D;E;F;;;\r\n"
+    response = call(admin, "PUT", f"/admin/contests/{CONTEST}/nominees", token_of(admin), body=sheet,
+                    **{"Content-Type": "text/csv"})
+    assert (response.status_code, json.loads(response.body)["error"]) == (422, "invalid_contest")
+
+
+def test_contest_file_upload_follows_the_load_contest_rules(upcoming):
+    document = contest_file("next-year", opens=NOW + timedelta(days=30), closes=NOW + timedelta(days=36))
+    response = call(upcoming, "PUT", "/admin/contests/next-year", token_of(upcoming),
+                    body=json.dumps(document, ensure_ascii=False))
+    assert (response.status_code, json.loads(response.body)["outcome"]) == (200, "updated")
+    wrong = call(upcoming, "PUT", "/admin/contests/other-id", token_of(upcoming), body=json.dumps(document))
+    assert json.loads(wrong.body)["problems"] == ["id: the file is for 'next-year', not 'other-id'"]
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+def test_admin_page_is_self_contained_html_in_three_languages(admin):
+    response = admin.http.get("/admin")
+    page = response.body.decode()
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert "<svg" in page or "createElementNS" in page or "svg" in page
+    assert all(word in page for word in ("Қазақша", "Русский", "English", "kz.gov.pki.knca.basics"))
+    assert 'content="ws://127.0.0.1:13579"' in page
+    assert "https://" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_admin_page_allows_only_its_own_script_and_ncalayer(admin):
+    csp = admin.http.get("/admin").headers["Content-Security-Policy"]
+    assert "script-src 'sha256-" in csp and "connect-src 'self' ws://127.0.0.1:13579" in csp
+    assert "frame-ancestors 'none'" in csp

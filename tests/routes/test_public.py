@@ -1,0 +1,246 @@
+"""The public HTTP contract through chalice.test.Client: the rules on the store in memory; storage
+failures and a race of one person on DynamoDB (moto, and dynalite)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.voting.ballot import ballot_bytes
+from devtools import devpki
+from tests.conftest import NOW
+
+CONTEST = "best-social-worker-2025"
+
+
+def body(response) -> dict:
+    return json.loads(response.body)
+
+
+def error(response) -> str:
+    return body(response)["error"]
+
+
+
+
+def test_contest_list_shows_id_title_status_and_window(service):
+    contests = body(service.http.get("/contests"))["contests"]
+    assert [(c["id"], c["status"]) for c in contests] == [(CONTEST, "open")]
+    assert contests[0]["closes_at"] == "2026-03-15T09:00:00.000000Z"
+    assert contests[0]["title"]["kk"] == "Үздік әлеуметтік қызметкер"
+
+
+def test_contest_shows_its_nominations_and_nominees(service):
+    contest = body(service.http.get(f"/contests/{CONTEST}"))
+    assert [n["id"] for n in contest["nominations"]] == ["home-care", "rehab"]
+    assert contest["nominations"][0]["nominees"][0]["name"] == "Айгүл Сейтқали"
+
+
+def test_unknown_contest_is_404_in_the_callers_language(service):
+    response = service.http.get("/contests/nope", headers={"Accept-Language": "kk-KZ,kk;q=0.9"})
+    assert response.status_code == 404
+    assert body(response) == {"error": "contest_not_found", "message": "Мұндай байқау жоқ."}
+
+
+def test_challenge_is_issued_for_ten_minutes(service):
+    response = service.http.post(f"/contests/{CONTEST}/challenges")
+    assert response.status_code == 201
+    assert body(response)["expires_at"] == (NOW + timedelta(minutes=10)).isoformat()
+
+
+def test_vote_is_recorded_with_a_receipt(service):
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123")))
+    assert response.status_code == 201
+    vote = body(response)
+    assert (vote["contest"], vote["nominee"], vote["cast_at"]) == (CONTEST, "hc-001", "2026-03-10T09:00:00.000000Z")
+    [item] = service.votes()
+    assert (item.nominee, item.nomination, item.receipt, item.algorithm) == ("hc-001", "home-care", vote["receipt"],
+                                                                             "RSA/SHA-256")
+
+
+def test_stored_vote_keeps_evidence_but_not_the_iin(dynamo_service):
+    service = dynamo_service
+    service.post_vote(service.vote_body(service.pki.voter("900101300123")))
+    [item] = service.store.votes.scan()
+    assert item.cms and item.certificate_serial and item.certificate_issuer == "C=KZ,CN=TEST NCA (RSA)"
+    readable = {name: value for name, value in item.attribute_values.items() if name != "cms"}
+    assert "900101300123" not in json.dumps(readable, default=str)
+
+
+def test_same_person_retrying_the_same_ballot_gets_200_and_the_same_receipt(service):
+    voter = service.pki.voter("900101300123")
+    first = service.post_vote(service.vote_body(voter))
+    again = service.post_vote(service.vote_body(voter))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert body(again) == body(first)
+
+
+def test_same_person_with_another_certificate_for_another_nominee_is_already_voted(service):
+    service.post_vote(service.vote_body(service.pki.voter("900101300123")))
+    other_key = service.pki.voter("900101300123", key_kind="ec256")
+    response = service.post_vote(service.vote_body(other_key, nominee="rh-001"))
+    assert (response.status_code, error(response)) == (409, "already_voted")
+    assert [v.nominee for v in service.votes()] == ["hc-001"]
+
+
+def test_receipt_tells_the_vote_without_the_voter(service):
+    vote = body(service.post_vote(service.vote_body(service.pki.voter("900101300123"))))
+    response = service.http.get(f"/receipts/{vote['receipt'].lower().replace('-', '')}")
+    assert body(response) == {"contest": CONTEST, "nominee": "hc-001", "cast_at": vote["cast_at"], "counted": None}
+
+
+def test_unknown_receipt_is_404(service):
+    response = service.http.get("/receipts/AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
+    assert (response.status_code, error(response)) == (404, "receipt_not_found")
+
+
+def test_vote_before_opening_is_refused_and_not_stored(service):
+    voter = service.pki.voter("900101300123")
+    vote = service.vote_body(voter)
+    service.clock.now = NOW - timedelta(hours=2)
+    response = service.post_vote(vote)
+    assert (response.status_code, error(response)) == (403, "voting_not_open")
+    assert service.votes() == []
+
+
+def test_vote_one_microsecond_before_closing_counts_and_at_closing_is_refused(service):
+    closes = NOW + timedelta(days=5)
+    service.clock.now = closes - timedelta(minutes=1)
+    early = service.vote_body(service.pki.voter("900101300123"))
+    late = service.vote_body(service.pki.voter("900101300124"))
+    service.clock.now = closes - timedelta(microseconds=1)
+    assert service.post_vote(early).status_code == 201
+    service.clock.now = closes
+    response = service.post_vote(late)
+    assert (response.status_code, error(response)) == (403, "voting_closed")
+    assert len(service.votes()) == 1
+
+
+def test_challenge_for_a_closed_contest_is_refused(service):
+    service.clock.now = NOW + timedelta(days=6)
+    response = service.http.post(f"/contests/{CONTEST}/challenges")
+    assert (response.status_code, error(response)) == (403, "voting_closed")
+
+
+def test_body_over_64_kib_is_413_before_parsing(service):
+    response = service.post_vote(b"{" * (64 * 1024 + 1))
+    assert (response.status_code, error(response)) == (413, "payload_too_large")
+
+
+@pytest.mark.parametrize("payload", [
+    b"not json", b"[]", b'{"cms": 5}', b'{"cms": ""}', b'{"cms": "***"}', b'{"content": "YQ=="}',
+    b'{"cms": "YQ==", "extra": 1}', b'{"cms": "MAA="}', b"\xff\xfe", b'{"cms": "YQ==", "content": 7}',
+])
+def test_malformed_bodies_are_400_and_store_nothing(service, payload):
+    response = service.post_vote(payload)
+    assert (response.status_code, error(response)) == (400, "malformed_request")
+    assert service.votes() == []
+
+
+def test_ballot_for_another_contest_is_invalid(service):
+    vote = service.vote_body(service.pki.voter("900101300123"), contest="other-contest",
+                             challenge=service.challenge())
+    response = service.post_vote(vote)
+    assert (response.status_code, error(response)) == (422, "invalid_ballot")
+
+
+def test_ballot_for_an_unknown_nominee_is_invalid(service):
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123"), nominee="zz-999"))
+    assert (response.status_code, error(response)) == (422, "invalid_ballot")
+
+
+def test_signed_content_that_is_not_a_ballot_is_invalid(service):
+    cms = service.pki.sign(b'{"v": 1, "contest": "x"}', service.pki.voter("900101300123"))
+    response = service.post_vote({"cms": base64.b64encode(cms).decode()})
+    assert (response.status_code, error(response)) == (422, "invalid_ballot")
+
+
+def test_forged_challenge_is_refused(service):
+    challenge = service.challenge()
+    forged = challenge[:-2] + ("AA" if not challenge.endswith("AA") else "BB")
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123"), challenge=forged))
+    assert (response.status_code, error(response)) == (422, "invalid_challenge")
+
+
+def test_challenge_older_than_ten_minutes_is_refused(service):
+    vote = service.vote_body(service.pki.voter("900101300123"))
+    service.clock.advance(minutes=10, seconds=1)
+    response = service.post_vote(vote)
+    assert (response.status_code, error(response)) == (422, "invalid_challenge")
+
+
+def test_detached_cms_with_content_is_accepted(service):
+    voter = service.pki.voter("900101300123")
+    ballot = ballot_bytes(CONTEST, "rh-001", service.challenge())
+    cms = service.pki.sign(ballot, voter, detached=True)
+    response = service.post_vote({"cms": base64.b64encode(cms).decode(), "content": base64.b64encode(ballot).decode()})
+    assert response.status_code == 201 and body(response)["nominee"] == "rh-001"
+
+
+def test_signature_rejections_have_their_contract_code(service):
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123", usage="auth")))
+    assert (response.status_code, error(response)) == (422, "certificate_not_for_signing")
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123", role="legal_entity")))
+    assert (response.status_code, error(response)) == (403, "not_an_individual")
+
+
+def test_storage_throttling_gives_503_with_retry_after_and_no_vote(dynamo_service, monkeypatch):
+    service = dynamo_service
+    from pynamodb.exceptions import PutError
+
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                            "PutItem")
+
+    def throttle(*args, **kwargs):
+        raise PutError("throttled", cause=throttled)
+
+    monkeypatch.setattr(service.store.votes, "save", throttle)
+    response = service.post_vote(service.vote_body(service.pki.voter("900101300123")))
+    assert (response.status_code, error(response)) == (503, "unavailable")
+    assert response.headers["Retry-After"]
+    monkeypatch.undo()
+    assert service.votes() == []
+
+
+def test_twenty_threads_of_one_person_with_different_certificates_store_exactly_one_vote(dynamo_service):
+    service = dynamo_service
+    nominees = ["hc-001", "hc-002", "rh-001"]
+    bodies = [
+        service.vote_body(devpki.issue_person(service.pki.intermediate, "900101300123",
+                                              not_before=NOW - timedelta(days=1)), nominee=nominees[i % 3])
+        for i in range(20)
+    ]
+    statuses: list[int] = []
+    start = threading.Barrier(20)
+
+    def cast(vote: dict) -> None:
+        start.wait()
+        statuses.append(service.post_vote(vote).status_code)
+
+    threads = [threading.Thread(target=cast, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {201, 200, 409}
+    assert len(service.votes()) == 1
+
+
+def test_logs_carry_decisions_but_never_the_iin_or_the_token(service, capsys):
+    challenge = service.challenge()
+    service.post_vote(service.vote_body(service.pki.voter("900101300123"), challenge=challenge))
+    service.post_vote(service.vote_body(service.pki.voter("900101300123", usage="auth")))
+    output = capsys.readouterr().out
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    decisions = [(line["action"], line["decision"], line.get("code")) for line in requests]
+    assert ("cast_vote", "ok", None) in decisions
+    assert ("cast_vote", "rejected", "certificate_not_for_signing") in decisions
+    assert all("duration_ms" in line and "request_id" in line for line in requests)
+    assert "900101300123" not in output and challenge not in output

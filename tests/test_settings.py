@@ -1,0 +1,50 @@
+"""Settings: every variable read once, checked, and named when it is wrong."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.settings import ConfigurationError, Settings
+
+
+def test_defaults_need_nothing_set():
+    settings = Settings.from_environment({})
+    assert (settings.table_prefix, settings.ncalayer_url, settings.close_grace, settings.tally_workers) == \
+        ("voting-dev-", "wss://127.0.0.1:13579", timedelta(minutes=2), 8)
+
+
+def test_grace_and_workers_come_from_the_environment():
+    settings = Settings.from_environment({"VOTING_CLOSE_GRACE_SECONDS": "90", "VOTING_TALLY_WORKERS": "4"})
+    assert (settings.close_grace, settings.tally_workers) == (timedelta(seconds=90), 4)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("VOTING_CLOSE_GRACE_SECONDS", "0"), ("VOTING_CLOSE_GRACE_SECONDS", "soon"), ("VOTING_TALLY_WORKERS", "65"),
+    ("VOTING_CRL_TOLERANCE_HOURS", "a day"), ("VOTING_CRL_CACHE_SECONDS", "x"), ("VOTING_ADMIN_IINS", "12345"),
+    ("VOTING_ADMIN_IINS", "90010130012٣"), ("VOTING_SECRET", "short"),
+])
+def test_a_wrong_value_is_a_configuration_error_naming_its_variable(variable, value):
+    with pytest.raises(ConfigurationError, match=variable):
+        Settings.from_environment({variable: value})
+
+
+def test_ncalayer_address_may_name_another_port():
+    assert Settings.from_environment({"VOTING_NCALAYER_URL": " ws://127.0.0.1:5555 "}).ncalayer_url == \
+        "ws://127.0.0.1:5555"
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:1; script-src *", "https://127.0.0.1:13579",
+                                 'wss://127.0.0.1:13579"><script>', "wss://a b"])
+def test_a_malformed_ncalayer_address_is_a_configuration_error(url):
+    with pytest.raises(ConfigurationError, match="VOTING_NCALAYER_URL"):
+        Settings.from_environment({"VOTING_NCALAYER_URL": url})
+
+
+def test_the_trust_folder_is_required_only_where_it_is_used():
+    with pytest.raises(ConfigurationError, match="VOTING_TRUST_DIR"):
+        Settings.from_environment({}).required_trust_dir()
+
+
+def test_admin_iins_are_read_as_a_set():
+    assert Settings.from_environment({"VOTING_ADMIN_IINS": "880202400456, 900101300001"}).admin_iins == \
+        {"880202400456", "900101300001"}

@@ -1,0 +1,36 @@
+"""Voter keys and receipts are keyed hashes: stable, unlinkable without the secret."""
+
+from chalicelib.voting.keys import Keys
+from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
+
+KEYS = Keys("a" * 40)
+
+
+def test_voter_key_depends_on_the_iin_only():
+    assert voter_key(KEYS, "900101300123") == voter_key(KEYS, "900101300123")
+    assert voter_key(KEYS, "900101300123") != voter_key(KEYS, "900101300124")
+
+
+def test_voter_key_does_not_contain_the_iin_and_changes_with_the_secret():
+    assert "900101300123" not in voter_key(KEYS, "900101300123")
+    assert voter_key(KEYS, "900101300123") != voter_key(Keys("b" * 40), "900101300123")
+
+
+def test_receipt_is_stable_and_differs_per_contest():
+    voter = voter_key(KEYS, "900101300123")
+    assert receipt_for(KEYS, "a", voter) == receipt_for(KEYS, "a", voter) != receipt_for(KEYS, "b", voter)
+
+
+def test_receipt_is_six_groups_of_four():
+    receipt = receipt_for(KEYS, "a", voter_key(KEYS, "900101300123"))
+    assert [len(group) for group in receipt.split("-")] == [4] * 6
+
+
+def test_typed_receipt_is_normalized():
+    receipt = receipt_for(KEYS, "a", "v")
+    assert normalize_receipt(" " + receipt.lower().replace("-", " ") + " ") == receipt
+
+
+def test_garbage_receipt_is_none():
+    for text in ["", "AAAA", "AAAA-BBBB-CCCC-DDDD-EEEE-FFF1", "x" * 1000, "АААА-BBBB-CCCC-DDDD-EEEE-FFFF"]:
+        assert normalize_receipt(text) is None

@@ -1,0 +1,70 @@
+"""Results as JSON (the contract's shape) and as CSV for Excel. Pure."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.results import CSV_COLUMNS, FINAL, results_csv, results_document, share
+from chalicelib.voting.tally import TallyResult
+from tests.conftest import contest_file
+
+CONTEST = parse_contest(contest_file())
+RESULT = TallyResult(
+    closes_at="2026-03-15T09:00:00.000000Z", tallied_at="2026-03-15T09:03:00.000000Z", total=12,
+    nominees={"hc-001": 4, "hc-002": 7, "rh-001": 1}, nominations={"home-care": 11, "rehab": 1},
+    turnout={"2026-03-10T09": 12}, digest="ab" * 32,
+)
+
+
+def test_document_has_the_contract_shape():
+    document = results_document(CONTEST, RESULT, FINAL)
+    assert set(document) == {"contest", "status", "closes_at", "tallied_at", "total", "digest", "nominations"}
+    assert (document["contest"], document["status"], document["total"]) == ("best-social-worker-2025", "final", 12)
+    nomination = document["nominations"][0]
+    assert set(nomination) == {"id", "title", "total", "nominees"}
+    assert set(nomination["nominees"][0]) == {"id", "name", "votes"}
+
+
+def test_nominees_are_ranked_by_votes_then_id():
+    contest = parse_contest(contest_file())
+    tied = TallyResult(RESULT.closes_at, RESULT.tallied_at, 6, {"hc-001": 3, "hc-002": 3, "rh-001": 0},
+                       {"home-care": 6, "rehab": 0}, {}, RESULT.digest)
+    assert [n["id"] for n in results_document(CONTEST, RESULT, FINAL)["nominations"][0]["nominees"]] == [
+        "hc-002", "hc-001"]
+    assert [n["id"] for n in results_document(contest, tied, FINAL)["nominations"][0]["nominees"]] == [
+        "hc-001", "hc-002"]
+
+
+def test_admins_also_get_turnout_per_hour():
+    document = results_document(CONTEST, RESULT, FINAL, with_turnout=True)
+    assert document["turnout"] == [{"hour": "2026-03-10T09:00:00Z", "votes": 12}]
+
+
+def test_csv_starts_with_a_byte_order_mark_and_is_utf8():
+    data = results_csv(CONTEST, RESULT)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "Айгүл Сейтқали" in data.decode("utf-8-sig")
+
+
+def test_csv_parses_back_to_the_results():
+    rows = list(csv.DictReader(io.StringIO(results_csv(CONTEST, RESULT, "kk").decode("utf-8-sig"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [(r["nomination"], r["nominee"], r["votes"], r["share"]) for r in rows] == [
+        ("Үйде қызмет көрсету", "Марат Оспанов", "7", "63.64"),
+        ("Үйде қызмет көрсету", "Айгүл Сейтқали", "4", "36.36"),
+        ("Оңалту", "Елена Ким", "1", "100.00"),
+    ]
+    assert (rows[1]["region"], rows[1]["organization"]) == ("Алматы", "ТЦСО №1")
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas():
+    document = contest_file()
+    document["nominations"][1]["nominees"][0]["organization"] = "=HYPERLINK(\"http://x\")"
+    rows = list(csv.reader(io.StringIO(results_csv(parse_contest(document), RESULT).decode("utf-8-sig"))))
+    assert rows[-1][3].startswith("'=")
+
+
+def test_share_rounds_half_up_to_two_decimals_and_is_zero_without_votes():
+    assert (share(1, 3), share(2, 3), share(1, 8), share(0, 0)) == ("33.33", "66.67", "12.50", "0.00")
