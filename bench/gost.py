@@ -155,8 +155,7 @@ def peer_verifier(case: Case):
 
 
 def clear_caches() -> None:
-    with gost_signature._SPKI_LOCK:
-        gost_signature._SPKI_CACHE.clear()
+    gost_signature._parse_spki.cache_clear()
     PARAMSET_512_A.clear_key_cache()
     CRYPTOPRO_A.clear_key_cache()
 

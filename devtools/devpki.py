@@ -25,7 +25,9 @@ EKU_LEGAL_ENTITY = "1.2.398.3.3.4.1.2"
 EKU_CEO = "1.2.398.3.3.4.1.2.1"
 POLICY_INDIVIDUAL_SIGN = "1.2.398.3.3.2.3"
 
-_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+SigningHash = hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512
+_HASHES: dict[str, type[SigningHash]] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+                                        "sha512": hashes.SHA512}
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def issue_crl(
     return builder.sign(issuer.key, _signing_hash(issuer.key)).public_bytes(serialization.Encoding.DER)
 
 
-def _signing_hash(key: PrivateKey) -> hashes.HashAlgorithm:
+def _signing_hash(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
         return hashes.SHA384()
     return hashes.SHA256()

@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from asn1crypto import algos, cms, core, pkcs12
 from asn1crypto import x509 as asn1_x509
@@ -260,7 +261,7 @@ _ALGORITHMS = {
 }
 
 # How each key algorithm's privateKey OCTET STRING holds d (the DER tag inside it, byte order).
-PRIVATE_KEY_ENCODING = {
+PRIVATE_KEY_ENCODING: dict[str, tuple[int, Literal["little", "big"]]] = {
     KEY_GOST2015_512: (0x04, "little"),  # OCTET STRING, 64 bytes little-endian
     KEY_GOST2004: (0x02, "big"),  # INTEGER, its DER value
 }

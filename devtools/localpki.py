@@ -15,13 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from devtools import devpki
 
-FIXED_VOTERS = {
+FIXED_VOTERS: dict[str, tuple[str, dict[str, Any]]] = {
     # name: (IIN, options for issue_person)
     "citizen": ("900101300001", {}),
     "auth": ("900101300002", {"usage": "auth"}),
@@ -46,7 +48,7 @@ class LocalPki:
     def fixed_voter(self, name: str) -> devpki.Issued:
         return _read_issued(self.folder / "voters" / f"{name}.pem", self.folder / "voters" / f"{name}-key.pem")
 
-    def new_voter(self, iin: str, *, expired: bool = False, **options: object) -> devpki.Issued:
+    def new_voter(self, iin: str, *, expired: bool = False, **options: Any) -> devpki.Issued:
         if expired:
             options.update(not_before=datetime.now(UTC) - timedelta(days=800), days=365)
         return devpki.issue_person(self.nca, iin, **options)
@@ -91,7 +93,6 @@ def _write_key(path: Path, issued: devpki.Issued) -> None:
 
 
 def _read_issued(certificate: Path, key: Path) -> devpki.Issued:
-    return devpki.Issued(
-        x509.load_pem_x509_certificate(certificate.read_bytes()),
-        serialization.load_pem_private_key(key.read_bytes(), password=None),
-    )
+    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    assert isinstance(private, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)), "the development PKI's own keys"
+    return devpki.Issued(x509.load_pem_x509_certificate(certificate.read_bytes()), private)

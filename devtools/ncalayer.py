@@ -81,7 +81,9 @@ class StandIn:
         data = args.get("data")
         items = data if isinstance(data, list) else [data]
         try:
-            contents = [base64.b64decode(item, validate=True) for item in items]
+            contents = [base64.b64decode(str(item), validate=True) for item in items if item is not None]
+            if len(contents) != len(items):
+                raise ValueError("no data")
         except (TypeError, ValueError):
             return _failure("BAD_DATA", "data must be base64")
         signer_filter = (args.get("signerParams") or {}).get("iin") or None

@@ -31,7 +31,7 @@ def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
 
     with connect(ncalayer) as socket:
         socket.recv()  # the greeting with NCALayer's version
-        signer_params = {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]}
+        signer_params: dict[str, object] = {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]}
         if iin:
             signer_params["iin"] = iin
         socket.send(json.dumps({

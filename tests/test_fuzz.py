@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.voting.ballot import ballot_bytes
-from chalicelib.voting.receipt import receipt_for, voter_key
 from chalicelib.verify import failures
 from chalicelib.verify.failures import VerificationError
+from chalicelib.voting.ballot import ballot_bytes
+from chalicelib.voting.receipt import receipt_for, voter_key
 from tests.conftest import NOW, SECRET
 
 CONTEST = "best-social-worker-2025"

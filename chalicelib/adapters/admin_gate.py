@@ -35,7 +35,7 @@ log = logging.getLogger("service.admin")
 _JSON = {"Content-Type": "application/json; charset=utf-8", "WWW-Authenticate": "Bearer"}
 
 
-class Unauthorized(_GatewayError):  # type: ignore[misc,valid-type]
+class Unauthorized(_GatewayError):
     """401: no valid session. `str()` is "Unauthorized", which API Gateway maps to 401."""
 
     def __init__(self) -> None:

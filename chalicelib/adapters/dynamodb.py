@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
@@ -90,6 +90,7 @@ class VoteItem(Model):
     algorithm = UnicodeAttribute()
     cms = BinaryAttribute(legacy_encoding=False)
     content = BinaryAttribute(legacy_encoding=False, null=True)  # the ballot, for a detached CMS
+    receipt_index: ClassVar[GlobalSecondaryIndex[Any]]  # bound with the table, in `_bind`
 
 
 def vote_key(contest_id: str, voter: str) -> str:
@@ -129,20 +130,17 @@ class DynamoStore:
             # A local server still wants credentials in the request signature; any will do.
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        self.contests, self.votes = _bind(prefix, endpoint, region)
+        self.table_names = (f"{prefix}contests", f"{prefix}votes")
+        self.contests, self.votes = _bind(*self.table_names, endpoint, region)
         self._connection_lock = threading.Lock()
-
-    @property
-    def table_names(self) -> tuple[str, str]:
-        return self.contests.Meta.table_name, self.votes.Meta.table_name
 
     def create_tables(self, wait: bool = True) -> list[str]:
         created = []
         with _storage_errors():
-            for model in (self.contests, self.votes):
+            for model, name in zip((self.contests, self.votes), self.table_names, strict=True):
                 if not model.exists():
                     model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
-                    created.append(model.Meta.table_name)
+                    created.append(name)
         return created
 
     def delete_tables(self) -> None:
@@ -254,14 +252,15 @@ class DynamoStore:
             return self.votes._get_connection()
 
 
-def _bind(prefix: str, endpoint: str | None, region: str) -> tuple[type[ContestItem], type[VoteItem]]:
+def _bind(contests_table: str, votes_table: str, endpoint: str | None,
+          region: str) -> tuple[type[ContestItem], type[VoteItem]]:
     """The schemas bound to this store's tables: classes of its own, so two stores never share
     PynamoDB's per-class table name, endpoint or connection."""
     _region = region  # a class body cannot read a name it assigns from the enclosing scope
 
     class Contests(ContestItem):
         class Meta(_Settings):
-            table_name = f"{prefix}contests"
+            table_name = contests_table
             host = endpoint
             region = _region
 
@@ -274,7 +273,7 @@ def _bind(prefix: str, endpoint: str | None, region: str) -> tuple[type[ContestI
 
     class Votes(VoteItem):
         class Meta(_Settings):
-            table_name = f"{prefix}votes"
+            table_name = votes_table
             host = endpoint
             region = _region
 

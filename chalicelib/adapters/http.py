@@ -89,12 +89,22 @@ def preferred_language(accept_language: str | None) -> str:
     return best
 
 
+def query_param(request: Any, name: str) -> str | None:
+    params: Mapping[str, str] = getattr(request, "query_params", None) or {}
+    return params.get(name)
+
+
+def header(request: Any, name: str) -> str | None:
+    headers: Mapping[str, str] = getattr(request, "headers", None) or {}
+    return headers.get(name)
+
+
 def language_of(request: Any) -> str:
     """`?lang=kk|ru|en`, else the Accept-Language header, else ru."""
-    asked = (getattr(request, "query_params", None) or {}).get("lang")
+    asked = query_param(request, "lang")
     if asked in LANGUAGES:
         return str(asked)
-    return preferred_language((getattr(request, "headers", None) or {}).get("accept-language"))
+    return preferred_language(header(request, "accept-language"))
 
 
 Route = Callable[..., Response]
@@ -109,7 +119,7 @@ def handled(app: Any, action: str) -> Callable[[Route], Route]:
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             request = app.current_request
             started = time.perf_counter()
-            language = preferred_language((request.headers or {}).get("accept-language"))
+            language = preferred_language(header(request, "accept-language"))
             fields: dict[str, Any] = {"action": action, "request_id": _request_id(request)}
             try:
                 response = route(*args, **kwargs)

@@ -32,7 +32,7 @@ class JsonFormatter(logging.Formatter):
 class _StdoutHandler(logging.StreamHandler):
     """Writes to whatever sys.stdout is now (Lambda and test runners replace it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 

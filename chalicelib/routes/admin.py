@@ -9,7 +9,15 @@ from chalice import AuthResponse, Blueprint, Response
 
 from chalicelib import runtime
 from chalicelib.adapters import admin_gate
-from chalicelib.adapters.http import JSON_TYPES, body_of, download_response, handled, json_response, language_of
+from chalicelib.adapters.http import (
+    JSON_TYPES,
+    body_of,
+    download_response,
+    handled,
+    json_response,
+    language_of,
+    query_param,
+)
 
 admin = Blueprint(__name__)
 
@@ -57,7 +65,7 @@ def admin_results(contest_id: str) -> Response:
     request = admin.current_request
     acting("results", contest_id)
     commission = runtime.current().commission
-    if (request.query_params or {}).get("format") == "csv":
+    if query_param(request, "format") == "csv":
         name, data = commission.admin_results_csv(contest_id, language_of(request))
         return download_response(data, "text/csv; charset=utf-8", name)
     return json_response(200, commission.admin_results(contest_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import runtime
-from chalicelib.adapters.http import JSON_TYPES, body_of, handled, json_response, preferred_language
+from chalicelib.adapters.http import JSON_TYPES, body_of, handled, header, json_response, preferred_language
 from chalicelib.voting.presenters import contest_details, contest_summary
 
 public = Blueprint(__name__)
@@ -58,7 +58,7 @@ def voting_page() -> Response:
     from chalicelib.adapters.http import page_response
     from chalicelib.adapters.pages import voting_page as render
 
-    language = preferred_language((public.current_request.headers or {}).get("accept-language"))
+    language = preferred_language(header(public.current_request, "accept-language"))
     page = render(language, runtime.current().settings.ncalayer_url)
     return page_response(page.html, page.csp, "no-cache", {"Content-Language": language, "Vary": "Accept-Language"})
 

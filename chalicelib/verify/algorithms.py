@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
@@ -169,7 +170,7 @@ def _verify_gost(
         raise MalformedKey(str(error)) from None
 
 
-def _gost():
+def _gost() -> ModuleType:
     # Imported on first use: most voters sign with RSA, and cold starts should not pay for GOST.
     from chalicelib.verify import gost
 

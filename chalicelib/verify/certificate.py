@@ -12,6 +12,7 @@ import re
 import warnings
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -22,8 +23,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 EKU_INDIVIDUAL = "1.2.398.3.3.4.1.1"
 EKU_LEGAL_ENTITY_PREFIX = "1.2.398.3.3.4.1.2"
 EKU_SIGN = ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string  # 1.3.6.1.5.5.7.3.4
-EKU_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string  # 1.3.6.1.5.5.7.3.2
 
+_E = TypeVar("_E", bound=x509.ExtensionType)
 _IIN = re.compile(r"IIN(\d{12})")
 _BIN = re.compile(r"BIN\d{12}")
 
@@ -128,7 +129,7 @@ class Certificate:
     def signature(self) -> bytes:
         return self.x509.signature
 
-    def _extension(self, kind: type) -> x509.ExtensionType | None:
+    def _extension(self, kind: type[_E]) -> _E | None:
         try:
             return self.x509.extensions.get_extension_for_class(kind).value
         except x509.ExtensionNotFound:
@@ -167,9 +168,6 @@ class Certificate:
     @property
     def is_self_issued(self) -> bool:
         return self.subject_der == self.issuer_der
-
-    def valid_at(self, at: datetime) -> bool:
-        return self.not_before <= at <= self.not_after
 
     # The NCA profile: who holds the key and what the key is for.
 

@@ -7,6 +7,7 @@ can put in the bytes ends as `MalformedCms`, never as another exception.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import cms as asn1_cms
 
@@ -107,7 +108,7 @@ def _signer(info: asn1_cms.SignerInfo) -> Signer:
     )
 
 
-def _single_value(attributes: asn1_cms.CMSAttributes, oid: str):
+def _single_value(attributes: asn1_cms.CMSAttributes, oid: str) -> Any:
     found = [a for a in attributes if a["type"].dotted == oid]
     if not found:
         return None

@@ -18,7 +18,7 @@ from chalicelib.voting.finalists import FinalistsError, with_finalists
 from chalicelib.voting.ports import Store
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
 from chalicelib.voting.rejection import Rejection
-from chalicelib.voting.results import FINAL, PROVISIONAL, results_csv, results_document
+from chalicelib.voting.results import FINAL, PROVISIONAL, csv_filename, results_csv, results_document
 from chalicelib.voting.tally import TallyResult
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
@@ -63,7 +63,7 @@ class Commission:
 
     def admin_results_csv(self, contest_id: str, language: str) -> tuple[str, bytes]:
         stored, result, status = self.admin_result(contest_id)
-        return f"{stored.contest.id}-results-{status}.csv", results_csv(stored.contest, result, language)
+        return csv_filename(stored.contest, status), results_csv(stored.contest, result, language)
 
     def evidence_lines(self, contest_id: str) -> Iterator[str]:
         stored = self._contest(contest_id)

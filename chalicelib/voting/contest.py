@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -199,7 +200,7 @@ def check_closes_at(old: datetime | None, new: datetime, now: datetime) -> None:
         raise ContestError("closes_at", "cannot be moved into the past")
 
 
-def _object(value: object, where: str, required: set[str], optional: set[str] = frozenset()) -> dict[str, Any]:
+def _object(value: object, where: str, required: set[str], optional: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ContestError(where, "must be an object")
     missing = sorted(required - set(value))

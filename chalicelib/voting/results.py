@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,7 +16,6 @@ from chalicelib.voting.tally import TallyResult
 
 FINAL, PROVISIONAL = "final", "provisional"
 CSV_COLUMNS = ("nomination", "nominee", "region", "organization", "votes", "share")
-ALMATY = timezone(timedelta(hours=5))
 
 
 def _ranked(contest: Contest, result: TallyResult, nomination_index: int) -> list[Any]:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from chalicelib.verify.certificate import Certificate
+from chalicelib.verify.failures import VerificationError
 from chalicelib.verify.gost import verify as gost_verify
 from chalicelib.verify.gost.signature import parse_spki
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
-from chalicelib.verify.failures import VerificationError
 from devtools import gost_keys
 from tests.conftest import nca_pki_dir
 

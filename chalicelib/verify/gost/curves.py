@@ -147,10 +147,11 @@ class Curve:
 
     def _shift_point(self, x: int, y: int, k: int) -> tuple[int, int]:
         """2^k * (x, y) in affine coordinates (the point has prime order q > 2^k)."""
-        events: list = [None] * (k + 1)
+        events: list[list[tuple[int, int]] | None] = [None] * (k + 1)
         events[k] = [(x, y)]
-        X, Y, Z = self._chain(events)
-        return self._to_affine(X, Y, Z)
+        shifted = self._chain(events)
+        assert shifted is not None  # a multiple of a point of prime order q > 2^k is finite
+        return self._to_affine(*shifted)
 
     def _to_affine(self, X: int, Y: int, Z: int) -> tuple[int, int]:
         p = self.p
@@ -189,7 +190,7 @@ class Curve:
             prefix[i] = acc
             acc = acc * z % p
         inv = pow(acc, -1, p)
-        out = [None] * count
+        out: list[tuple[int, int]] = [(0, 0)] * count
         for i in range(count - 1, -1, -1):
             X, Y, Z = jac[i]
             zi = inv * prefix[i] % p
@@ -270,7 +271,7 @@ class Curve:
         rq = r + q
         return rq < p and rq * zz % p == X
 
-    def _chain(self, events: list):
+    def _chain(self, events: list[list[tuple[int, int]] | None]) -> tuple[int, int, int] | None:
         """Sum over i of 2^i * (sum of the affine points in events[i]), in loosely reduced
         Jacobian coordinates; None for the point at infinity."""
         # The doubling and the mixed addition (the same formulas as `_madd`) are written out in

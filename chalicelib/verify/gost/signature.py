@@ -23,8 +23,8 @@ z2 = -r*v (mod q), C = z1*G + z2*Q, accept iff C.x mod q == r.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import functools
+from dataclasses import dataclass, field
 
 from .curves import CRYPTOPRO_A, PARAMSET_512_A, Curve
 from .gost94 import gost94
@@ -190,38 +190,18 @@ def _oid(content: bytes) -> str:
 
 # -- public keys ----------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
 class GostPublicKey:
-    """A parsed and validated GOST public key (immutable)."""
+    """A parsed and validated GOST public key (immutable); equal keys are the same point."""
 
-    __slots__ = ("curve", "key_oid", "x", "y")
-
-    def __init__(self, key_oid: str, curve: Curve, x: int, y: int) -> None:
-        object.__setattr__(self, "key_oid", key_oid)
-        object.__setattr__(self, "curve", curve)
-        object.__setattr__(self, "x", x)
-        object.__setattr__(self, "y", y)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("GostPublicKey is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return (isinstance(other, GostPublicKey) and other.key_oid == self.key_oid
-                and other.x == self.x and other.y == self.y)
-
-    def __hash__(self) -> int:
-        return hash((self.key_oid, self.x, self.y))
-
-    def __repr__(self) -> str:
-        return f"GostPublicKey({self.key_oid}, {self.curve.name})"
+    key_oid: str
+    curve: Curve = field(compare=False, repr=False)
+    x: int = field(repr=False)
+    y: int = field(repr=False)
 
     @property
     def family(self) -> _Family:
         return _FAMILIES[self.key_oid]
-
-
-_SPKI_CACHE: OrderedDict = OrderedDict()
-_SPKI_CACHE_SIZE = 64
-_SPKI_LOCK = threading.Lock()
 
 
 def parse_spki(spki_der: bytes) -> GostPublicKey:
@@ -230,20 +210,10 @@ def parse_spki(spki_der: bytes) -> GostPublicKey:
     Raises GostError for malformed DER, a wrong key length or a point that is not on the curve
     (or is the point at infinity), and UnsupportedGostAlgorithm for a key algorithm or a
     parameter set we do not verify."""
-    data = bytes(spki_der)
-    with _SPKI_LOCK:
-        key = _SPKI_CACHE.get(data)
-        if key is not None:
-            _SPKI_CACHE.move_to_end(data)
-            return key
-    key = _parse_spki(data)
-    with _SPKI_LOCK:
-        _SPKI_CACHE[data] = key
-        while len(_SPKI_CACHE) > _SPKI_CACHE_SIZE:
-            _SPKI_CACHE.popitem(last=False)
-    return key
+    return _parse_spki(bytes(spki_der))
 
 
+@functools.lru_cache(maxsize=64)  # issuer keys recur on every vote: parse and validate each once
 def _parse_spki(data: bytes) -> GostPublicKey:
     start, end = _expect(data, 0, len(data), _SEQUENCE, "SubjectPublicKeyInfo")
     if end != len(data):

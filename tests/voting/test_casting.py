@@ -1,0 +1,102 @@
+"""The voting service's rules, on the store in memory and without HTTP: one vote per person,
+identity from the IIN, the window, the challenge, and nothing stored for a refused vote."""
+
+import base64
+import json
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.voting import challenge
+from chalicelib.voting.ballot import ballot_bytes
+from chalicelib.voting.casting import VotingService
+from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.keys import Keys
+from chalicelib.voting.rejection import Rejection
+from devtools import devpki
+from tests.conftest import NOW, SECRET, Clock, contest_file, stored_votes
+
+CONTEST = "best-social-worker-2025"
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def voting(memory_store, pki, clock):
+    memory_store.create_contest(parse_contest(contest_file()), NOW)
+    return VotingService(pki.verifier(), Keys(SECRET), memory_store, clock, contest_cache_seconds=0)
+
+
+def body(voting, pki, voter, nominee="hc-001", token=None) -> bytes:
+    token = token or voting.issue_challenge(CONTEST).token
+    cms = pki.sign(ballot_bytes(CONTEST, nominee, token), voter)
+    return json.dumps({"cms": base64.b64encode(cms).decode()}).encode()
+
+
+def refusal(call) -> str:
+    with pytest.raises(Rejection) as caught:
+        call()
+    return caught.value.code
+
+
+def test_a_first_vote_is_created_with_a_receipt(voting, pki):
+    vote = voting.cast(CONTEST, body(voting, pki, pki.voter("900101300801")))
+    assert (vote.created, vote.nominee, len(vote.receipt)) == (True, "hc-001", 29)
+
+
+def test_the_same_ballot_again_is_the_same_vote(voting, pki):
+    voter = pki.voter("900101300802")
+    first = voting.cast(CONTEST, body(voting, pki, voter))
+    again = voting.cast(CONTEST, body(voting, pki, voter))
+    assert (again.created, again.receipt, again.cast_at) == (False, first.receipt, first.cast_at)
+
+
+def test_the_same_person_with_another_certificate_is_already_voted(voting, pki, memory_store):
+    voting.cast(CONTEST, body(voting, pki, pki.voter("900101300803")))
+    renewed = devpki.issue_person(pki.intermediate, "900101300803", not_before=NOW - timedelta(days=1))
+    assert refusal(lambda: voting.cast(CONTEST, body(voting, pki, renewed, "rh-001"))) == "already_voted"
+    assert [v.nominee for v in stored_votes(memory_store, CONTEST)] == ["hc-001"]
+
+
+def test_a_vote_after_closing_is_refused_and_not_stored(voting, pki, clock, memory_store):
+    clock.now = NOW + timedelta(days=5, minutes=-1)
+    ballot = body(voting, pki, pki.voter("900101300804"))
+    clock.now = NOW + timedelta(days=5)
+    assert refusal(lambda: voting.cast(CONTEST, ballot)) == "voting_closed"
+    assert stored_votes(memory_store, CONTEST) == []
+
+
+def test_a_challenge_of_another_contest_is_refused(voting, pki):
+    token = challenge.issue(Keys(SECRET).challenge, challenge.VOTE, "another-contest", NOW).token
+    assert refusal(lambda: voting.cast(CONTEST, body(voting, pki, pki.voter("900101300805"), token=token))) == \
+        "invalid_challenge"
+
+
+def test_an_expired_challenge_is_refused(voting, pki, clock):
+    ballot = body(voting, pki, pki.voter("900101300806"))
+    clock.advance(minutes=10)
+    assert refusal(lambda: voting.cast(CONTEST, ballot)) == "invalid_challenge"
+
+
+def test_a_verifier_refusal_takes_the_contracts_code(voting, pki):
+    legal = pki.voter("900101300807", role="legal_entity")
+    assert refusal(lambda: voting.cast(CONTEST, body(voting, pki, legal))) == "not_an_individual"
+
+
+def test_an_unknown_nominee_is_an_invalid_ballot(voting, pki):
+    assert refusal(lambda: voting.cast(CONTEST, body(voting, pki, pki.voter("900101300808"), "nobody"))) == \
+        "invalid_ballot"
+
+
+def test_a_receipt_is_found_and_not_yet_counted(voting, pki):
+    vote = voting.cast(CONTEST, body(voting, pki, pki.voter("900101300809")))
+    assert voting.check_receipt(vote.receipt.lower().replace("-", " ")) == \
+        {"contest": CONTEST, "nominee": "hc-001", "cast_at": vote.cast_at, "counted": None}
+
+
+def test_no_challenge_for_a_closed_contest(voting, clock):
+    clock.now = NOW + timedelta(days=5)
+    assert refusal(lambda: voting.issue_challenge(CONTEST)) == "voting_closed"

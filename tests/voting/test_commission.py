@@ -1,0 +1,88 @@
+"""The commission's rules for a contest file, on the store in memory: create, unchanged, update,
+and the freeze once voting has opened."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.voting.closing import ClosingPolicy
+from chalicelib.voting.commission import Commission
+from chalicelib.voting.contest import ContestError, parse_contest
+from chalicelib.voting.records import ConcurrentUpdate
+from tests.conftest import NOW, Clock, contest_file
+
+CONTEST = "best-social-worker-2025"
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def commission(memory_store, clock):
+    return Commission(memory_store, clock, ClosingPolicy())
+
+
+def test_contest_is_created_then_unchanged_then_updated(commission):
+    contest = parse_contest(contest_file(opens=NOW + timedelta(days=1)))
+    assert commission.save_contest(contest)[0] == "created"
+    assert commission.save_contest(contest)[0] == "unchanged"
+    later = parse_contest(contest_file(opens=NOW + timedelta(days=2)))
+    outcome, stored = commission.save_contest(later)
+    assert (outcome, stored.revision, stored.contest.opens_at) == ("updated", 2, NOW + timedelta(days=2))
+    assert commission.store.get_contest(CONTEST).contest.opens_at == later.opens_at
+
+
+def test_contest_whose_window_already_started_can_be_created(commission):
+    assert commission.save_contest(parse_contest(contest_file(opens=NOW - timedelta(days=2))))[0] == "created"
+
+
+def test_frozen_contest_refuses_a_change_and_keeps_what_it_had(commission):
+    commission.save_contest(parse_contest(contest_file()))
+    changed = contest_file()
+    changed["nominations"][0]["nominees"].pop()
+    with pytest.raises(ContestError, match="only closes_at may change"):
+        commission.save_contest(parse_contest(changed))
+    assert len(commission.store.get_contest(CONTEST).contest.nominations[0].nominees) == 2
+
+
+def test_an_open_contest_may_end_later_but_never_in_the_past(commission):
+    commission.save_contest(parse_contest(contest_file()))
+    assert commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(days=9))))[0] == "updated"
+    with pytest.raises(ContestError, match="into the past"):
+        commission.save_contest(parse_contest(contest_file(closes=NOW - timedelta(minutes=1))))
+
+
+def test_tallied_contest_refuses_a_new_contest_file(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.now = NOW + timedelta(days=5, minutes=2)
+    assert commission.closer.run()[0].state == "tallied"
+    with pytest.raises(ContestError, match="already tallied"):
+        commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(days=9))))
+
+
+def test_a_change_by_someone_else_meanwhile_is_a_concurrent_update(commission, monkeypatch):
+    commission.save_contest(parse_contest(contest_file(opens=NOW + timedelta(days=1))))
+    monkeypatch.setattr(commission.store, "update_contest", lambda *args: False)
+    with pytest.raises(ConcurrentUpdate):
+        commission.save_contest(parse_contest(contest_file(opens=NOW + timedelta(days=2))))
+
+
+def test_early_close_moves_closes_at_to_now_and_the_tally_follows_the_grace(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.advance(hours=1)
+    answer = commission.close(CONTEST)
+    assert (answer["state"], answer["closes_at"], answer["tally_from"]) == \
+        ("closed", "2026-03-10T10:00:00.000000Z", "2026-03-10T10:02:00.000000Z")
+    assert commission.close(CONTEST) == answer
+
+
+def test_provisional_results_count_the_votes_so_far(commission, memory_store):
+    from chalicelib.voting.records import VoteRecord
+
+    commission.save_contest(parse_contest(contest_file()))
+    memory_store.record_vote(VoteRecord(CONTEST, "v1", "R-1", "rh-001", "rehab", "2026-03-10T09:00:00.000000Z",
+                                        "01", "CN=X", "RSA/SHA-256", b"\x30\x00"))
+    document = commission.admin_results(CONTEST)
+    assert (document["status"], document["total"], document["state"]) == ("provisional", 1, "open")
