@@ -1,8 +1,11 @@
-"""The two pages: the citizens' voting page (`web/`: index.html with its script and style as
-assets) and the commission's admin page (`admin_web/`: one self-contained document, inline code
-allowed by hash). Both are static but for `<html lang>`, this stage's NCALayer address (which the
-Content-Security-Policy allows as the one connect-src besides 'self') and the catalogue of refusal
-texts (`voting/rejections.json`), embedded as a JSON data block so that a text exists once.
+"""The two pages: the citizens' voting page (`web/`: index.html with its script, style and texts
+as assets) and the commission's admin page (`admin_web/`: one self-contained document, inline code
+allowed by hash). Both are static but for `<html lang>` and this stage's NCALayer address (which
+the Content-Security-Policy allows as the one connect-src besides 'self').
+
+Words are data: each page's own texts in its `texts.json`, and the refusals' texts in the one
+catalogue the server answers from (`voting/rejections.json`). The voting page gets both in the
+generated asset `texts.js`; the admin page as a JSON data block. So a text exists once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chalicelib.voting.rejection import Rejection, texts_for_pages
 
@@ -24,6 +28,7 @@ ADMIN_WEB = HERE / "admin_web"
 ASSETS: Mapping[str, str] = {
     "vote.js": "text/javascript; charset=utf-8",
     "vote.css": "text/css; charset=utf-8",
+    "texts.js": "text/javascript; charset=utf-8",  # generated: web/texts.json and the catalogue
 }
 
 
@@ -43,7 +48,7 @@ class Page:
 def asset(name: str) -> Asset:
     if name not in ASSETS:
         raise Rejection("not_found", f"asset {name[:60]!r}")
-    body = (WEB / name).read_text(encoding="utf-8")
+    body = _voting_texts() if name == "texts.js" else _read(WEB / name)
     return Asset(body, hashlib.sha256(body.encode()).hexdigest()[:12])
 
 
@@ -52,10 +57,18 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@functools.cache
-def rejection_texts() -> str:
-    """The catalogue as a JSON data block's text (`<` escaped, so it cannot close the element)."""
-    return json.dumps(texts_for_pages(), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+def page_texts(folder: Path) -> dict[str, Any]:
+    """A page's words, with the refusals' texts beside them: {"page": ..., "rejections": ...}."""
+    return {"page": json.loads(_read(folder / "texts.json")), "rejections": texts_for_pages()}
+
+
+def _as_json(value: object) -> str:
+    # `<` escaped: the text can close no element it is embedded in.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _voting_texts() -> str:
+    return f"window.VOTING_TEXTS = {_as_json(page_texts(WEB))};\n"
 
 
 def _fill(template: str, values: Mapping[str, str]) -> str:
@@ -70,7 +83,7 @@ def voting_page(language: str, ncalayer_url: str) -> Page:
         "ncalayer": html.escape(ncalayer_url, quote=True),
         "css": f"assets/vote.css?v={asset('vote.css').version}",
         "js": f"assets/vote.js?v={asset('vote.js').version}",
-        "rejections": rejection_texts(),
+        "texts": f"assets/texts.js?v={asset('texts.js').version}",
     })
     csp = "; ".join([
         "default-src 'none'",
@@ -91,7 +104,7 @@ def admin_page(ncalayer_url: str) -> Page:
         "ncalayer": html.escape(ncalayer_url, quote=True),
         "style": _read(ADMIN_WEB / "admin.css"),
         "script": script,
-        "rejections": rejection_texts(),
+        "texts": _as_json(page_texts(ADMIN_WEB)),
     })
     # Styles: 'unsafe-inline' because the charts carry style attributes (a hash would disable it).
     csp = "; ".join([

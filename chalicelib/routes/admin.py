@@ -3,6 +3,7 @@ evidence, early close and uploads; and the admin page. Every admin action writes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice import AuthResponse, Blueprint, Response
@@ -90,17 +91,17 @@ def admin_close(contest_id: str) -> Response:
 @admin.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=JSON_TYPES)
 @handled(admin, "admin_upload_contest")
 def admin_upload_contest(contest_id: str) -> Response:
-    request = admin.current_request
-    acting("upload_contest", contest_id)
-    commission = runtime.current().commission
-    return admin_gate.upload(lambda: commission.upload_contest(contest_id, body_of(request)), request)
+    return uploaded("upload_contest", contest_id, runtime.current().commission.upload_contest)
 
 
 @admin.route("/admin/contests/{contest_id}/nominees", methods=["PUT"], authorizer=admin_session,
              content_types=["text/csv", *JSON_TYPES])
 @handled(admin, "admin_upload_finalists")
 def admin_upload_finalists(contest_id: str) -> Response:
+    return uploaded("upload_finalists", contest_id, runtime.current().commission.upload_finalists)
+
+
+def uploaded(action: str, contest_id: str, save: Callable[[str, bytes], dict[str, Any]]) -> Response:
     request = admin.current_request
-    acting("upload_finalists", contest_id)
-    commission = runtime.current().commission
-    return admin_gate.upload(lambda: commission.upload_finalists(contest_id, body_of(request)), request)
+    acting(action, contest_id)
+    return admin_gate.upload(lambda: save(contest_id, body_of(request)), request)

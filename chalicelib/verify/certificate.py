@@ -46,9 +46,15 @@ class Certificate:
                 # A serial that is not positive breaks RFC 5280; cryptography only warns (for now).
                 warnings.simplefilter("error", CryptographyDeprecationWarning)
                 parsed = x509.load_der_x509_certificate(der)
-                # Touch everything the verifier reads, so a malformed certificate fails here.
-                parsed.subject, parsed.issuer, parsed.extensions, parsed.serial_number  # noqa: B018
-                parsed.not_valid_before_utc, parsed.not_valid_after_utc  # noqa: B018
+                # Read everything the verifier uses now, so a malformed certificate fails here.
+                parsed.subject, parsed.issuer, parsed.extensions  # noqa: B018
+                self.serial: int = parsed.serial_number
+                self.not_before: datetime = parsed.not_valid_before_utc
+                self.not_after: datetime = parsed.not_valid_after_utc
+                self.tbs: bytes = parsed.tbs_certificate_bytes
+                self.signature: bytes = parsed.signature
+                self.signature_oid: str = parsed.signature_algorithm_oid.dotted_string
+                self.public_key_oid: str = parsed.public_key_algorithm_oid.dotted_string
         except Exception as error:  # hostile bytes can raise many kinds; all mean "not a certificate"
             raise CertificateError(f"not an X.509 certificate: {type(error).__name__}") from None
         self.der = der
@@ -92,42 +98,21 @@ class Certificate:
     def issuer_text(self) -> str:
         return _name_text(self.x509.issuer)
 
-    @property
-    def serial(self) -> int:
-        return self.x509.serial_number
 
     @property
     def serial_hex(self) -> str:
-        return format(self.x509.serial_number, "X")
+        return format(self.serial, "X")
 
-    @property
-    def not_before(self) -> datetime:
-        return self.x509.not_valid_before_utc
 
-    @property
-    def not_after(self) -> datetime:
-        return self.x509.not_valid_after_utc
 
     @cached_property
     def spki_der(self) -> bytes:
         tbs = asn1_x509.TbsCertificate.load(self.x509.tbs_certificate_bytes)
         return tbs["subject_public_key_info"].dump()
 
-    @property
-    def public_key_oid(self) -> str:
-        return self.x509.public_key_algorithm_oid.dotted_string
 
-    @property
-    def signature_oid(self) -> str:
-        return self.x509.signature_algorithm_oid.dotted_string
 
-    @property
-    def tbs(self) -> bytes:
-        return self.x509.tbs_certificate_bytes
 
-    @property
-    def signature(self) -> bytes:
-        return self.x509.signature
 
     def _extension(self, kind: type[_E]) -> _E | None:
         try:

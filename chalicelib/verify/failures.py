@@ -7,6 +7,8 @@ or key material.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 MALFORMED = "malformed"  # the CMS or a certificate in it cannot be read
 INVALID_SIGNATURE = "invalid_signature"  # digest or signature wrong, or an algorithm not supported
 UNTRUSTED_CERTIFICATE = "untrusted_certificate"  # no path to a trust anchor
@@ -23,15 +25,23 @@ CODES = frozenset({
 })
 
 
-class VerificationError(Exception):
-    """A refusal: `code` (one of CODES) says why, `detail` says more for logs."""
+class Refusal(Exception):
+    """A refusal with a code from a known set (`codes`), and a detail for logs."""
+
+    codes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, code: str, detail: str = "") -> None:
-        if code not in CODES:
-            raise ValueError(f"unknown verification code {code!r}")
+        if code not in self.codes:
+            raise ValueError(f"unknown {type(self).__name__} code {code!r}")
         super().__init__(code, detail)
         self.code = code
         self.detail = detail
 
     def __repr__(self) -> str:
-        return f"VerificationError({self.code!r}, {self.detail!r})"
+        return f"{type(self).__name__}({self.code!r}, {self.detail!r})"
+
+
+class VerificationError(Refusal):
+    """The verifier's refusal: `code` (one of CODES) says why."""
+
+    codes = CODES

@@ -5,7 +5,6 @@ The routes and the CLI call this; storage is injected.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from chalicelib.voting.ports import Store
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.results import FINAL, PROVISIONAL, csv_filename, results_csv, results_document
+from chalicelib.voting.signed_body import json_body
 from chalicelib.voting.tally import TallyResult
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
@@ -88,13 +88,7 @@ class Commission:
                 "tally_from": iso_utc(self.closer.tally_due_at(stored))}
 
     def upload_contest(self, contest_id: str, body: bytes) -> dict[str, Any]:
-        if len(body) > MAX_UPLOAD_BYTES:
-            raise Rejection("payload_too_large")
-        try:
-            document = json.loads(body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Rejection("malformed_request", "the contest file is not UTF-8 JSON") from None
-        return self._save(contest_id, document)
+        return self._save(contest_id, json_body(body, MAX_UPLOAD_BYTES, "the contest file"))
 
     def upload_finalists(self, contest_id: str, body: bytes) -> dict[str, Any]:
         """Replace the nominees of an existing (not yet open) contest with a spreadsheet's rows."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.verify import failures
-from chalicelib.verify.failures import VerificationError
+from chalicelib.verify.failures import Refusal, VerificationError
 from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 CATALOGUE_FILE = Path(__file__).with_name("rejections.json")
@@ -27,16 +27,11 @@ _FROM_VERIFICATION = {
 }
 
 
-class Rejection(Exception):
+class Rejection(Refusal):
     """A refusal with a contract code. `detail` is for logs and operators: it never carries an IIN,
     a name, a secret or a token."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
-        if code not in _CATALOGUE:
-            raise ValueError(f"unknown rejection code {code!r}")
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
+    codes = CODES
 
     @classmethod
     def of(cls, error: VerificationError) -> Rejection:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
 
 from chalicelib.voting.rejection import Rejection
 
@@ -13,14 +14,20 @@ MAX_BODY_BYTES = 64 * 1024
 _KEYS = frozenset({"cms", "content"})
 
 
-def read_signed_body(body: bytes) -> tuple[bytes, bytes | None]:
-    """(CMS DER, detached content or None); `payload_too_large` or `malformed_request` otherwise."""
-    if len(body) > MAX_BODY_BYTES:
+def json_body(body: bytes, max_bytes: int, what: str = "body") -> Any:
+    """A request body as JSON: its size checked before it is read (`payload_too_large`), then
+    UTF-8 (a byte order mark allowed) and JSON, or `malformed_request`."""
+    if len(body) > max_bytes:
         raise Rejection("payload_too_large")
     try:
-        document = json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Rejection("malformed_request", "body is not UTF-8 JSON") from None
+        raise Rejection("malformed_request", f"{what} is not UTF-8 JSON") from None
+
+
+def read_signed_body(body: bytes) -> tuple[bytes, bytes | None]:
+    """(CMS DER, detached content or None); `payload_too_large` or `malformed_request` otherwise."""
+    document = json_body(body, MAX_BODY_BYTES)
     if not isinstance(document, dict) or "cms" not in document or not set(document) <= _KEYS:
         raise Rejection("malformed_request", 'body must be {"cms": ..., optional "content": ...}')
     cms_der = _base64(document["cms"], "cms")

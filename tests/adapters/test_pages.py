@@ -70,8 +70,7 @@ def test_csp_allows_scripts_and_styles_from_the_api_origin_only(http):
 
 def test_page_has_no_inline_script_style_or_handlers(http):
     page = text(http.get("/"))
-    # The one inline element is a JSON data block, which browsers never run (nor CSP restricts).
-    assert not re.search(r'<script(?![^>]*\s(src=|type="application/json"))', page)
+    assert not re.search(r"<script(?![^>]*\ssrc=)", page)
     assert not re.search(r"<style|\sstyle=|\son[a-z]+=", page)
 
 
@@ -117,34 +116,44 @@ def test_every_stage_sets_its_ncalayer_address():
     assert stages["prod"]["environment_variables"]["VOTING_NCALAYER_URL"] == "wss://127.0.0.1:13579"
 
 
-def embedded_rejections(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="rejections">(.*?)</script>', page, re.S)
+def texts_asset(http) -> dict:
+    body = text(http.get("/assets/texts.js"))
+    assert body.startswith("window.VOTING_TEXTS = ") and body.endswith(";\n")
+    return json.loads(body[len("window.VOTING_TEXTS = "):-2])
+
+
+def embedded_texts(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="texts">(.*?)</script>', page, re.S)
     assert found is not None
     return json.loads(found.group(1))
 
 
-def test_the_voting_page_carries_the_servers_catalogue_of_refusals(http):
-    assert embedded_rejections(text(http.get("/"))) == texts_for_pages()
+def test_the_voting_page_reads_the_servers_catalogue_of_refusals(http):
+    assert texts_asset(http)["rejections"] == texts_for_pages()
+
+
+def test_the_voting_page_links_its_texts_by_content_hash(http):
+    assert f'<script src="assets/texts.js?v={pages.asset("texts.js").version}" defer>' in text(http.get("/"))
 
 
 def test_the_admin_page_carries_the_same_catalogue(http):
-    assert embedded_rejections(text(http.get("/admin"))) == texts_for_pages()
+    assert embedded_texts(text(http.get("/admin")))["rejections"] == texts_for_pages()
 
 
-def test_the_catalogue_cannot_close_its_script_element():
-    assert "<" not in pages.rejection_texts()
+def test_embedded_texts_cannot_close_their_element():
+    assert "<" not in pages.asset("texts.js").body
+    assert "</" not in json.dumps(pages.page_texts(pages.ADMIN_WEB), ensure_ascii=False).replace("<", "")
 
 
-def page_states(script: str) -> set[str]:
-    """The outcomes the voting page words itself (the keys of each language's `problems`)."""
-    states = set()
-    for block in re.findall(r"problems: \{(.*?)\n      \}", script, re.S):
-        states |= set(re.findall(r"^        (\w+): \[", block, re.M))
-    return states
+@pytest.mark.parametrize("folder", [pages.WEB, pages.ADMIN_WEB])
+def test_each_page_words_itself_in_three_languages_with_the_same_keys(folder):
+    page = pages.page_texts(folder)["page"]
+    assert set(page) == {"kk", "ru", "en"}
+    assert set(page["kk"]) == set(page["ru"]) == set(page["en"])
 
 
 def test_the_voting_page_words_only_its_own_states_never_a_servers_code():
-    states = page_states(pages.asset("vote.js").body)
+    states = set(pages.page_texts(pages.WEB)["page"]["ru"]["problems"])
     assert {"ncalayer_missing", "cancelled", "network", "busy_resend", "busy_retry", "failed"} <= states
     assert not states & set(texts_for_pages())
 

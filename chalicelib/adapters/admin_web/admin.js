@@ -1,31 +1,8 @@
 (function(){
 "use strict";
-var T={
- ru:{title:"Комиссия: итоги голосования",signin:"Войти с ЭЦП",signout:"Выйти",signing:"Подпишите вход в NCALayer…",
-  nolayer:"NCALayer не отвечает. Запустите NCALayer и повторите.",contest:"Конкурс",status:"Статус",total:"Всего голосов",
-  closes:"Окончание",tallied:"Подсчитано",digest:"Контрольная сумма (SHA-256)",final:"окончательные",provisional:"предварительные",
-  csv:"Скачать CSV",evidence:"Скачать доказательства",close:"Завершить досрочно",
-  confirm:"Завершить голосование сейчас? Голоса после этого не принимаются. Отменить нельзя.",
-  turnout:"Явка по часам (время Астаны)",votes:"голосов",upload:"Загрузить финалистов (CSV)",loaded:"Загружено",
-  session:"Сеанс до",notready:"Итоги появятся после начала голосования.",intro:"Войдите своей ЭЦП. Доступ только для членов комиссии.",
-  byNom:"Итоги по номинациям",st_open:"идёт",st_upcoming:"не начат",st_closed:"завершён",st_tallied:"подсчитан"},
- kk:{title:"Комиссия: дауыс беру қорытындысы",signin:"ЭЦҚ арқылы кіру",signout:"Шығу",signing:"NCALayer-де кіруге қол қойыңыз…",
-  nolayer:"NCALayer жауап бермейді. NCALayer-ді іске қосып, қайталаңыз.",contest:"Байқау",status:"Мәртебе",total:"Барлық дауыс",
-  closes:"Аяқталуы",tallied:"Есептелді",digest:"Бақылау сомасы (SHA-256)",final:"түпкілікті",provisional:"алдын ала",
-  csv:"CSV жүктеу",evidence:"Дәлелдерді жүктеу",close:"Мерзімінен бұрын аяқтау",
-  confirm:"Дауыс беруді қазір аяқтау керек пе? Бұдан кейін дауыстар қабылданбайды. Қайтару мүмкін емес.",
-  turnout:"Сағат бойынша белсенділік (Астана уақыты)",votes:"дауыс",upload:"Финалистерді жүктеу (CSV)",loaded:"Жүктелді",
-  session:"Сеанс аяқталуы",notready:"Қорытынды дауыс беру басталғаннан кейін шығады.",intro:"ЭЦҚ-ңызбен кіріңіз. Тек комиссия мүшелеріне.",
-  byNom:"Номинациялар бойынша қорытынды",st_open:"жүріп жатыр",st_upcoming:"басталмаған",st_closed:"аяқталды",st_tallied:"есептелді"},
- en:{title:"Commission: voting results",signin:"Sign in with ЭЦП",signout:"Sign out",signing:"Sign the sign-in in NCALayer…",
-  nolayer:"NCALayer does not answer. Start NCALayer and try again.",contest:"Contest",status:"Status",total:"Total votes",
-  closes:"Voting ends",tallied:"Tallied",digest:"Digest (SHA-256)",final:"final",provisional:"provisional",
-  csv:"Download CSV",evidence:"Download evidence",close:"Close voting now",
-  confirm:"Close voting now? No votes will be accepted afterwards. This cannot be undone.",
-  turnout:"Turnout per hour (Astana time)",votes:"votes",upload:"Upload finalists (CSV)",loaded:"Loaded",
-  session:"Session until",notready:"Results appear once voting has opened.",intro:"Sign in with your ЭЦП. Commission members only.",
-  byNom:"Results by nomination",st_open:"open",st_upcoming:"upcoming",st_closed:"closed",st_tallied:"tallied"}
-};
+// The page's own words (admin_web/texts.json) and the server's refusal texts, embedded as data.
+var TEXTS=JSON.parse(document.getElementById("texts").textContent);
+var T=TEXTS.page,REJECTIONS=TEXTS.rejections;
 var lang=localStorage.getItem("admin-lang")||(navigator.language||"ru").slice(0,2);if(!T[lang])lang="ru";
 var NCALAYER=document.querySelector('meta[name="ncalayer"]').content;
 var token=sessionStorage.getItem("admin-token"),expires=sessionStorage.getItem("admin-expires");
@@ -34,7 +11,6 @@ function $(id){return document.getElementById(id)}
 function t(k){return T[lang][k]||T.ru[k]||k}
 function esc(s){return String(s).replace(/[&<>"']/g,function(c){return{"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]})}
 var LOCALES={kk:"kk-KZ",ru:"ru-RU",en:"en-GB"};
-var REJECTIONS=JSON.parse(document.getElementById("rejections").textContent);
 // Astana time, as on the voting page: one zone (UTC+5) for the whole country.
 function astana(iso){if(!iso)return"—";return new Intl.DateTimeFormat(LOCALES[lang],{timeZone:"Asia/Almaty",year:"numeric",
  month:"2-digit",day:"2-digit",hour:"2-digit",minute:"2-digit",hour12:false}).format(new Date(iso))+" (UTC+5)"}

@@ -31,6 +31,7 @@ constant-time.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 
@@ -65,8 +66,6 @@ class Curve:
         self._n, self._c, self._mask = n, c, (1 << n) - 1
         self._pieces = -(-q.bit_length() // _PIECE_BITS)
         self._lock = threading.Lock()
-        self._g_first: tuple | None = None
-        self._g_split: list | None = None
         self._key_tables: OrderedDict = OrderedDict()
         self._seen_keys: OrderedDict = OrderedDict()
 
@@ -79,31 +78,17 @@ class Curve:
         p = self.p
         return 0 <= x < p and 0 <= y < p and (y * y - (x * x * x + self.a * x + self.b)) % p == 0
 
-    def _generator_table(self) -> tuple:
-        """(table, w) of the odd multiples of G, built once per curve on first use."""
-        first = self._g_first
-        if first is None:
-            with self._lock:
-                first = self._g_first
-                if first is None:
-                    first = (self._odd_multiples(self.gx, self.gy, _G_WINDOW_FIRST),
-                             _G_WINDOW_FIRST)
-                    self._g_first = first
-        return first
+    @functools.cached_property  # built once per curve on first use (the property locks)
+    def generator_table(self) -> tuple:
+        """(table, w) of the odd multiples of G."""
+        return self._odd_multiples(self.gx, self.gy, _G_WINDOW_FIRST), _G_WINDOW_FIRST
 
-    def _generator_split_tables(self) -> list:
-        """(table, w) for G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), built once per curve when
-        a recurring key first needs them."""
-        split = self._g_split
-        if split is None:
-            first = self._generator_table()
-            with self._lock:
-                split = self._g_split
-                if split is None:
-                    x, y = self._shift_point(self.gx, self.gy, _PIECE_BITS)
-                    split = [first, *self._split_tables(x, y, _G_WINDOW, self._pieces - 1)]
-                    self._g_split = split
-        return split
+    @functools.cached_property
+    def generator_split_tables(self) -> list:
+        """(table, w) for G, 2^k G, 2^2k G, ... (k = _PIECE_BITS), when a recurring key first
+        needs them."""
+        x, y = self._shift_point(self.gx, self.gy, _PIECE_BITS)
+        return [self.generator_table, *self._split_tables(x, y, _G_WINDOW, self._pieces - 1)]
 
     def _split_tables(self, x: int, y: int, w: int, pieces: int | None = None) -> list:
         """(table, w) for P, 2^k P, 2^2k P, ... (k = _PIECE_BITS), pieces tables."""
@@ -249,11 +234,11 @@ class Curve:
         key_tables = self._cached_key_tables(qx, qy) if cache_key else None
         if key_tables is not None:
             events: list = [None] * (_PIECE_BITS + 2)
-            _add_split_events(events, z1, self._generator_split_tables())
+            _add_split_events(events, z1, self.generator_split_tables)
             _add_split_events(events, z2, key_tables)
         else:
             events = [None] * (self._n + 2)
-            table, w = self._generator_table()
+            table, w = self.generator_table
             _add_events(events, z1, table, w)
             _add_events(events, z2, self._odd_multiples(qx, qy, _Q_WINDOW), _Q_WINDOW)
         res = self._chain(events)

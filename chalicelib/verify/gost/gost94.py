@@ -16,8 +16,8 @@ tables each, built on first use (a few milliseconds).
 
 from __future__ import annotations
 
+import functools
 import struct
-import threading
 
 __all__ = ["Gost94", "gost94"]
 
@@ -111,46 +111,34 @@ def _psi(y: int) -> int:
     return (y >> 16) | fb << 240
 
 
-class _PsiPowers:
-    """psi^12 and psi^61 (linear over GF(2)) as 32 byte-indexed tables each, built lazily."""
+@functools.cache  # built on first use; a race builds the same tables twice, harmlessly
+def _psi_powers() -> tuple:
+    """psi^12 and psi^61 (linear over GF(2)) as 32 byte-indexed tables each."""
+    return _psi_power(12), _psi_power(61)
 
-    _lock = threading.Lock()
-    tables: tuple | None = None
 
-    @classmethod
-    def get(cls) -> tuple:
-        tables = cls.tables
-        if tables is None:
-            with cls._lock:
-                tables = cls.tables
-                if tables is None:
-                    tables = (cls._build(12), cls._build(61))
-                    cls.tables = tables
-        return tables
-
-    @staticmethod
-    def _build(power: int) -> tuple:
-        # psi acts on whole 16-bit words (moves and XORs), so it commutes with shifting every
-        # word left by b < 16 bits: psi^k(bit 16w + b) = psi^k(bit 16w) << b.  Only the 16
-        # word-aligned unit vectors need the k applications.
-        images = []
-        for w in range(16):
-            y = 1 << (16 * w)
-            for _ in range(power):
-                y = _psi(y)
-            images.append(y)
-        out = []
-        for i in range(32):
-            basis = []
-            for bit in range(8):
-                w, b = divmod(8 * i + bit, 16)
-                basis.append(images[w] << b)
-            table = [0] * 256
-            for v in range(1, 256):
-                low = v & -v
-                table[v] = table[v ^ low] ^ basis[low.bit_length() - 1]
-            out.append(table)
-        return tuple(out)
+def _psi_power(power: int) -> tuple:
+    # psi acts on whole 16-bit words (moves and XORs), so it commutes with shifting every
+    # word left by b < 16 bits: psi^k(bit 16w + b) = psi^k(bit 16w) << b.  Only the 16
+    # word-aligned unit vectors need the k applications.
+    images = []
+    for w in range(16):
+        y = 1 << (16 * w)
+        for _ in range(power):
+            y = _psi(y)
+        images.append(y)
+    out = []
+    for i in range(32):
+        basis = []
+        for bit in range(8):
+            w, b = divmod(8 * i + bit, 16)
+            basis.append(images[w] << b)
+        table = [0] * 256
+        for v in range(1, 256):
+            low = v & -v
+            table[v] = table[v ^ low] ^ basis[low.bit_length() - 1]
+        out.append(table)
+    return tuple(out)
 
 
 def _apply(tables: tuple, y: int) -> int:
@@ -205,7 +193,7 @@ class Gost94:
         data = self._buf + bytes(data)
         full = len(data) - len(data) % 32
         if full:
-            psi12, psi61 = _PsiPowers.get()
+            psi12, psi61 = _psi_powers()
             h, sigma = self._h, self._sigma
             from_bytes = int.from_bytes
             for i in range(0, full, 32):
@@ -223,7 +211,7 @@ class Gost94:
         return other
 
     def digest(self) -> bytes:
-        psi12, psi61 = _PsiPowers.get()
+        psi12, psi61 = _psi_powers()
         h, sigma, length = self._h, self._sigma, self._length
         tail = self._buf
         if tail:
