@@ -205,13 +205,6 @@ def test_closed_contest_refuses_votes_and_challenges(stack, store, pki, clock):
     assert json.loads(stack.http.post(f"/contests/{CONTEST}/challenges").body)["error"] == "voting_closed"
 
 
-def test_the_closer_is_scheduled_every_minute():
-    import app as application
-
-    [schedule] = [s for s in application.app.event_sources if getattr(s, "name", "") == "close_contests"]
-    assert schedule.schedule_expression.to_string() == "rate(1 minute)"
-
-
 def test_turnout_is_kept_per_hour(stack, store, pki, clock):
     cast_distribution(stack, pki, {"hc-001": 2})
     clock.move_to(NOW + timedelta(hours=3))
