@@ -1,24 +1,31 @@
 """Operator CLI: `python manage.py COMMAND ...` with the service's own configuration.
 
 Commands: create-tables, load-contest FILE [--nominees CSV], close ID [--wait], results ID [--csv|--json],
-evidence ID FILE, audit FILE [--results JSON], dev-pki DIR, serve.
+evidence ID FILE [--open], audit FILE [--results JSON], evidence-key DIR | --kms KEY, dev-pki DIR, serve.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalicelib.runtime import Runtime
 from chalicelib.settings import ConfigurationError, Settings
 from chalicelib.voting.contest import ContestError, parse_contest
 from chalicelib.voting.records import STATE_TALLIED, ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection
+from chalicelib.voting.seal import KeyUnavailable
 
-REFUSALS = (Rejection, StorageUnavailable, ConcurrentUpdate, ConfigurationError)
+if TYPE_CHECKING:
+    from chalicelib.voting.ports import CommissionKey
+
+REFUSALS = (Rejection, StorageUnavailable, ConcurrentUpdate, ConfigurationError, KeyUnavailable)
 
 
 def _runtime() -> Runtime:
@@ -26,7 +33,7 @@ def _runtime() -> Runtime:
 
 
 def _refused(error: Exception) -> int:
-    if isinstance(error, ConfigurationError):
+    if isinstance(error, (ConfigurationError, KeyUnavailable)):
         print(f"error: {error}", file=sys.stderr)
         return 2
     if isinstance(error, Rejection):
@@ -147,38 +154,119 @@ def results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _commission_key(wired: Runtime) -> CommissionKey:
+    """The commission's key of the configuration; a key file's passphrase is asked when needed."""
+    from chalicelib.adapters.evidence_keys import key_file_is_encrypted, read_key_file
+
+    s = wired.settings
+    if s.evidence_key_file and not s.evidence_key_passphrase and key_file_is_encrypted(s.evidence_key_file) \
+            and sys.stdin.isatty():
+        return read_key_file(s.evidence_key_file, getpass.getpass(f"passphrase of {s.evidence_key_file}: "))
+    return wired.commission_key
+
+
 def evidence(args: argparse.Namespace) -> int:
-    count = 0
+    """The counted votes' evidence: sealed as stored, or (--open) opened with the commission's key."""
+    from chalicelib.voting.evidence import evidence_line, opened, sealed_line
+    from chalicelib.voting.seal import SealError
+
+    count, unopened = 0, []
     try:
-        commission = _runtime().commission
-        with open(args.file, "w", encoding="utf-8", newline="") as out:
-            for line in commission.evidence_lines(args.id):
-                out.write(line)
-                count += 1
+        wired = _runtime()
+        votes = wired.commission.sealed_votes(args.id)
+        key = _commission_key(wired) if args.open else None
+        # An opened file names every voter next to their choice: readable by its owner only.
+        descriptor = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if key else 0o644)
+        if key is not None:
+            os.fchmod(descriptor, 0o600)
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
+            for vote in votes:
+                try:
+                    out.write(sealed_line(vote) if key is None else evidence_line(opened(vote, key)))
+                    count += 1
+                except SealError as error:
+                    unopened.append(f"receipt {vote.receipt}: {error}")
     except REFUSALS as error:
         return _refused(error)
-    print(f"{count} counted votes written to {args.file}")
+    except OSError as error:
+        print(f"error: cannot write {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    for line in unopened[:50]:
+        print(f"error: {line}", file=sys.stderr)
+    print(f"{count} counted votes written to {args.file}" + (" (opened: keep this file with the commission)"
+                                                             if args.open else " (sealed)"))
+    if unopened:
+        print(f"error: {len(unopened)} record(s) did not open and are not in the file", file=sys.stderr)
+        return 1
     return 0
 
 
 def audit(args: argparse.Namespace) -> int:
-    """Re-verify and recount an evidence file offline; non-zero exit on any problem."""
+    """Open, re-verify and recount a sealed evidence file offline; non-zero exit on any problem."""
     from chalicelib.voting.audit import audit as run_audit
 
     path = Path(args.file)
     try:
-        verifier = _runtime().verifier
+        wired = _runtime()
+        key = _commission_key(wired)
+        verifier = wired.verifier
         published = json.loads(Path(args.results).read_text(encoding="utf-8-sig")) if args.results else None
         total = sum(1 for _ in path.open(encoding="utf-8"))
-    except (OSError, ValueError, ConfigurationError) as error:
+    except (OSError, ValueError, ConfigurationError, KeyUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    workers = args.workers or (16 if wired.settings.evidence_kms_key else 1)  # KMS calls wait on the network
     bar = _ProgressBar(total)
-    with path.open(encoding="utf-8") as lines:
-        report = run_audit(lines, verifier, published, bar.update)
+    try:
+        with path.open(encoding="utf-8") as lines:
+            report = run_audit(lines, verifier, key, published, bar.update, workers)
+    except KeyUnavailable as error:
+        bar.done()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     bar.done()
     print(report.render())
+    if report.other_keys and sum(report.other_keys.values()) == report.lines:
+        print(f"error: the key given ({report.key_id.hex()}) does not open this evidence: it is sealed to commission "
+              f"key {report.other_keys.most_common(1)[0][0].hex()}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def evidence_key(args: argparse.Namespace) -> int:
+    """A new commission key pair in DIR, or the public key of a KMS key: what VOTING_EVIDENCE_KEY is set to."""
+    from chalicelib.adapters.evidence_keys import PRIVATE_FILE, KmsCommissionKey, public_pem, write_key_pair
+
+    try:
+        if args.kms:
+            kms = KmsCommissionKey(args.kms, Settings.from_environment().region)
+            key_id, public_key = kms.key_id, kms.public_key
+            where = f"KMS key {args.kms} (its private half never leaves KMS)"
+        else:
+            written = write_key_pair(Path(args.dir), _new_passphrase(args.no_passphrase))
+            key_id, public_key = written.key_id, written.public_key
+            where = f"private key {Path(args.dir) / PRIVATE_FILE} (keep it offline, with the commission)"
+    except (ConfigurationError, KeyUnavailable, FileExistsError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"commission key {key_id.hex()}: {where}")
+    print("set VOTING_EVIDENCE_KEY of the stage to this public key:")
+    print(public_pem(public_key).rstrip())
+    return 0
+
+
+def _new_passphrase(none: bool) -> str | None:
+    if none:
+        return None
+    given = os.environ.get("VOTING_EVIDENCE_KEY_PASSPHRASE")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise ValueError("no passphrase: type one (run in a terminal), set VOTING_EVIDENCE_KEY_PASSPHRASE, "
+                         "or pass --no-passphrase (development only)")
+    first = getpass.getpass("passphrase for the new private key: ")
+    if len(first) < 12 or getpass.getpass("the same passphrase again: ") != first:
+        raise ValueError("the passphrase must be at least 12 characters, typed the same twice")
+    return first
 
 
 class _ProgressBar:
@@ -229,14 +317,24 @@ def main(argv: list[str] | None = None) -> int:
     shower.add_argument("--json", action="store_true", help="the API's JSON")
     shower.add_argument("--lang", choices=("kk", "ru", "en"), default="ru")
     shower.set_defaults(run=results)
-    exporter = commands.add_parser("evidence", help="write the evidence (one counted vote a line) to FILE")
+    exporter = commands.add_parser("evidence", help="write the sealed evidence (one counted vote a line) to FILE")
     exporter.add_argument("id")
     exporter.add_argument("file")
+    exporter.add_argument("--open", action="store_true",
+                          help="open it with the commission's key: the CMS in the clear, for the commission's tools")
     exporter.set_defaults(run=evidence)
-    auditor = commands.add_parser("audit", help="re-verify and recount an evidence file offline")
+    auditor = commands.add_parser("audit", help="open, re-verify and recount a sealed evidence file offline")
     auditor.add_argument("file")
     auditor.add_argument("--results", metavar="RESULTS.json", help="the published results to compare with")
+    auditor.add_argument("--workers", type=int, default=0,
+                         help="records opened at once (default 16 with KMS, 1 with a key file)")
     auditor.set_defaults(run=audit)
+    keys = commands.add_parser("evidence-key", help="make the commission's key pair, or show a KMS key's public key")
+    where = keys.add_mutually_exclusive_group(required=True)
+    where.add_argument("dir", nargs="?", help="folder for a new key pair (never overwritten)")
+    where.add_argument("--kms", metavar="KEY", help="a KMS key id, ARN or alias: print its public key")
+    keys.add_argument("--no-passphrase", action="store_true", help="leave the private key unencrypted (development)")
+    keys.set_defaults(run=evidence_key)
     pki = commands.add_parser("dev-pki", help="write a development CA and voter keys (never for production)")
     pki.add_argument("dir")
     pki.set_defaults(run=dev_pki)

@@ -3,11 +3,13 @@ and the services, each built on first use and then kept for the process (a Lambd
 local stack, a CLI run). Nothing else wires parts together.
 
 What each entry point takes of it:
-- the API (voters): `voting`, and `sign_in` for the commission's sign-in;
+- the API (voters): `voting` (which seals evidence with the commission's public key, `sealer`),
+  and `sign_in` for the commission's sign-in;
 - the admin routes and the authorizer: `commission`, `authorize`;
 - the closer (every minute): `closer` — store and clock only, no secret and no trust;
 - the CRL refresher (every 15 minutes): `refresh_crls` — trust and the CRL bucket, no secret;
-- the CLI (`manage.py`): `store`, `commission`, `closer`, and `verifier` for the offline audit.
+- the CLI (`manage.py`): `store`, `commission`, `closer`, and for the offline audit `verifier` and
+  `commission_key` (the private key: KMS or a key file; never built by any function in AWS).
 Parts an entry point does not touch are never built, so its role needs no right to them.
 """
 
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
     from chalicelib.voting.casting import VotingService
     from chalicelib.voting.closing import Closer
     from chalicelib.voting.commission import Commission
-    from chalicelib.voting.ports import Store
+    from chalicelib.voting.ports import CommissionKey, Store
+    from chalicelib.voting.seal import Sealer
 
 log = logging.getLogger("service.runtime")
 logs.configure()  # the process's logging: one JSON line per record, set before anything logs
@@ -47,10 +50,12 @@ class Runtime:
     """Built from settings; a test or a tool may hand in its own store, clock, keys or verifier."""
 
     def __init__(self, settings: Settings, *, store: Store | None = None, clock: Callable[[], datetime] = utc_now,
-                 keys: Keys | None = None, verifier: SignatureVerifier | None = None) -> None:
+                 keys: Keys | None = None, verifier: SignatureVerifier | None = None, sealer: Sealer | None = None,
+                 commission_key: CommissionKey | None = None) -> None:
         self.settings = settings
         self.clock = clock
-        given: dict[str, Any] = {"store": store, "keys": keys, "verifier": verifier}
+        given: dict[str, Any] = {"store": store, "keys": keys, "verifier": verifier, "sealer": sealer,
+                                 "commission_key": commission_key}
         for name, part in given.items():
             if part is not None:
                 self.__dict__[name] = part  # what `cached_property` would have built
@@ -74,6 +79,35 @@ class Runtime:
         if secret is None:
             raise ConfigurationError("VOTING_SECRET (or VOTING_SECRET_PARAM) is not set")
         return Keys(secret)
+
+    # The commission's key: its public half seals every vote's evidence, its private half opens it
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        from chalicelib.voting.seal import Sealer, public_key_from_pem
+
+        pem = self.settings.evidence_public_key
+        if pem is None:
+            raise ConfigurationError("VOTING_EVIDENCE_KEY is not set (the commission's public key, PEM): "
+                                     "no vote is stored without its evidence sealed")
+        try:
+            sealer = Sealer(public_key_from_pem(pem))
+        except ValueError as error:
+            raise ConfigurationError(f"VOTING_EVIDENCE_KEY: {error}") from None
+        logs.event(log, "evidence_key_loaded", key_id=sealer.key_id.hex())
+        return sealer
+
+    @cached_property
+    def commission_key(self) -> CommissionKey:
+        from chalicelib.adapters.evidence_keys import KmsCommissionKey, read_key_file
+
+        s = self.settings
+        if s.evidence_kms_key:
+            return KmsCommissionKey(s.evidence_kms_key, s.region)
+        if s.evidence_key_file:
+            return read_key_file(s.evidence_key_file, s.evidence_key_passphrase)
+        raise ConfigurationError("the commission's key opens the evidence: set VOTING_EVIDENCE_KMS_KEY (in AWS, as "
+                                 "the commission's audit role) or VOTING_EVIDENCE_KEY_FILE (a key file)")
 
     # Trust and revocation
 
@@ -126,7 +160,8 @@ class Runtime:
     def voting(self) -> VotingService:
         from chalicelib.voting.casting import VotingService
 
-        return VotingService(self.verifier, self.keys, self.store, self.clock, self.settings.contest_cache_seconds)
+        return VotingService(self.verifier, self.keys, self.store, self.sealer, self.clock,
+                             self.settings.contest_cache_seconds)
 
     @cached_property
     def sign_in(self) -> AdminSignIn:

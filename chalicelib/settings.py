@@ -43,6 +43,12 @@ class Settings:
     secret: str | None = field(default=None, repr=False)
     secret_parameter: str | None = None
     admin_iins: frozenset[str] = field(default_factory=frozenset, repr=False)
+    # Sealed evidence: the vote path seals to the commission's public key (PEM); the commission's
+    # tools open with its private key, in KMS (AWS) or in a key file (locally)
+    evidence_public_key: str | None = None
+    evidence_kms_key: str | None = None
+    evidence_key_file: str | None = None
+    evidence_key_passphrase: str | None = field(default=None, repr=False)
     # Pages
     ncalayer_url: str = DEFAULT_NCALAYER_URL
     # Closing and tallies
@@ -62,6 +68,11 @@ class Settings:
         ncalayer = (env.get("VOTING_NCALAYER_URL") or "").strip() or DEFAULT_NCALAYER_URL
         if not _NCALAYER_URL.fullmatch(ncalayer):
             raise ConfigurationError("VOTING_NCALAYER_URL must be a ws:// or wss:// address, e.g. wss://127.0.0.1:13579")
+        kms_key = (env.get("VOTING_EVIDENCE_KMS_KEY") or "").strip() or None
+        key_file = (env.get("VOTING_EVIDENCE_KEY_FILE") or "").strip() or None
+        if kms_key and key_file:
+            raise ConfigurationError("set VOTING_EVIDENCE_KMS_KEY (AWS) or VOTING_EVIDENCE_KEY_FILE (a key file), "
+                                     "not both: the commission's key is in one place")
         grace = _number(env, "VOTING_CLOSE_GRACE_SECONDS", 120.0)
         workers = int(_number(env, "VOTING_TALLY_WORKERS", 8))
         if grace <= 0:
@@ -82,6 +93,11 @@ class Settings:
             secret=secret,
             secret_parameter=env.get("VOTING_SECRET_PARAM") or None,
             admin_iins=admins,
+            # A PEM in one line (some deploy tools cannot set newlines) may spell them as a backslash and n.
+            evidence_public_key=(env.get("VOTING_EVIDENCE_KEY") or "").replace("\\n", "\n").strip() or None,
+            evidence_kms_key=kms_key,
+            evidence_key_file=key_file,
+            evidence_key_passphrase=env.get("VOTING_EVIDENCE_KEY_PASSPHRASE") or None,
             ncalayer_url=ncalayer,
             close_grace=timedelta(seconds=grace),
             tally_workers=workers,

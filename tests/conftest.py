@@ -4,6 +4,7 @@ Chalice app with its runtime wired to them."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import uuid
@@ -85,6 +86,44 @@ class Clock:
 
 
 SECRET = "test-secret-that-is-long-enough-for-hmac-keys-0123456789"
+
+
+def commission_key(name: str = "commission"):
+    """A commission key pair (RSA-3072, made once per test process): the key file's adapter over a
+    key held in memory. `commission_key("other")` is another commission's key."""
+    from chalicelib.adapters.evidence_keys import KeyFileCommissionKey
+
+    return KeyFileCommissionKey(_commission_private_key(name), f"test key {name}")
+
+
+@functools.cache
+def _commission_private_key(name: str):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+
+
+def write_commission_key(path: Path, name: str = "commission", passphrase: str | None = None) -> Path:
+    """The commission's private key as the key file that VOTING_EVIDENCE_KEY_FILE names."""
+    from cryptography.hazmat.primitives import serialization
+
+    protection = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
+                  else serialization.NoEncryption())
+    path.write_bytes(_commission_private_key(name).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection))
+    return path
+
+
+def commission_sealer(name: str = "commission"):
+    from chalicelib.voting.seal import Sealer
+
+    return Sealer(commission_key(name).public_key)
+
+
+@pytest.fixture
+def commission():
+    """The commission's key that the test runtime seals every vote's evidence to."""
+    return commission_key()
 
 
 def contest_file(contest_id: str = "best-social-worker-2025", opens: datetime | None = None,
@@ -198,6 +237,26 @@ def any_store(request, monkeypatch):
     yield from _dynamo_store(request, monkeypatch)
 
 
+def identity_of(voter: devpki.Issued) -> list[bytes]:
+    """Every way a voter's identity could be read in stored bytes: the IIN, the names (UTF-8) and
+    the certificate's serial (raw, hex, decimal)."""
+    from cryptography.x509.oid import NameOID
+
+    subject = voter.certificate.subject
+    names = [a.value for oid in (NameOID.COMMON_NAME, NameOID.SURNAME, NameOID.GIVEN_NAME)
+             for a in subject.get_attributes_for_oid(oid)]
+    serial = voter.certificate.serial_number
+    iin = subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value.removeprefix("IIN")
+    raw_serial = serial.to_bytes((serial.bit_length() + 7) // 8, "big")
+    return [iin.encode(), *(str(n).encode() for n in names), raw_serial, f"{serial:x}".encode(),
+            f"{serial:X}".encode(), str(serial).encode()]
+
+
+def readable_identity(data: bytes, voter: devpki.Issued) -> list[bytes]:
+    """What of the voter's identity can be read in `data` (an empty list: nothing)."""
+    return [mark for mark in identity_of(voter) if mark in data]
+
+
 def stored_votes(store, contest: str = "best-social-worker-2025") -> list:
     """Every vote the store holds for the contest (memory or DynamoDB)."""
     return list(store.votes_of(contest))
@@ -243,7 +302,8 @@ def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationStore 
 
     settings.setdefault("ncalayer_url", "ws://127.0.0.1:13579")  # the dev stage's stand-in
     configured = Settings(table_prefix="test-", secret=SECRET, contest_cache_seconds=0, **settings)
-    return Runtime(configured, store=store, clock=clock, keys=Keys(SECRET), verifier=pki.verifier(revocation))
+    return Runtime(configured, store=store, clock=clock, keys=Keys(SECRET), verifier=pki.verifier(revocation),
+                   sealer=commission_sealer(), commission_key=commission_key())
 
 
 def _serve(store, pki):

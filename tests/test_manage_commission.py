@@ -1,20 +1,27 @@
-"""The operator CLI after the vote: close, results (text, JSON, CSV), evidence, audit, and
-load-contest with the finalists' spreadsheet."""
+"""The operator CLI after the vote: close, results (text, JSON, CSV), the sealed evidence and its
+audit with the commission's key, the commission's key pair, and load-contest with the finalists'
+spreadsheet."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 
 import manage
+from chalicelib.adapters.evidence_keys import read_key_file
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.evidence import SealedVote, parse_evidence_line, sealed_line
 from chalicelib.voting.records import VoteRecord
-from tests.conftest import NOW, contest_file
+from chalicelib.voting.seal import Binding
+from tests.conftest import NOW, commission_key, commission_sealer, contest_file, readable_identity, write_commission_key
 
 CONTEST = "best-social-worker-2025"
 CLOSES = NOW + timedelta(days=5)
@@ -34,13 +41,17 @@ def contest(dynamo_store, pki, clock, monkeypatch, tmp_path):
     dynamo_store.create_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
     for i, nominee in enumerate(["hc-001", "hc-001", "hc-002", "rh-001"]):
         cms = pki.sign(ballot_bytes(CONTEST, nominee, "c1.0.x.y"), pki.voter(f"90010130100{i}"))
-        dynamo_store.record_vote(VoteRecord(CONTEST, f"voter-{i}", f"RCPT-{i:04d}", nominee, "x", iso_utc(NOW), "01",
-                                        "CN=X", "RSA/SHA-256", cms))
+        binding = Binding(CONTEST, f"voter-{i}", f"RCPT-{i:04d}", nominee, iso_utc(NOW))
+        dynamo_store.record_vote(VoteRecord(CONTEST, binding.voter, binding.receipt, nominee, "x", binding.cast_at,
+                                            "RSA/SHA-256", commission_sealer().seal(binding, cms)))
     trust = tmp_path / "trust"
     trust.mkdir()
     (trust / "root.der").write_bytes(pki.root.der)
     monkeypatch.setenv("VOTING_TRUST_DIR", str(trust))
     monkeypatch.delenv("VOTING_CRL_DIR", raising=False)
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_FILE", str(write_commission_key(tmp_path / "commission-private.pem")))
+    for name in ("VOTING_EVIDENCE_KMS_KEY", "VOTING_EVIDENCE_KEY_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
     return dynamo_store
 
 
@@ -95,23 +106,75 @@ def test_results_csv_is_utf8_with_a_bom(contest, clock, capsysbinary):
     assert "Надомное обслуживание,Айгүл Сейтқали,Алматы,ТЦСО №1,2,66.67".encode() in out
 
 
+def exported(clock, capsys, tmp_path) -> Path:
+    tallied(clock, capsys)
+    evidence = tmp_path / "evidence.jsonl"
+    assert manage.main(["evidence", CONTEST, str(evidence)]) == 0
+    capsys.readouterr()
+    return evidence
+
+
 def test_evidence_then_audit_passes_and_matches_the_published_result(contest, clock, capsys, tmp_path):
     tallied(clock, capsys)
     evidence, published = tmp_path / "evidence.jsonl", tmp_path / "results.json"
     assert manage.main(["evidence", CONTEST, str(evidence)]) == 0
-    assert capsys.readouterr().out == f"4 counted votes written to {evidence}\n"
+    assert capsys.readouterr().out == f"4 counted votes written to {evidence} (sealed)\n"
     manage.main(["results", CONTEST, "--json"])
     published.write_text(capsys.readouterr().out, encoding="utf-8")
     assert manage.main(["audit", str(evidence), "--results", str(published)]) == 0
     captured = capsys.readouterr()
     assert "RESULT: OK" in captured.out and "compared with the published results: yes" in captured.out
+    assert f"commission key:     {commission_key().key_id.hex()}" in captured.out
+    assert "opened and bound:   4" in captured.out
     assert "100% 4/4" in captured.err
 
 
-def test_audit_exits_non_zero_on_a_tampered_line(contest, clock, capsys, tmp_path):
+def test_the_exported_file_names_no_voter(contest, pki, clock, capsys, tmp_path):
+    evidence = exported(clock, capsys, tmp_path)
+    data = evidence.read_bytes()
+    data += b"".join(base64.b64decode(json.loads(line)["sealed"]) for line in data.splitlines())
+    for i in range(4):
+        assert readable_identity(data, pki.voter(f"90010130100{i}")) == []
+
+
+def test_evidence_opened_with_the_commissions_key_holds_the_cms_in_a_private_file(contest, pki, clock, capsys,
+                                                                                 tmp_path):
     tallied(clock, capsys)
-    evidence = tmp_path / "evidence.jsonl"
-    manage.main(["evidence", CONTEST, str(evidence)])
+    out = tmp_path / "opened.jsonl"
+    assert manage.main(["evidence", CONTEST, str(out), "--open"]) == 0
+    assert "opened: keep this file with the commission" in capsys.readouterr().out
+    assert out.stat().st_mode & 0o777 == 0o600
+    votes = [parse_evidence_line(line) for line in out.read_text().splitlines()]
+    assert all(readable_identity(v.cms, pki.voter(f"90010130100{i}")) for i, v in
+               enumerate(sorted(votes, key=lambda v: v.receipt)))
+
+
+def test_audit_with_another_commissions_key_fails_naming_both_keys(contest, clock, capsys, tmp_path, monkeypatch):
+    evidence = exported(clock, capsys, tmp_path)
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_FILE", str(write_commission_key(tmp_path / "other.pem", "other")))
+    assert manage.main(["audit", str(evidence)]) == 1
+    captured = capsys.readouterr()
+    given, sealed_to = commission_key("other").key_id.hex(), commission_key().key_id.hex()
+    assert f"4 record(s) are sealed to commission key {sealed_to}, not to the key given ({given})" in captured.out
+    assert (f"error: the key given ({given}) does not open this evidence: it is sealed to commission key "
+            f"{sealed_to}") in captured.err
+
+
+def test_audit_fails_naming_the_receipt_of_a_sealed_record_moved_to_another_vote(contest, clock, capsys, tmp_path):
+    evidence = exported(clock, capsys, tmp_path)
+    records = [json.loads(line) for line in evidence.read_text().splitlines()]
+    first, second = records[0], records[1]
+    first["sealed"], second["sealed"] = second["sealed"], first["sealed"]
+    evidence.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert manage.main(["audit", str(evidence)]) == 1
+    out = capsys.readouterr().out
+    assert "RESULT: FAILED — 2 problem(s)" in out
+    assert f"(receipt {first['receipt']}): cannot open (the sealed evidence does not belong to this vote" in out
+    assert f"(receipt {second['receipt']}): cannot open" in out
+
+
+def test_audit_exits_non_zero_on_a_record_whose_nominee_was_changed(contest, clock, capsys, tmp_path):
+    evidence = exported(clock, capsys, tmp_path)
     lines = evidence.read_text().splitlines(keepends=True)
     record = json.loads(lines[0])
     record["nominee"] = "hc-002" if record["nominee"] != "hc-002" else "hc-001"
@@ -120,16 +183,34 @@ def test_audit_exits_non_zero_on_a_tampered_line(contest, clock, capsys, tmp_pat
     assert "RESULT: FAILED" in capsys.readouterr().out
 
 
-def test_audit_exits_non_zero_on_a_duplicated_voter(contest, clock, capsys, tmp_path):
-    tallied(clock, capsys)
-    evidence = tmp_path / "evidence.jsonl"
-    manage.main(["evidence", CONTEST, str(evidence)])
-    lines = evidence.read_text().splitlines(keepends=True)
-    record = json.loads(lines[0])
-    record["receipt"] = "RCPT-COPY"
-    evidence.write_text("".join(lines) + json.dumps(record) + "\n")
+def test_audit_exits_non_zero_on_a_duplicated_voter(contest, pki, clock, capsys, tmp_path):
+    evidence = exported(clock, capsys, tmp_path)
+    again = pki.sign(ballot_bytes(CONTEST, "rh-001", "c1.0.x.y"), pki.voter("900101301000", key_kind="ec256"))
+    copy = SealedVote("RCPT-COPY", CONTEST, "voter-copy", "rh-001", iso_utc(NOW), b"")
+    copy = dataclasses.replace(copy, sealed=commission_sealer().seal(copy.binding(), again))
+    with evidence.open("a") as out:
+        out.write(sealed_line(copy))
     assert manage.main(["audit", str(evidence)]) == 1
-    assert "the same person (IIN) already voted on line 1" in capsys.readouterr().out
+    assert "the same person (IIN) already voted on line" in capsys.readouterr().out
+
+
+def test_audit_with_a_passphrase_protected_key_file(contest, clock, capsys, tmp_path, monkeypatch):
+    evidence = exported(clock, capsys, tmp_path)
+    locked = write_commission_key(tmp_path / "locked.pem", passphrase="correct horse battery")
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_FILE", str(locked))
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_PASSPHRASE", "correct horse battery")
+    assert manage.main(["audit", str(evidence)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_PASSPHRASE", "wrong")
+    assert manage.main(["audit", str(evidence)]) == 2
+    assert "or the passphrase is wrong" in capsys.readouterr().err
+
+
+def test_audit_without_the_commissions_key_is_refused(contest, monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("VOTING_EVIDENCE_KEY_FILE")
+    (tmp_path / "e.jsonl").write_text("")
+    assert manage.main(["audit", str(tmp_path / "e.jsonl")]) == 2
+    assert "VOTING_EVIDENCE_KMS_KEY" in capsys.readouterr().err
 
 
 def test_audit_without_a_trust_folder_is_refused(contest, monkeypatch, capsys, tmp_path):
@@ -137,6 +218,32 @@ def test_audit_without_a_trust_folder_is_refused(contest, monkeypatch, capsys, t
     (tmp_path / "e.jsonl").write_text("")
     assert manage.main(["audit", str(tmp_path / "e.jsonl")]) == 2
     assert "VOTING_TRUST_DIR" in capsys.readouterr().err
+
+
+def test_evidence_key_writes_a_key_pair_and_prints_the_public_key_to_configure(capsys, tmp_path):
+    assert manage.main(["evidence-key", str(tmp_path / "ceremony"), "--no-passphrase"]) == 0
+    out = capsys.readouterr().out
+    public = (tmp_path / "ceremony" / "commission-public.pem").read_text()
+    assert public.strip() in out and "set VOTING_EVIDENCE_KEY of the stage" in out
+    assert (tmp_path / "ceremony" / "commission-private.pem").stat().st_mode & 0o777 == 0o600
+    key = read_key_file(str(tmp_path / "ceremony" / "commission-private.pem"))
+    assert f"commission key {key.key_id.hex()}" in out
+
+
+def test_evidence_key_protects_the_private_key_with_the_passphrase(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOTING_EVIDENCE_KEY_PASSPHRASE", "a long passphrase for the key")
+    assert manage.main(["evidence-key", str(tmp_path)]) == 0
+    private = str(tmp_path / "commission-private.pem")
+    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "commission-private.pem").read_bytes()
+    assert read_key_file(private, "a long passphrase for the key").key_id.hex() in capsys.readouterr().out
+
+
+def test_evidence_key_never_overwrites_a_key(capsys, tmp_path):
+    assert manage.main(["evidence-key", str(tmp_path), "--no-passphrase"]) == 0
+    before = (tmp_path / "commission-private.pem").read_bytes()
+    assert manage.main(["evidence-key", str(tmp_path), "--no-passphrase"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "commission-private.pem").read_bytes() == before
 
 
 def test_load_contest_takes_finalists_from_a_semicolon_spreadsheet(dynamo_store, capsys, tmp_path):

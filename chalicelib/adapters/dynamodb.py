@@ -4,7 +4,8 @@ A thin adapter: it maps records to items and back, turns every DynamoDB failure 
 
 Votes: one item per (contest, voter) — partition key `"<contest>#<voter key>"` — written with a
 single conditional put, so one person has one vote per contest and no write shares a hot key.
-A global secondary index on the receipt answers "check my vote".
+A global secondary index on the receipt answers "check my vote". An item names nobody: the voter
+key is a keyed hash of the IIN and the signed CMS is stored sealed to the commission's key.
 
 Retries: PynamoDB hands `Meta.max_retry_attempts` to botocore's "standard" retry mode (jittered
 exponential backoff, throttling and 5xx retried). Two retries and short timeouts: a Lambda answers
@@ -85,11 +86,10 @@ class VoteItem(Model):
     nominee = UnicodeAttribute()
     nomination = UnicodeAttribute()
     cast_at = UnicodeAttribute()  # UTC, fixed-width ISO 8601
-    certificate_serial = UnicodeAttribute()
-    certificate_issuer = UnicodeAttribute()
     algorithm = UnicodeAttribute()
-    cms = BinaryAttribute(legacy_encoding=False)
-    content = BinaryAttribute(legacy_encoding=False, null=True)  # the ballot, for a detached CMS
+    # The CMS (and a detached CMS's ballot) sealed to the commission's key: no identity in the
+    # table, its backups or anything that can Scan it (`voting/seal.py`).
+    evidence = BinaryAttribute(legacy_encoding=False)
     receipt_index: ClassVar[GlobalSecondaryIndex[Any]]  # bound with the table, in `_bind`
 
 

@@ -75,9 +75,12 @@ def admin_results(contest_id: str) -> Response:
 @admin.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session)
 @handled(admin, "admin_evidence")
 def admin_evidence(contest_id: str) -> Response:
+    """The sealed evidence, as stored: this function holds no key that opens it; the commission
+    audits the file offline with its own (`manage.py audit`)."""
     acting("evidence", contest_id)
     evidence = runtime.current().commission.evidence(contest_id)
-    return download_response(evidence.encode(), "application/x-ndjson; charset=utf-8", f"{contest_id}-evidence.jsonl")
+    return download_response(evidence.encode(), "application/x-ndjson; charset=utf-8",
+                             f"{contest_id}-evidence-sealed.jsonl")
 
 
 @admin.route("/admin/contests/{contest_id}/close", methods=["POST"], authorizer=admin_session,

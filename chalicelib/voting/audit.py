@@ -1,25 +1,32 @@
-"""The offline audit of a tally from its evidence file: what the commission runs on its own machine.
+"""The offline audit of a tally from its sealed evidence file: what the commission runs on its own
+machine, with its own key.
 
-For every line: the CMS verifies with the same verifier as the vote path, as of the vote's
-`cast_at` (signature, path to the trust anchors, revocation, an individual's SIGN key with an
-IIN); the signed ballot names the line's contest and nominee; the vote was cast before
-`closes_at` (when the published results are given); no IIN and no receipt appears twice. Then
-the counts and the digest (see `tally`) are recomputed and, given the published results,
-compared nominee by nominee. Any problem makes the audit fail. Pure: no AWS or Chalice.
+For every line: the sealed CMS opens with the commission's key and belongs to this very record
+(its binding: contest, voter key, receipt, nominee, cast_at); it verifies with the same verifier
+as the vote path, as of the vote's `cast_at` (signature, path to the trust anchors, revocation,
+an individual's SIGN key with an IIN); the signed ballot names the line's contest and nominee;
+the vote was cast before `closes_at` (when the published results are given); no IIN and no
+receipt appears twice. Then the counts and the digest (see `tally`) are recomputed and, given the
+published results, compared nominee by nominee. Any problem makes the audit fail. Pure: no AWS
+or Chalice; the key is a port (a key file, or KMS, whose calls are I/O: `workers` open that many
+records at once, ahead of the verification, which stays in order).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.voting.ballot import parse_ballot
 from chalicelib.voting.contest import ContestError, parse_time
-from chalicelib.voting.evidence import EvidenceError, parse_evidence_line
+from chalicelib.voting.evidence import EvidenceError, EvidenceVote, SealedVote, opened, parse_sealed_line
+from chalicelib.voting.ports import CommissionKey
 from chalicelib.voting.rejection import Rejection, verifier_refusals
+from chalicelib.voting.seal import OtherKey, SealError
 from chalicelib.voting.tally import SortedSpool, counts, digest_line, digest_of, merged_lines
 
 MAX_PROBLEMS_SHOWN = 50
@@ -28,12 +35,15 @@ MAX_PROBLEMS_SHOWN = 50
 @dataclass
 class AuditReport:
     lines: int = 0
+    opened: int = 0
     verified: int = 0
     votes: Counter[str] = field(default_factory=Counter)
     digest: str = ""
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     compared: bool = False
+    key_id: bytes = b""  # the commission key given
+    other_keys: Counter[bytes] = field(default_factory=Counter)  # records sealed to other keys
 
     @property
     def total(self) -> int:
@@ -49,7 +59,9 @@ class AuditReport:
             self.problems.append(text)
 
     def render(self) -> str:
-        out = [f"lines read:         {self.lines}",
+        out = [f"commission key:     {self.key_id.hex()}",
+               f"lines read:         {self.lines}",
+               f"opened and bound:   {self.opened}",
                f"signatures valid:   {self.verified}",
                f"votes counted:      {self.total}",
                f"digest (SHA-256):   {self.digest}"]
@@ -59,30 +71,35 @@ class AuditReport:
             out.append("RESULT: OK — every signature verifies and the recount matches")
         else:
             out.append(f"RESULT: FAILED — {self.problem_count} problem(s)")
+            for sealed_to, records in self.other_keys.most_common(3):
+                out.append(f"  {records} record(s) are sealed to commission key {sealed_to.hex()}, not to the key "
+                           f"given ({self.key_id.hex()}): audit with this contest's commission key")
             out += [f"  {text}" for text in self.problems]
             if self.problem_count > len(self.problems):
                 out.append(f"  ... and {self.problem_count - len(self.problems)} more")
         return "\n".join(out)
 
 
-def audit(lines: Iterable[str], verifier: SignatureVerifier, published: dict[str, Any] | None = None,
-          progress: Callable[[int], None] | None = None) -> AuditReport:
-    """Audit an evidence file (its lines); `published` is the results JSON to compare with."""
-    report = AuditReport()
+def audit(lines: Iterable[str], verifier: SignatureVerifier, key: CommissionKey,
+          published: dict[str, Any] | None = None, progress: Callable[[int], None] | None = None,
+          workers: int = 1) -> AuditReport:
+    """Audit a sealed evidence file (its lines) with the commission's key; `published` is the
+    results JSON to compare with. A key that cannot be used at all (`seal.KeyUnavailable`) stops it."""
+    report = AuditReport(key_id=key.key_id)
     closes_at = published.get("closes_at") if isinstance(published, dict) else None
     contest_id = published.get("contest") if isinstance(published, dict) else None
     people: dict[str, int] = {}
     receipts: dict[str, int] = {}
     spool = SortedSpool()
     try:
-        for number, line in enumerate(lines, start=1):
+        for number, record in enumerate(_opened(lines, key, workers), start=1):
             report.lines = number
             if progress is not None:
                 progress(number)
-            if not line.strip():
-                report.problem(f"line {number}: empty line")
-                continue
-            _check_line(number, line, verifier, report, people, receipts, spool, closes_at, contest_id)
+            vote = _usable(number, record, report)
+            if vote is not None:
+                _check_vote(f"line {number} (receipt {vote.receipt})", number, vote, verifier, report, people,
+                            receipts, spool, closes_at, contest_id)
         spool.finish()
         report.digest = digest_of(merged_lines([spool]))
     finally:
@@ -92,19 +109,65 @@ def audit(lines: Iterable[str], verifier: SignatureVerifier, published: dict[str
     return report
 
 
-def _check_line(number: int, line: str, verifier: SignatureVerifier, report: AuditReport,
+@dataclass(frozen=True)
+class _Opened:
+    line: str
+    sealed: SealedVote | None = None
+    vote: EvidenceVote | None = None
+    error: Exception | None = None
+
+
+def _open_line(line: str, key: CommissionKey) -> _Opened:
+    if not line.strip():
+        return _Opened(line)
+    try:
+        sealed = parse_sealed_line(line)
+    except EvidenceError as error:
+        return _Opened(line, error=error)
+    try:
+        return _Opened(line, sealed, opened(sealed, key))
+    except SealError as error:
+        return _Opened(line, sealed, error=error)
+
+
+def _opened(lines: Iterable[str], key: CommissionKey, workers: int) -> Iterator[_Opened]:
+    """Each line opened, in order; with `workers` > 1 that many are opened at once, ahead."""
+    if workers <= 1:
+        yield from (_open_line(line, key) for line in lines)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        ahead: deque[Future[_Opened]] = deque()
+        for line in lines:
+            ahead.append(pool.submit(_open_line, line, key))
+            if len(ahead) >= 4 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _usable(number: int, record: _Opened, report: AuditReport) -> EvidenceVote | None:
+    where = f"line {number}" + (f" (receipt {record.sealed.receipt})" if record.sealed else "")
+    if isinstance(record.error, OtherKey):
+        report.other_keys[record.error.sealed_to] += 1
+    if record.error is not None:
+        kind = "not a sealed evidence record" if isinstance(record.error, EvidenceError) else "cannot open"
+        report.problem(f"{where}: {kind} ({record.error})")
+        return None
+    if record.vote is None:
+        report.problem(f"{where}: empty line")
+        return None
+    report.opened += 1
+    return record.vote
+
+
+def _check_vote(where: str, number: int, vote: EvidenceVote, verifier: SignatureVerifier, report: AuditReport,
                 people: dict[str, int], receipts: dict[str, int], spool: SortedSpool,
                 closes_at: object, contest_id: object) -> None:
-    where = f"line {number}"
     try:
-        vote = parse_evidence_line(line)
         cast_at = parse_time(vote.cast_at, "cast_at")
         with verifier_refusals():
             signed = verifier.verify(vote.cms, cast_at, vote.content)
         ballot = parse_ballot(signed.content)
-    except EvidenceError as error:
-        report.problem(f"{where}: not an evidence record ({error})")
-        return
     except ContestError:
         report.problem(f"{where}: cast_at is not a time")
         return

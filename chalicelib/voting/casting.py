@@ -21,6 +21,7 @@ from chalicelib.voting.ports import Store
 from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, StoredContest, VoteRecord
 from chalicelib.voting.rejection import Rejection, verifier_refusals
+from chalicelib.voting.seal import Binding, Sealer
 from chalicelib.voting.signed_body import read_signed_body
 
 MAX_CONTEST_ID = 128
@@ -67,12 +68,14 @@ class VotingService:
         verifier: SignatureVerifier,
         keys: Keys,
         store: Store,
+        sealer: Sealer,
         clock: Callable[[], datetime] = utc_now,
         contest_cache_seconds: float = 5.0,
     ) -> None:
         self.verifier = verifier
         self.keys = keys
         self.store = store
+        self.sealer = sealer  # the commission's public key: the CMS is never stored in the clear
         self.clock = clock
         self.contests = ContestCache(store, contest_cache_seconds)
 
@@ -110,18 +113,16 @@ class VotingService:
         _check_window(stored, now)
 
         voter = voter_key(self.keys, signature.iin)
+        binding = Binding(contest_id, voter, receipt_for(self.keys, contest_id, voter), ballot.nominee, iso_utc(now))
         record = VoteRecord(
             contest=contest_id,
             voter=voter,
-            receipt=receipt_for(self.keys, contest_id, voter),
+            receipt=binding.receipt,
             nominee=ballot.nominee,
             nomination=found[0].id,
-            cast_at=iso_utc(now),
-            certificate_serial=signature.certificate_serial,
-            certificate_issuer=signature.certificate_issuer,
+            cast_at=binding.cast_at,
             algorithm=signature.algorithm,
-            cms=cms_der,
-            content=detached,
+            evidence=self.sealer.seal(binding, cms_der, detached),
         )
         existing = self.store.record_vote(record)
         if existing is None:

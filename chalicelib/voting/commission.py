@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.closing import Closer, ClosingPolicy
 from chalicelib.voting.contest import Contest, ContestError, check_update, parse_contest
-from chalicelib.voting.evidence import EvidenceVote, evidence_line
+from chalicelib.voting.evidence import SealedVote, sealed_line
 from chalicelib.voting.finalists import FinalistsError, with_finalists
 from chalicelib.voting.ports import Store
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
@@ -65,15 +65,20 @@ class Commission:
         stored, result, status = self.admin_result(contest_id)
         return csv_filename(stored.contest, status), results_csv(stored.contest, result, language)
 
-    def evidence_lines(self, contest_id: str) -> Iterator[str]:
+    def sealed_votes(self, contest_id: str) -> Iterator[SealedVote]:
+        """The counted votes of a tallied contest with their evidence, sealed as stored: this side
+        of the commission's key nothing here names a voter."""
         stored = self._contest(contest_id)
         if stored.state != STATE_TALLIED or stored.result is None:
             raise Rejection("results_not_ready")
-        return (evidence_line(EvidenceVote(v.receipt, v.contest, v.nominee, v.cast_at, v.cms, v.content))
+        return (SealedVote(v.receipt, v.contest, v.voter, v.nominee, v.cast_at, v.evidence)
                 for v in self.store.counted_votes(contest_id, stored.result.closes_at))
 
+    def evidence_lines(self, contest_id: str) -> Iterator[str]:
+        return (sealed_line(vote) for vote in self.sealed_votes(contest_id))
+
     def evidence(self, contest_id: str, limit: int = MAX_EVIDENCE_BYTES) -> str:
-        """The whole evidence file when it fits one HTTP answer; `manage.py evidence` otherwise."""
+        """The whole sealed evidence file when it fits one HTTP answer; `manage.py evidence` otherwise."""
         lines, size = [], 0
         for line in self.evidence_lines(contest_id):
             size += len(line.encode())

@@ -54,7 +54,19 @@ class VoteStore(Protocol):
         ...
 
     def counted_votes(self, contest_id: str, closes_at: str) -> Iterator[VoteRecord]:
-        """The stored votes with `cast_at < closes_at`, evidence and all."""
+        """The stored votes with `cast_at < closes_at`, their sealed evidence and all."""
+        ...
+
+
+class CommissionKey(Protocol):
+    """The commission's private key, as far as opening sealed evidence needs it: a key file on the
+    commission's machine, or a KMS key only the commission's audit role may use."""
+
+    key_id: bytes  # `seal.key_id_of` its public key
+
+    def unwrap(self, wrapped: bytes) -> bytes:
+        """The data key of one sealed record (RSA-OAEP-SHA-256); `seal.CannotUnwrap` when this key
+        does not unwrap it."""
         ...
 
 

@@ -37,17 +37,17 @@ class StoredContest:
 
 @dataclass(frozen=True)
 class VoteRecord:
+    """One stored vote. Nothing here names the voter: `voter` is a keyed hash of the IIN and the
+    CMS (which carries the IIN, name and certificate serial) is only kept sealed."""
+
     contest: str
     voter: str
     receipt: str
     nominee: str
     nomination: str
     cast_at: str
-    certificate_serial: str
-    certificate_issuer: str
-    algorithm: str
-    cms: bytes
-    content: bytes | None = None
+    algorithm: str  # of the signature, e.g. "GOST 34.10-2015/512": counts per algorithm, no identity
+    evidence: bytes  # the CMS sealed to the commission's key and bound to this record (`seal.py`)
 
 
 @dataclass(frozen=True)

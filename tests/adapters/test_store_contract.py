@@ -14,8 +14,8 @@ CONTEST = "best-social-worker-2025"
 def vote(voter: str = "v1", nominee: str = "hc-001", contest: str = "c",
          cast_at: str = "2026-03-10T09:00:00.000000Z") -> VoteRecord:
     return VoteRecord(contest=contest, voter=voter, receipt=f"R-{contest}-{voter}", nominee=nominee,
-                      nomination="home-care", cast_at=cast_at, certificate_serial="01",
-                      certificate_issuer="CN=X", algorithm="RSA/SHA-256", cms=b"\x30\x00")
+                      nomination="home-care", cast_at=cast_at, algorithm="RSA/SHA-256",
+                      evidence=b"\x01sealed evidence bytes")
 
 
 def a_result(total: int = 1) -> TallyResult:

@@ -46,8 +46,8 @@ def test_closer_killed_mid_tally_then_run_again_stores_the_digest_of_the_votes(s
                                  now)
     cast_at = iso_utc(now)
     records = [VoteRecord(contest=CONTEST, voter=f"v{i:06d}", receipt=f"R{i:06d}", nominee=NOMINEES[i % 3],
-                          nomination="home-care" if i % 3 < 2 else "rehab", cast_at=cast_at, certificate_serial="01",
-                          certificate_issuer="CN=X", algorithm="RSA/SHA-256", cms=b"\x30\x00")
+                          nomination="home-care" if i % 3 < 2 else "rehab", cast_at=cast_at, algorithm="RSA/SHA-256",
+                          evidence=b"sealed elsewhere")
                for i in range(VOTES)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert all(result is None for result in pool.map(stack_storage.record_vote, records))

@@ -17,7 +17,7 @@ from chalicelib.voting.admin_session import actor_of, issue_token
 from chalicelib.voting.audit import audit
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.contest import parse_contest
-from tests.conftest import NOW, contest_file, make_runtime
+from tests.conftest import NOW, commission_key, contest_file, make_runtime, readable_identity
 
 CONTEST = "best-social-worker-2025"
 ADMIN = "880202400456"
@@ -191,16 +191,26 @@ def test_evidence_waits_for_the_tally(admin):
     assert (response.status_code, json.loads(response.body)["error"]) == (404, "results_not_ready")
 
 
-def test_evidence_has_one_line_per_counted_vote_and_audits_clean(admin):
-    receipts = {vote(admin, f"90010130000{i}", nominee) for i, nominee in enumerate(["hc-001", "hc-002", "hc-001"])}
+def test_evidence_is_sealed_one_line_per_counted_vote_and_audits_clean_with_the_commissions_key(admin):
+    voters = {f"90010130000{i}": nominee for i, nominee in enumerate(["hc-001", "hc-002", "hc-001"])}
+    receipts = {vote(admin, iin, nominee) for iin, nominee in voters.items()}
     tally_now(admin)
-    token = token_of(admin)
-    evidence = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token)
+    evidence = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token_of(admin))
+    assert evidence.headers["Content-Disposition"] == f'attachment; filename="{CONTEST}-evidence-sealed.jsonl"'
     lines = evidence.body.decode().splitlines(keepends=True)
     assert {json.loads(line)["receipt"] for line in lines} == receipts
     published = json.loads(admin.http.get(f"/contests/{CONTEST}/results").body)
-    report = audit(lines, admin.pki.verifier(), published)
+    report = audit(lines, admin.pki.verifier(), commission_key(), published)
     assert report.ok, report.render()
+
+
+def test_the_evidence_download_names_no_voter(admin):
+    voter = admin.pki.voter("900101300001")
+    admin.post_vote(admin.vote_body(voter))
+    tally_now(admin)
+    evidence = call(admin, "GET", f"/admin/contests/{CONTEST}/evidence", token_of(admin))
+    [line] = evidence.body.decode().splitlines()
+    assert readable_identity(line.encode() + base64.b64decode(json.loads(line)["sealed"]), voter) == []
 
 
 def test_evidence_too_large_for_one_answer_points_to_the_cli(admin, monkeypatch):

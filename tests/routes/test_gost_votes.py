@@ -24,7 +24,7 @@ from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from chalicelib.voting.ballot import ballot_bytes
 from devtools import devpki, gost_keys
-from tests.conftest import ROOT, SECRET, Clock, contest_file, nca_pki_dir, stored_votes
+from tests.conftest import ROOT, SECRET, Clock, commission_sealer, contest_file, nca_pki_dir, stored_votes
 
 CONTEST = "best-social-worker-2025"
 OPENS = datetime(2018, 1, 1, tzinfo=UTC)
@@ -110,7 +110,8 @@ def start_app(nca, memory_store) -> Iterator:
         clock = Clock(now)
         verifier = nca_verifier(nca, with_crls)
         settings = Settings(table_prefix="test-", secret=SECRET, contest_cache_seconds=0)
-        wired = Runtime(settings, store=memory_store, clock=clock, keys=Keys(SECRET), verifier=verifier)
+        wired = Runtime(settings, store=memory_store, clock=clock, keys=Keys(SECRET), verifier=verifier,
+                        sealer=commission_sealer())
         runtime.install(wired)
         contest = parse_contest(contest_file(CONTEST, opens=OPENS, closes=CLOSES))
         memory_store.create_contest(contest, OPENS - timedelta(days=1))

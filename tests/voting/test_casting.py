@@ -14,7 +14,7 @@ from chalicelib.voting.contest import parse_contest
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.rejection import Rejection
 from devtools import devpki
-from tests.conftest import NOW, SECRET, Clock, contest_file, stored_votes
+from tests.conftest import NOW, SECRET, Clock, commission_sealer, contest_file, stored_votes
 
 CONTEST = "best-social-worker-2025"
 
@@ -27,7 +27,8 @@ def clock():
 @pytest.fixture
 def voting(memory_store, pki, clock):
     memory_store.create_contest(parse_contest(contest_file()), NOW)
-    return VotingService(pki.verifier(), Keys(SECRET), memory_store, clock, contest_cache_seconds=0)
+    return VotingService(pki.verifier(), Keys(SECRET), memory_store, commission_sealer(), clock,
+                         contest_cache_seconds=0)
 
 
 def body(voting, pki, voter, nominee="hc-001", token=None) -> bytes:

@@ -83,6 +83,6 @@ def test_provisional_results_count_the_votes_so_far(commission, memory_store):
 
     commission.save_contest(parse_contest(contest_file()))
     memory_store.record_vote(VoteRecord(CONTEST, "v1", "R-1", "rh-001", "rehab", "2026-03-10T09:00:00.000000Z",
-                                        "01", "CN=X", "RSA/SHA-256", b"\x30\x00"))
+                                        "RSA/SHA-256", b"sealed elsewhere"))
     document = commission.admin_results(CONTEST)
     assert (document["status"], document["total"], document["state"]) == ("provisional", 1, "open")

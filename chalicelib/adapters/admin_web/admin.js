@@ -91,7 +91,7 @@ $("lang").addEventListener("change",function(){lang=this.value;localStorage.setI
 $("signin").addEventListener("click",signIn);$("signout").addEventListener("click",signOut);
 $("contest").addEventListener("change",load);
 $("csvbtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/results?format=csv&lang="+lang,current+"-results.csv")});
-$("evidencebtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/evidence",current+"-evidence.jsonl")});
+$("evidencebtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/evidence",current+"-evidence-sealed.jsonl")});
 $("closebtn").addEventListener("click",function(){if(!window.confirm(t("confirm")))return;
  api("POST","/admin/contests/"+encodeURIComponent(current)+"/close","{}").then(json).then(load).catch(function(e){showError(e.message)})});
 $("finalists").addEventListener("change",function(){var f=this.files[0];if(!f)return;f.arrayBuffer().then(function(buf){
