@@ -1,8 +1,9 @@
 """`manage.py serve`: the whole local stack in one process tree, stopped cleanly by Ctrl-C.
 
 dynalite (DynamoDB API over HTTP, data on disk under .local/dynamodb) → tables → the demo contest
-(once) → the development PKI (once) → `chalice local` on http://127.0.0.1:8000 → the NCALayer
-stand-in on ws://127.0.0.1:13579.
+(once) → the development PKI (once) → the development commission key (once, .local/evidence: the
+API seals evidence to its public half; `manage.py audit` opens with the private half) →
+`chalice local` on http://127.0.0.1:8000 → the NCALayer stand-in on ws://127.0.0.1:13579.
 """
 
 from __future__ import annotations
@@ -111,13 +112,24 @@ class LocalStack:
     def pki_dir(self) -> Path:
         return self.folder / "pki"
 
+    @property
+    def evidence_dir(self) -> Path:
+        """The development commission key pair (made on first use, then kept with the votes)."""
+        return self.folder / "evidence"
+
     def environment(self) -> dict[str, str]:
+        from chalicelib.adapters.evidence_keys import local_key_pair
+
+        _, public_pem = local_key_pair(self.evidence_dir)
         return {
             **os.environ,
             **dev_stage_environment(),
             "VOTING_DYNAMODB_ENDPOINT": self.dynamodb,
             "VOTING_TRUST_DIR": str(self.pki_dir / "trust"),
             "VOTING_CRL_DIR": str(self.pki_dir / "crl"),
+            # The API seals to the public key only; the private key file is for the commission's
+            # tools (`VOTING_EVIDENCE_KEY_FILE=<folder>/evidence/commission-private.pem manage.py audit`).
+            "VOTING_EVIDENCE_KEY": public_pem,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             **self.overrides,
@@ -129,6 +141,7 @@ class LocalStack:
             say(f"DynamoDB (dynalite) on {self.dynamodb}, data in {self.folder / 'dynamodb'}")
             for line in prepare(self.environment(), self.pki_dir, self.with_demo):
                 say(line)
+            say(f"commission key (development) in {self.evidence_dir}: the API seals evidence to its public half")
             self._spawn("api", [sys.executable, "-m", "devtools.api_server", "--port", str(self.api_port)],
                         self.api_port)
             say(f"API on {self.api} (stage dev)")

@@ -48,3 +48,21 @@ def test_the_trust_folder_is_required_only_where_it_is_used():
 def test_admin_iins_are_read_as_a_set():
     assert Settings.from_environment({"VOTING_ADMIN_IINS": "880202400456, 900101300001"}).admin_iins == \
         {"880202400456", "900101300001"}
+
+
+def test_the_commissions_public_key_may_come_as_a_pem_in_one_line():
+    pem = "-----BEGIN PUBLIC KEY-----\nMIIBojANBgkqhkiG9w0BAQEFAAOCAY8AMIIBigKCAYEA\n-----END PUBLIC KEY-----\n"
+    one_line = pem.replace("\n", "\\n")
+    assert Settings.from_environment({"VOTING_EVIDENCE_KEY": one_line}).evidence_public_key == pem.strip()
+    assert Settings.from_environment({"VOTING_EVIDENCE_KEY": pem}).evidence_public_key == pem.strip()
+
+
+def test_the_commissions_key_is_in_kms_or_in_a_file_not_both():
+    with pytest.raises(ConfigurationError, match="not both"):
+        Settings.from_environment({"VOTING_EVIDENCE_KMS_KEY": "alias/evidence", "VOTING_EVIDENCE_KEY_FILE": "k.pem"})
+
+
+def test_the_key_files_passphrase_is_never_shown():
+    settings = Settings.from_environment({"VOTING_EVIDENCE_KEY_FILE": "k.pem",
+                                          "VOTING_EVIDENCE_KEY_PASSPHRASE": "do not print me"})
+    assert settings.evidence_key_passphrase == "do not print me" and "do not print me" not in repr(settings)
