@@ -48,7 +48,7 @@ def teach_moto_aws_rsa_decrypt(monkeypatch) -> None:
             raise JsonRESTError("DisabledException", f"{key.arn} is disabled.")
         algorithm = self._get_param("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
         if algorithm not in aws_oaep:
-            raise InvalidKeyUsageException(f"{key.arn} key usage is ENCRYPT_DECRYPT; algorithm {algorithm} is not valid")
+            raise InvalidKeyUsageException(f"{key.arn}: algorithm {algorithm} is not valid for this key")
         try:
             plaintext = key.private_key.private_key.decrypt(
                 self._get_param("CiphertextBlob"),
@@ -96,7 +96,7 @@ def test_a_data_key_wrapped_to_another_key_pair_does_not_unwrap_in_kms(kms):
 
 def test_a_kms_key_that_cannot_decrypt_rsa_oaep_is_refused_by_name(kms):
     signing = rsa_key(kms, usage="SIGN_VERIFY")
-    with pytest.raises(ConfigurationError, match="VOTING_EVIDENCE_KMS_KEY: .* is not an RSA encryption key"):
+    with pytest.raises(ConfigurationError, match=r"VOTING_EVIDENCE_KMS_KEY: .* is not an RSA encryption key"):
         KmsCommissionKey(signing, REGION)
 
 
@@ -106,7 +106,7 @@ def test_a_kms_key_of_2048_bits_is_too_weak_for_evidence_kept_for_years(kms):
 
 
 def test_a_missing_kms_key_stops_with_what_to_do(kms):
-    with pytest.raises(KeyUnavailable, match="NotFoundException. Run as the commission's audit role"):
+    with pytest.raises(KeyUnavailable, match=r"NotFoundException. Run as the commission's audit role"):
         KmsCommissionKey("alias/no-such-key", REGION)
 
 
@@ -115,7 +115,7 @@ def test_a_disabled_kms_key_stops_the_opening(kms):
     key = KmsCommissionKey(arn, REGION)
     sealed = Sealer(key.public_key).seal(BINDING, CMS)
     kms.disable_key(KeyId=arn.rsplit("/", 1)[1])
-    with pytest.raises(KeyUnavailable, match="Decrypt on .* refused: DisabledException"):
+    with pytest.raises(KeyUnavailable, match=r"Decrypt on .* refused: DisabledException"):
         open_sealed(sealed, BINDING, key)
 
 
@@ -127,12 +127,12 @@ def test_evidence_opens_with_the_key_file_of_the_public_key_it_was_sealed_to(tmp
 
 def test_a_key_file_that_is_not_a_key_names_the_setting(tmp_path):
     (tmp_path / "k.pem").write_text("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
-    with pytest.raises(ConfigurationError, match="VOTING_EVIDENCE_KEY_FILE: .* is not a PEM private key"):
+    with pytest.raises(ConfigurationError, match=r"VOTING_EVIDENCE_KEY_FILE: .* is not a PEM private key"):
         read_key_file(str(tmp_path / "k.pem"))
 
 
 def test_a_missing_key_file_names_the_path(tmp_path):
-    with pytest.raises(ConfigurationError, match="cannot read .*absent.pem"):
+    with pytest.raises(ConfigurationError, match=r"cannot read .*absent.pem"):
         read_key_file(str(tmp_path / "absent.pem"))
 
 
