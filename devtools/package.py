@@ -4,8 +4,11 @@
 Chalice writes the functions, the API and the schedules; `build/resources.json`, merged in with
 `chalice package --merge-template`, adds what Chalice does not: the tables (on-demand,
 point-in-time recovery, encryption, deletion protection), the CRL bucket, log groups with
-retention, fixed function names, and a least-privilege policy per function naming only the
-actions and resources it uses.
+retention, fixed function names, a least-privilege policy per function naming only the
+actions and resources it uses, and the commission's evidence key: an RSA KMS key whose Decrypt
+only the commission's audit role may call (no function's role can, and the key policy denies it
+to every other principal), that role, and who may assume it (the `CommissionPrincipals`
+parameter, with MFA).
 
     python -m devtools.package [--out build]
 """
@@ -105,6 +108,68 @@ def _policy(logical_id: str, spec: dict[str, Any], secret_parameter: str) -> dic
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
 
 
+EVIDENCE_KEY_SPEC = "RSA_3072"  # chalicelib/adapters/evidence_keys.py: KEY_BITS
+EVIDENCE_ALGORITHM = "RSAES_OAEP_SHA_256"  # what voting/seal.py wraps data keys with
+AUDIT_ROLE = "CommissionAuditRole"
+# What the account may do with the evidence key: administer it (CloudFormation needs PutKeyPolicy),
+# never use it. Changing the policy is logged by CloudTrail like every KMS call.
+KEY_ADMINISTRATION = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetPublicKey", "kms:GetKeyRotationStatus",
+                      "kms:ListResourceTags", "kms:ListKeyPolicies", "kms:ListGrants", "kms:PutKeyPolicy",
+                      "kms:EnableKey", "kms:DisableKey", "kms:TagResource", "kms:UntagResource",
+                      "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+                      "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"]
+
+
+def evidence_resources() -> dict[str, Any]:
+    """The commission's key for sealed evidence, and the one role that may open it."""
+    audit_role = {"Fn::GetAtt": [AUDIT_ROLE, "Arn"]}
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "AccountAdministersTheKeyButCannotUseIt", "Effect": "Allow",
+         "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+         "Action": KEY_ADMINISTRATION, "Resource": "*"},
+        {"Sid": "OnlyTheCommissionOpensEvidence", "Effect": "Allow", "Principal": {"AWS": audit_role},
+         "Action": ["kms:Decrypt"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionAlgorithm": EVIDENCE_ALGORITHM}}},
+        {"Sid": "TheCommissionReadsThePublicKey", "Effect": "Allow", "Principal": {"AWS": audit_role},
+         "Action": ["kms:GetPublicKey", "kms:DescribeKey"], "Resource": "*"},
+        {"Sid": "NobodyElseOpensEvidence", "Effect": "Deny", "Principal": "*", "Action": ["kms:Decrypt"],
+         "Resource": "*", "Condition": {"ArnNotEquals": {"aws:PrincipalArn": audit_role}}},
+        {"Sid": "NoGrantsAroundThisPolicy", "Effect": "Deny", "Principal": "*", "Action": ["kms:CreateGrant"],
+         "Resource": "*"},
+    ]}
+    return {
+        "EvidenceKey": {
+            # Kept when the stack goes: the evidence outlives it; destroying the key is the
+            # deliberate end of the retention period (README, "Key ceremony").
+            "Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {"Description": "The commission's key: opens the sealed evidence of votes (audit role only)",
+                           "KeySpec": EVIDENCE_KEY_SPEC, "KeyUsage": "ENCRYPT_DECRYPT", "Enabled": True,
+                           "PendingWindowInDays": 30, "KeyPolicy": policy},
+        },
+        "EvidenceKeyAlias": {"Type": "AWS::KMS::Alias",
+                             "Properties": {"AliasName": _sub("alias/${AWS::StackName}-evidence"),
+                                            "TargetKeyId": {"Ref": "EvidenceKey"}}},
+        AUDIT_ROLE: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": "The commission's audit: export the evidence and open it with the evidence key",
+                "MaxSessionDuration": 43200,  # an audit of millions of votes runs for hours
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": {"Ref": "CommissionPrincipals"}},
+                    "Action": ["sts:AssumeRole"],
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]},
+                # The evidence key's own policy names this role; its export needs these reads.
+                "Policies": [{"PolicyName": "CommissionAuditReads", "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [
+                        {"Sid": "Votes", "Effect": "Allow", "Action": ["dynamodb:Scan"],
+                         "Resource": [{"Fn::GetAtt": ["VotesTable", "Arn"]}]},
+                        {"Sid": "Contests", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Scan"],
+                         "Resource": [{"Fn::GetAtt": ["ContestsTable", "Arn"]}]}]}}],
+            },
+        },
+    }
+
+
 def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "ContestsTable": _table(f"{prefix}contests", "id"),
@@ -135,12 +200,19 @@ def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
                            "RetentionInDays": LOG_RETENTION_DAYS},
         }
         resources[spec["role"]] = {"Properties": {"Policies": [_policy(logical_id, spec, secret_parameter)]}}
+    resources.update(evidence_resources())
     return {
+        "Parameters": {"CommissionPrincipals": {
+            "Type": "CommaDelimitedList",
+            "Description": "IAM ARNs of the commission members (users or roles) who may assume the audit role, "
+                           "with MFA, and so open the sealed evidence"}},
         "Resources": resources,
         "Outputs": {
             "ContestsTableName": {"Value": {"Ref": "ContestsTable"}},
             "VotesTableName": {"Value": {"Ref": "VotesTable"}},
             "CrlBucketName": {"Value": {"Ref": "CrlBucket"}},
+            "EvidenceKeyArn": {"Value": {"Fn::GetAtt": ["EvidenceKey", "Arn"]}},
+            "CommissionAuditRoleArn": {"Value": {"Fn::GetAtt": [AUDIT_ROLE, "Arn"]}},
         },
     }
 
@@ -166,6 +238,23 @@ def grace_problems(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def evidence_key_problem(settings: dict[str, str]) -> tuple[str, str] | None:
+    """("error" | "warning", text) when the stage's VOTING_EVIDENCE_KEY is wrong or still empty."""
+    from chalicelib.settings import Settings
+    from chalicelib.voting.seal import public_key_from_pem
+
+    pem = Settings.from_environment(settings).evidence_public_key
+    if not pem:
+        return ("warning", f"stage {STAGE}: VOTING_EVIDENCE_KEY is empty: votes get 503 until the commission's "
+                           "public key is configured (README: key ceremony; `manage.py evidence-key --kms "
+                           "alias/<stack>-evidence` prints it after the first deploy)")
+    try:
+        public_key_from_pem(pem)
+    except ValueError as error:
+        return ("error", f"stage {STAGE}: VOTING_EVIDENCE_KEY: {error}")
+    return None
+
+
 def chalice_config() -> dict[str, Any]:
     config: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
     return config
@@ -185,10 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    settings = stage_settings()
+    key_problem = evidence_key_problem(settings)
+    if key_problem is not None:
+        print(f"{key_problem[0]}: {key_problem[1]}", file=sys.stderr)
+        if key_problem[0] == "error":
+            return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "resources.json"
-    settings = stage_settings()
     template = merge_template(settings["VOTING_TABLE_PREFIX"], settings["VOTING_SECRET_PARAM"])
     merge.write_text(json.dumps(template, indent=2))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.package import FUNCTIONS, chalice_config, grace_problems, main
+from devtools.package import FUNCTIONS, chalice_config, evidence_key_problem, grace_problems, main
 
 pytestmark = pytest.mark.integration
 
@@ -95,3 +95,61 @@ def test_a_grace_not_longer_than_the_timeout_is_reported():
     config = {"stages": {"prod": {"lambda_functions": {"api_handler": {"lambda_timeout": 120}},
                                   "environment_variables": {"VOTING_CLOSE_GRACE_SECONDS": "120"}}}}
     assert grace_problems(config) == ["stage prod: grace 120 s does not exceed the vote function's timeout 120 s"]
+
+
+def key_policy(template: dict) -> list[dict]:
+    [key] = resources_of(template, "AWS::KMS::Key").values()
+    return key["Properties"]["KeyPolicy"]["Statement"]
+
+
+def test_the_evidence_key_is_rsa_for_oaep_and_outlives_the_stack(template):
+    [key] = resources_of(template, "AWS::KMS::Key").values()
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("RSA_3072", "ENCRYPT_DECRYPT")
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["PendingWindowInDays"] == 30
+
+
+def test_only_the_commissions_audit_role_may_decrypt_the_evidence(template):
+    audit_role = {"Fn::GetAtt": ["CommissionAuditRole", "Arn"]}
+    allowed = [s for s in key_policy(template) if s["Effect"] == "Allow" and "kms:Decrypt" in s["Action"]]
+    assert [s["Principal"] for s in allowed] == [{"AWS": audit_role}]
+    assert allowed[0]["Condition"] == {"StringEquals": {"kms:EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}
+    [deny] = [s for s in key_policy(template) if s["Effect"] == "Deny" and "kms:Decrypt" in s["Action"]]
+    assert deny["Principal"] == "*" and deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": audit_role}}
+    assert any(s["Effect"] == "Deny" and s["Action"] == ["kms:CreateGrant"] for s in key_policy(template))
+
+
+def test_the_account_administers_the_evidence_key_but_cannot_use_it(template):
+    [admin] = [s for s in key_policy(template) if s["Sid"] == "AccountAdministersTheKeyButCannotUseIt"]
+    assert "kms:PutKeyPolicy" in admin["Action"]
+    assert not {"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"} & set(admin["Action"])
+    assert all("*" not in action for action in admin["Action"])
+
+
+def test_no_function_role_may_use_any_kms_key(template):
+    for name in (spec["role"] for spec in FUNCTIONS.values()):
+        role = resources_of(template, "AWS::IAM::Role")[name]
+        assert "kms:" not in json.dumps(role), name
+
+
+def test_no_function_is_told_where_the_commissions_private_key_is(template):
+    for function in resources_of(template, "AWS::Serverless::Function").values():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert not {"VOTING_EVIDENCE_KMS_KEY", "VOTING_EVIDENCE_KEY_FILE"} & set(variables)
+
+
+def test_the_audit_role_is_assumed_by_the_commission_with_mfa(template):
+    role = resources_of(template, "AWS::IAM::Role")["CommissionAuditRole"]
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": {"Ref": "CommissionPrincipals"}}
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert template["Parameters"]["CommissionPrincipals"]["Type"] == "CommaDelimitedList"
+    assert set(template["Outputs"]) >= {"EvidenceKeyArn", "CommissionAuditRoleArn"}
+
+
+def test_a_stage_public_key_that_is_not_a_commission_key_stops_the_package():
+    assert evidence_key_problem({"VOTING_EVIDENCE_KEY": "not a key"})[0] == "error"
+    assert evidence_key_problem({"VOTING_EVIDENCE_KEY": ""})[0] == "warning"
+    from chalicelib.adapters.evidence_keys import public_pem
+    from tests.conftest import commission_key
+
+    assert evidence_key_problem({"VOTING_EVIDENCE_KEY": public_pem(commission_key().public_key)}) is None
