@@ -2,7 +2,7 @@
 """`make bench`: run every benchmark script and write BENCHMARKS.md.
 
     .venv/bin/python bench/run_all.py [--out BENCHMARKS.md] [--votes 1000000] [--quick]
-        [--only verify,gost,coldstart,vote_path,tally,load] [--assemble]
+        [--only verify,gost,coldstart,vote_path,seal,tally,load] [--assemble]
 
 Each script also runs alone (see its --help) and writes its own Markdown section; this collects
 the sections (kept in .local/bench-sections, so `--only` re-runs some and keeps the others) under
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine  # noqa: E402
 
-SECTIONS = ["verify", "gost", "coldstart", "vote_path", "tally", "load"]
+SECTIONS = ["verify", "gost", "coldstart", "vote_path", "seal", "tally", "load"]
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -38,6 +38,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
         "gost": [py, "bench/gost.py", *(["--runs", "2", "--peer-runs", "1"] if quick else [])],
         "coldstart": [py, "bench/coldstart.py", "--runs", "2" if quick else str(args.cold_runs)],
         "vote_path": [py, "bench/vote_path.py", *(["--votes", "30", "--runs", "1"] if quick else [])],
+        "seal": [py, "bench/seal.py", *(["--votes", "20", "--runs", "1"] if quick else [])],
         "tally": [py, "bench/tally_scan.py", "--votes", str(args.votes),
                   *(["--checkpoints", str(max(1, args.votes // 10)), "--runs", "1"] if quick else
                     ["--data-dir", str(ROOT / ".local" / "bench-tally")])],

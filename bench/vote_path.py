@@ -9,8 +9,8 @@ Before timing: dynalite on a free port with the service's tables, a contest open
 root → intermediate → citizen ECDSA P-256 PKI, one citizen per vote, each ballot signed as
 NCALayer signs it (attached CMS) with a fresh challenge. Timed: `--concurrency` threads cast
 `--votes` ballots (verify, ballot, challenge, window, voter key, receipt, ONE conditional put).
-Floor: the same threads put the same number of items of the same shape and size (the stored CMS
-included) with `attribute_not_exists(pk)`. Runs alternate; medians.
+Floor: the same threads put the same number of items of the same shape and size (the sealed
+evidence included) with `attribute_not_exists(pk)`. Runs alternate; medians.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# {machine()}", flush=True)
 
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     from chalicelib.adapters.dynamodb import DynamoStore
     from chalicelib.verify.certificate import Certificate
     from chalicelib.verify.signature import SignatureVerifier
@@ -95,8 +97,10 @@ def main() -> None:
     from chalicelib.voting.contest import parse_contest
     from chalicelib.voting.keys import Keys
     from chalicelib.voting.rejection import Rejection
+    from chalicelib.voting.seal import Binding, Sealer
 
     keys = Keys(SECRET)
+    sealer = Sealer(rsa.generate_private_key(public_exponent=65537, key_size=3072).public_key())
     print(f"# signing {args.votes * args.runs:,} ballots, one citizen each...", flush=True)
     root, inter = make_pki()
     ballots = make_ballots(inter, args.votes * args.runs, keys)
@@ -110,7 +114,7 @@ def main() -> None:
         now = datetime.now(UTC)
         document = contest_document(CONTEST, now - timedelta(hours=1), now + timedelta(days=1))
         store.create_contest(parse_contest(document), now - timedelta(days=1))
-        service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, store)
+        service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, store, sealer)
         client = boto3_client(endpoint, pool=args.concurrency * 2)
         table = f"{prefix}votes"
 
@@ -124,16 +128,17 @@ def main() -> None:
 
         def raw_run(batch: list[tuple[bytes, bytes]], run: int) -> Callable[[int], str]:
             cast_at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            # Evidence of the size the service stores, sealed before the clock starts.
+            sealed = [sealer.seal(Binding(CONTEST, "v", f"R{i}", "n0-000", cast_at), cms) for i, (_, cms) in
+                      enumerate(batch)]
 
             def work(i: int) -> str:
                 voter = uuid.uuid5(uuid.NAMESPACE_OID, f"{run}-{i}").hex * 2
                 item = {
                     "pk": {"S": f"raw-{CONTEST}#{voter}"}, "contest": {"S": f"raw-{CONTEST}"}, "voter": {"S": voter},
                     "receipt": {"S": f"RAW{run:02d}-{i:08d}-XXXX-XXXX-XXXX"}, "nominee": {"S": "n0-000"},
-                    "nomination": {"S": "n0"}, "cast_at": {"S": cast_at},
-                    "certificate_serial": {"S": f"{i:032x}"},
-                    "certificate_issuer": {"S": "CN=BENCH NCA,C=KZ"}, "algorithm": {"S": "ECDSA/SHA-256"},
-                    "cms": {"B": batch[i][1]},
+                    "nomination": {"S": "n0"}, "cast_at": {"S": cast_at}, "algorithm": {"S": "ECDSA/SHA-256"},
+                    "evidence": {"B": sealed[i]},
                 }
                 try:
                     client.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -163,9 +168,9 @@ def main() -> None:
     ratio = app_rate / raw_rate
     lines = ["## Vote path (`VotingService.cast`) vs raw conditional PutItem", "", f"Machine: {machine()}.", ""]
     lines.append(f"dynalite on this machine; {args.concurrency} threads; {args.votes:,} votes per run, each a new "
-                 f"citizen (ECDSA P-256 chain of three, CMS of {cms_size:.0f} bytes stored with the vote); "
+                 f"citizen (ECDSA P-256 chain of three, CMS of {cms_size:.0f} bytes stored sealed with the vote); "
                  f"median of {args.runs} alternating runs. App = `VotingService.cast` (everything but HTTP: "
-                 "verification, ballot, challenge, window, keys, one conditional put through PynamoDB). "
+                 "verification, ballot, challenge, window, keys, the seal, one conditional put through PynamoDB). "
                  "Floor = boto3 `PutItem` with `attribute_not_exists(pk)` of items of the same shape and size.")
     lines.append("")
     lines.append("| path | votes/s (median) | runs | ratio to floor |")

@@ -49,6 +49,14 @@ def test_vote_path_benchmark_runs(tmp_path):
     assert "Goal: ≥ 0.5× the floor" in out.read_text()
 
 
+def test_seal_benchmark_runs(tmp_path):
+    out = tmp_path / "seal.md"
+    run_script("bench/seal.py", "--votes", "3", "--runs", "1", "--markdown", str(out))
+    text = out.read_text()
+    assert "| RSA-2048 |" in text and "| ECDSA P-256 |" in text
+    assert "Goal: sealing ≤ 10% of a vote" in text
+
+
 @pytest.mark.integration
 def test_tally_benchmark_runs(tmp_path):
     require_dynalite()

@@ -111,7 +111,8 @@ def audit(lines: Iterable[str], verifier: SignatureVerifier, key: CommissionKey,
 
 @dataclass(frozen=True)
 class _Opened:
-    line: str
+    """One line, opened: its vote, or why not (nothing at all for an empty line)."""
+
     sealed: SealedVote | None = None
     vote: EvidenceVote | None = None
     error: Exception | None = None
@@ -119,15 +120,15 @@ class _Opened:
 
 def _open_line(line: str, key: CommissionKey) -> _Opened:
     if not line.strip():
-        return _Opened(line)
+        return _Opened()
     try:
         sealed = parse_sealed_line(line)
     except EvidenceError as error:
-        return _Opened(line, error=error)
+        return _Opened(error=error)
     try:
-        return _Opened(line, sealed, opened(sealed, key))
+        return _Opened(sealed, opened(sealed, key))
     except SealError as error:
-        return _Opened(line, sealed, error=error)
+        return _Opened(sealed, error=error)
 
 
 def _opened(lines: Iterable[str], key: CommissionKey, workers: int) -> Iterator[_Opened]:
