@@ -7,6 +7,8 @@ import dataclasses
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.seal import (
@@ -16,6 +18,7 @@ from chalicelib.voting.seal import (
     NotThisVote,
     OtherKey,
     Sealer,
+    SealError,
     open_sealed,
     public_key_from_pem,
     sealed_parts,
@@ -102,3 +105,16 @@ def test_the_sealer_takes_the_public_key_from_its_pem():
     pem = commission_key().public_key.public_bytes(serialization.Encoding.PEM,
                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
     assert Sealer(public_key_from_pem(pem.decode())).key_id == commission_key().key_id
+
+
+@given(st.binary(max_size=600))
+def test_any_bytes_are_opened_or_refused_with_a_seal_error_never_a_crash(data):
+    with pytest.raises(SealError):
+        open_sealed(data, BINDING, commission_key())
+
+
+@given(st.integers(0, 700), st.binary(max_size=700))
+def test_any_bytes_after_the_right_key_id_are_refused_with_a_seal_error(length, rest):
+    header = bytes([1]) + commission_key().key_id + length.to_bytes(2, "big")
+    with pytest.raises(SealError):
+        open_sealed(header + rest, BINDING, commission_key())
