@@ -219,6 +219,7 @@ def test_published_results_are_shown_as_bars(site, open_page, browser):
 
 def test_upcoming_contest_says_when_it_opens(site, open_page):
     page = open_page(f"{site.url}?contest={UPCOMING_ID}")
+    page.locator("#phase").get_by_text("Голосование ещё не началось").wait_for()  # rendered after GET /contests/{id}
     assert page.locator("#phase").inner_text().startswith("Голосование ещё не началось. Оно откроется ")
     assert page.locator("#countdown").inner_text().startswith("До начала голосования: 1 день 2 часа")
     assert page.get_by_role("radio").count() == 0
