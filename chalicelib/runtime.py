@@ -4,7 +4,7 @@ local stack, a CLI run). Nothing else wires parts together.
 
 What each entry point takes of it:
 - the API (voters): `voting` (which seals evidence with the commission's public key, `sealer`),
-  and `sign_in` for the commission's sign-in;
+  `mobile` (eGov mobile's sessions), and `sign_in` for the commission's sign-in;
 - the admin routes and the authorizer: `commission`, `authorize`;
 - the closer (every minute): `closer` — store and clock only, no secret and no trust;
 - the CRL refresher (every 15 minutes): `refresh_crls` — trust and the CRL bucket, no secret;
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.voting.casting import VotingService
     from chalicelib.voting.closing import Closer
     from chalicelib.voting.commission import Commission
+    from chalicelib.voting.mobile_signing import MobileSigning
     from chalicelib.voting.ports import CommissionKey, Store
     from chalicelib.voting.seal import Sealer
 
@@ -162,6 +163,16 @@ class Runtime:
 
         return VotingService(self.verifier, self.keys, self.store, self.sealer, self.clock,
                              self.settings.contest_cache_seconds)
+
+    @cached_property
+    def mobile(self) -> MobileSigning:
+        """eGov mobile signing: off (ConfigurationError, so 503) unless the stage names its public address."""
+        from chalicelib.voting.mobile_signing import MobileSigning
+
+        s = self.settings
+        if s.public_url is None or s.organisation is None:
+            raise ConfigurationError("VOTING_PUBLIC_URL and VOTING_ORGANISATION are unset: eGov mobile signing is off")
+        return MobileSigning(self.voting, self.store, s.public_url, s.organisation)
 
     @cached_property
     def sign_in(self) -> AdminSignIn:

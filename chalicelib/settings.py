@@ -7,18 +7,26 @@ configuration, wherever it is found (here, in the trust folder, in the secret).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.voting.egov_mobile import Organisation
 from chalicelib.voting.keys import MIN_SECRET_BYTES
 
 DEFAULT_NCALAYER_URL = "wss://127.0.0.1:13579"  # the real NCALayer on the citizen's computer
 # Only what a WebSocket address to NCALayer needs: no spaces, quotes, ';' or ',' that could break
 # out of the Content-Security-Policy header or the page's <meta> attribute.
 _NCALAYER_URL = re.compile(r"wss?://[A-Za-z0-9.\-\[\]:]+(?::\d{1,5})?(?:/[A-Za-z0-9._~/\-]*)?")
+# The API's public address, the base of eGov mobile's API 1/API 2 URLs (it goes into QR codes and
+# links): https with a host name, an optional port and path (the stage prefix); no query, no
+# fragment. Plain http only for this machine, where the eGov mobile stand-in runs.
+_PUBLIC_URL = re.compile(r"https://[A-Za-z0-9.\-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~\-]+)*/?")
+_LOCAL_URL = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(?:/[A-Za-z0-9._~\-]+)*/?")
+_ORGANISATION_KEYS = {"nameRu": "name_ru", "nameKz": "name_kz", "nameEn": "name_en", "bin": "bin"}
 
 
 class ConfigurationError(RuntimeError):
@@ -51,6 +59,9 @@ class Settings:
     evidence_key_passphrase: str | None = field(default=None, repr=False)
     # Pages
     ncalayer_url: str = DEFAULT_NCALAYER_URL
+    # eGov mobile: on when both are set
+    public_url: str | None = None
+    organisation: Organisation | None = None
     # Closing and tallies
     close_grace: timedelta = timedelta(minutes=2)
     tally_workers: int = 8
@@ -73,6 +84,11 @@ class Settings:
         if kms_key and key_file:
             raise ConfigurationError("set VOTING_EVIDENCE_KMS_KEY (AWS) or VOTING_EVIDENCE_KEY_FILE (a key file), "
                                      "not both: the commission's key is in one place")
+        public_url = _public_url(env.get("VOTING_PUBLIC_URL", ""))
+        organisation = _organisation(env.get("VOTING_ORGANISATION", ""))
+        if public_url is not None and organisation is None:
+            raise ConfigurationError("VOTING_ORGANISATION must be set with VOTING_PUBLIC_URL: eGov mobile shows "
+                                     'who asks for the signature ({"nameRu", "nameKz", "nameEn", "bin"})')
         grace = _number(env, "VOTING_CLOSE_GRACE_SECONDS", 120.0)
         workers = int(_number(env, "VOTING_TALLY_WORKERS", 8))
         if grace <= 0:
@@ -99,9 +115,16 @@ class Settings:
             evidence_key_file=key_file,
             evidence_key_passphrase=env.get("VOTING_EVIDENCE_KEY_PASSPHRASE") or None,
             ncalayer_url=ncalayer,
+            public_url=public_url,
+            organisation=organisation,
             close_grace=timedelta(seconds=grace),
             tally_workers=workers,
         )
+
+    @property
+    def mobile_signing(self) -> bool:
+        """eGov mobile signing is offered: the API knows its public address and who it is."""
+        return self.public_url is not None and self.organisation is not None
 
     def required_trust_dir(self) -> str:
         if not self.trust_dir:
@@ -113,6 +136,35 @@ def check_secret(secret: str) -> str:
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"VOTING_SECRET must be at least {MIN_SECRET_BYTES} bytes")
     return secret
+
+
+def _public_url(text: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not (_PUBLIC_URL.fullmatch(text) or _LOCAL_URL.fullmatch(text)):
+        raise ConfigurationError("VOTING_PUBLIC_URL must be the API's public https address with the stage prefix, "
+                                 "e.g. https://abc123.execute-api.eu-central-1.amazonaws.com/api "
+                                 "(http only for 127.0.0.1 or localhost)")
+    return text.rstrip("/")
+
+
+def _organisation(text: str) -> Organisation | None:
+    if not text.strip():
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ConfigurationError("VOTING_ORGANISATION must be JSON: "
+                                 '{"nameRu": ..., "nameKz": ..., "nameEn": ..., "bin": "<12 digits>"}') from None
+    if not isinstance(document, dict) or set(document) != set(_ORGANISATION_KEYS):
+        raise ConfigurationError('VOTING_ORGANISATION must have exactly "nameRu", "nameKz", "nameEn" and "bin"')
+    for name, value in document.items():
+        if not isinstance(value, str) or not value.strip() or len(value) > 300:
+            raise ConfigurationError(f"VOTING_ORGANISATION.{name} must be a non-empty text")
+    if not (len(document["bin"]) == 12 and document["bin"].isascii() and document["bin"].isdigit()):
+        raise ConfigurationError("VOTING_ORGANISATION.bin must be the organisation's 12-digit BIN")
+    return Organisation(**{field_name: document[key].strip() for key, field_name in _ORGANISATION_KEYS.items()})
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -86,6 +86,17 @@ class Clock:
 
 
 SECRET = "test-secret-that-is-long-enough-for-hmac-keys-0123456789"
+PUBLIC_URL = "https://vote.example.kz/api"
+
+
+def _organisation():
+    from chalicelib.voting.egov_mobile import Organisation
+
+    return Organisation("Министерство труда (тест)", "Еңбек министрлігі (тест)", "Ministry of Labour (test)",
+                        "123456789012")
+
+
+ORGANISATION = _organisation()
 
 
 def commission_key(name: str = "commission"):
@@ -301,6 +312,8 @@ def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationStore 
     from chalicelib.voting.keys import Keys
 
     settings.setdefault("ncalayer_url", "ws://127.0.0.1:13579")  # the dev stage's stand-in
+    settings.setdefault("public_url", PUBLIC_URL)  # eGov mobile's API 1/API 2 base
+    settings.setdefault("organisation", ORGANISATION)
     configured = Settings(table_prefix="test-", secret=SECRET, contest_cache_seconds=0, **settings)
     return Runtime(configured, store=store, clock=clock, keys=Keys(SECRET), verifier=pki.verifier(revocation),
                    sealer=commission_sealer(), commission_key=commission_key())

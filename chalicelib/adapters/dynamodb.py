@@ -1,4 +1,5 @@
-"""DynamoDB through PynamoDB: the contests and votes tables behind the ports (`voting.ports.Store`).
+"""DynamoDB through PynamoDB: the contests, votes and signing sessions tables behind the ports
+(`voting.ports.Store`).
 A thin adapter: it maps records to items and back, turns every DynamoDB failure into
 `StorageUnavailable`, and applies each write's condition; the rules live in the services.
 
@@ -6,6 +7,9 @@ Votes: one item per (contest, voter) — partition key `"<contest>#<voter key>"`
 single conditional put, so one person has one vote per contest and no write shares a hot key.
 A global secondary index on the receipt answers "check my vote". An item names nobody: the voter
 key is a keyed hash of the IIN and the signed CMS is stored sealed to the commission's key.
+
+Signing sessions (eGov mobile): one item per session id, settled by conditional updates, and
+deleted by DynamoDB's TTL (`delete_after`) a day after they expire.
 
 Retries: PynamoDB hands `Meta.max_retry_attempts` to botocore's "standard" retry mode (jittered
 exponential backoff, throttling and 5xx retried). Two retries and short timeouts: a Lambda answers
@@ -24,14 +28,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection.table import TableConnection
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.clock import iso_utc, parse_iso_utc
 from chalicelib.voting.contest import Contest, parse_contest
 from chalicelib.voting.records import (
     STATE_CLOSED,
@@ -42,6 +46,7 @@ from chalicelib.voting.records import (
     StoredContest,
     VoteRecord,
 )
+from chalicelib.voting.signing_session import RETENTION, WAITING, Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult, VoteLine
 
 RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
@@ -93,6 +98,30 @@ class VoteItem(Model):
     receipt_index: ClassVar[GlobalSecondaryIndex[Any]]  # bound with the table, in `_bind`
 
 
+class SessionItem(Model):
+    """The signing sessions table's schema; `DynamoStore` binds it to a table."""
+
+    class Meta(_Settings):
+        abstract = True
+
+    id = UnicodeAttribute(hash_key=True)
+    token = UnicodeAttribute()
+    contest = UnicodeAttribute()
+    nominee = UnicodeAttribute()
+    ballot = BinaryAttribute(legacy_encoding=False)
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    claim = BinaryAttribute(legacy_encoding=False, null=True)
+    receipt = UnicodeAttribute(null=True)
+    cast_at = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    delete_after = TTLAttribute()  # DynamoDB's TTL attribute: expires_at + RETENTION
+
+
+TTL_ATTRIBUTE = "delete_after"
+
+
 def vote_key(contest_id: str, voter: str) -> str:
     return f"{contest_id}#{voter}"
 
@@ -123,29 +152,35 @@ def _document(contest: Contest) -> str:
 
 
 class DynamoStore:
-    """The two tables `<prefix>contests` and `<prefix>votes` at `endpoint` (AWS when None)."""
+    """The tables `<prefix>contests`, `<prefix>votes` and `<prefix>sessions` at `endpoint` (AWS when None)."""
 
     def __init__(self, prefix: str, endpoint: str | None = None, region: str = "us-east-1") -> None:
         if endpoint:
             # A local server still wants credentials in the request signature; any will do.
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        self.table_names = (f"{prefix}contests", f"{prefix}votes")
-        self.contests, self.votes = _bind(*self.table_names, endpoint, region)
+        self.local = bool(endpoint)
+        self.table_names = (f"{prefix}contests", f"{prefix}votes", f"{prefix}sessions")
+        self.contests, self.votes, self.sessions = _bind(*self.table_names, endpoint, region)
         self._connection_lock = threading.Lock()
+
+    def _models(self) -> tuple[type[Model], ...]:
+        return (self.contests, self.votes, self.sessions)
 
     def create_tables(self, wait: bool = True) -> list[str]:
         created = []
         with _storage_errors():
-            for model, name in zip((self.contests, self.votes), self.table_names, strict=True):
+            for model, name in zip(self._models(), self.table_names, strict=True):
                 if not model.exists():
-                    model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+                    # The sessions' TTL: dynalite has no UpdateTimeToLive, so a local server may lack
+                    # it (sessions then stay on disk; the rules never rely on the deletion).
+                    model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST", ignore_update_ttl_errors=self.local)
                     created.append(name)
         return created
 
     def delete_tables(self) -> None:
         with _storage_errors():
-            for model in (self.contests, self.votes):
+            for model in self._models():
                 if model.exists():
                     model.delete_table()
 
@@ -246,14 +281,54 @@ class DynamoStore:
                 if not start_key:
                     return
 
+    # Signing sessions
+
+    def create_session(self, session: SigningSession) -> bool:
+        item = self.sessions(
+            session.id, token=session.token, contest=session.contest, nominee=session.nominee, ballot=session.ballot,
+            created_at=iso_utc(session.created_at), expires_at=iso_utc(session.expires_at), status=session.status,
+            claim=session.claim, receipt=session.receipt, cast_at=session.cast_at, error=session.error,
+            delete_after=session.expires_at + RETENTION,
+        )
+        return _applied(lambda: item.save(condition=self.sessions.id.does_not_exist()))
+
+    def get_session(self, session_id: str) -> SigningSession | None:
+        with _storage_errors():
+            try:
+                item = self.sessions.get(session_id, consistent_read=True)
+            except self.sessions.DoesNotExist:
+                return None
+        return SigningSession(
+            id=item.id, token=item.token, contest=item.contest, nominee=item.nominee, ballot=item.ballot,
+            created_at=parse_iso_utc(item.created_at), expires_at=parse_iso_utc(item.expires_at), status=item.status,
+            claim=item.claim, receipt=item.receipt, cast_at=item.cast_at, error=item.error,
+        )
+
+    def claim_session(self, session_id: str, claim: bytes) -> bool:
+        return self._settle(session_id, claim, [self.sessions.claim.set(claim)])
+
+    def settle_session(self, session_id: str, claim: bytes, outcome: Outcome) -> bool:
+        model = self.sessions
+        actions = [model.claim.set(claim), model.status.set(outcome.status)]
+        for attribute, value in ((model.receipt, outcome.receipt), (model.cast_at, outcome.cast_at),
+                                 (model.error, outcome.error)):
+            if value is not None:
+                actions.append(attribute.set(value))
+        return self._settle(session_id, claim, actions)
+
+    def _settle(self, session_id: str, claim: bytes, actions: list[Any]) -> bool:
+        model = self.sessions
+        condition = (model.status == WAITING) & (model.claim.does_not_exist() | (model.claim == claim))
+        return _applied(lambda: model(session_id).update(actions=actions, condition=condition))
+
     def _votes_connection(self) -> TableConnection:
         # One client for all scan workers: made once, before they race to make one each.
         with self._connection_lock:
             return self.votes._get_connection()
 
 
-def _bind(contests_table: str, votes_table: str, endpoint: str | None,
-          region: str) -> tuple[type[ContestItem], type[VoteItem]]:
+def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: str | None,
+          region: str) -> tuple[type[ContestItem], type[VoteItem], type[SessionItem]]:
     """The schemas bound to this store's tables: classes of its own, so two stores never share
     PynamoDB's per-class table name, endpoint or connection."""
     _region = region  # a class body cannot read a name it assigns from the enclosing scope
@@ -279,7 +354,13 @@ def _bind(contests_table: str, votes_table: str, endpoint: str | None,
 
         receipt_index = ReceiptIndex()
 
-    return Contests, Votes
+    class Sessions(SessionItem):
+        class Meta(_Settings):
+            table_name = sessions_table
+            host = endpoint
+            region = _region
+
+    return Contests, Votes, Sessions
 
 
 def _stored(item: ContestItem) -> StoredContest:

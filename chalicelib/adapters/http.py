@@ -56,6 +56,13 @@ def asset_response(body: str, content_type: str) -> Response:
     return _response(body, 200, content_type, "public, max-age=86400", _PAGES)
 
 
+def svg_response(svg: str) -> Response:
+    """A picture drawn here (the QR code), shown by the page as a same-origin image. Its own CSP:
+    opened directly it can run nothing and load nothing."""
+    return _response(svg, 200, "image/svg+xml", NO_STORE, _EVERY_ANSWER,
+                     {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
 def download_response(data: bytes, content_type: str, filename: str) -> Response:
     """A file to save (CSV, evidence): UTF-8 text, sent as such."""
     return _response(data.decode("utf-8"), 200, content_type, NO_STORE, _EVERY_ANSWER,
@@ -87,6 +94,14 @@ def preferred_language(accept_language: str | None) -> str:
         if tag in LANGUAGES and quality > 0 and quality - position * 1e-6 > best_q:
             best, best_q = tag, quality - position * 1e-6
     return best
+
+
+def asked_language(accept_language: str | None) -> str | None:
+    """The language an Accept-Language header names among kk, ru and en, or None if it names none."""
+    if not accept_language:
+        return None
+    tags = {part.strip().split(";")[0].strip().lower().split("-")[0] for part in accept_language[:512].split(",")[:20]}
+    return preferred_language(accept_language) if tags & set(LANGUAGES) else None
 
 
 def query_param(request: Any, name: str) -> str | None:

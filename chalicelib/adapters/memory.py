@@ -19,6 +19,7 @@ from chalicelib.voting.records import (
     StoredContest,
     VoteRecord,
 )
+from chalicelib.voting.signing_session import WAITING, Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult, VoteLine
 
 
@@ -34,6 +35,7 @@ class MemoryStore:
         self._contests: dict[str, _Held] = {}
         self._votes: dict[tuple[str, str], VoteRecord] = {}
         self._receipts: dict[str, tuple[str, str]] = {}
+        self._sessions: dict[str, SigningSession] = {}
 
     # Contests
 
@@ -107,3 +109,33 @@ class MemoryStore:
     def _snapshot(self, contest_id: str) -> list[tuple[tuple[str, str], VoteRecord]]:
         with self._lock:
             return [(key, v) for key, v in self._votes.items() if key[0] == contest_id]
+
+    # Signing sessions (kept past their TTL: the rules read expires_at, never the deletion)
+
+    def create_session(self, session: SigningSession) -> bool:
+        with self._lock:
+            if session.id in self._sessions:
+                return False
+            self._sessions[session.id] = session
+            return True
+
+    def get_session(self, session_id: str) -> SigningSession | None:
+        with self._lock:
+            return self._sessions.get(session_id)
+
+    def claim_session(self, session_id: str, claim: bytes) -> bool:
+        return self._settle(session_id, claim, lambda s: replace(s, claim=claim))
+
+    def settle_session(self, session_id: str, claim: bytes, outcome: Outcome) -> bool:
+        return self._settle(session_id, claim, lambda s: replace(
+            s, claim=claim, status=outcome.status, receipt=outcome.receipt, cast_at=outcome.cast_at,
+            error=outcome.error))
+
+    def _settle(self, session_id: str, claim: bytes,
+                change: Callable[[SigningSession], SigningSession]) -> bool:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None or session.status != WAITING or session.claim not in (None, claim):
+                return False
+            self._sessions[session_id] = change(session)
+            return True

@@ -96,7 +96,16 @@ class VotingService:
         return challenge.issue(self.keys.challenge, challenge.VOTE, contest_id, now)
 
     def cast(self, contest_id: str, body: bytes) -> CastVote:
+        """`POST /contests/{id}/votes`: the body `{"cms", "content"?}`, then `cast_signed`."""
         cms_der, detached = read_signed_body(body)
+        return self.cast_signed(contest_id, cms_der, detached)
+
+    def cast_signed(self, contest_id: str, cms_der: bytes, detached: bytes | None = None,
+                    before_write: Callable[[], None] | None = None) -> CastVote:
+        """The one path of a signed ballot, whichever route brought it (the page's POST, eGov
+        mobile's PUT): every check, then the one conditional write. `before_write` runs once the
+        vote has passed every check, just before it is written (a signing session claims itself
+        there); a refusal it raises stops the vote."""
         stored = self.contest(contest_id)
         with verifier_refusals():
             signature = self.verifier.verify(cms_der, self.clock(), detached)
@@ -110,7 +119,7 @@ class VotingService:
         now = self.clock()
         if not challenge.is_valid(self.keys.challenge, challenge.VOTE, contest_id, ballot.challenge, now):
             raise Rejection("invalid_challenge")
-        _check_window(stored, now)
+        check_window(stored, now)
 
         voter = voter_key(self.keys, signature.iin)
         binding = Binding(contest_id, voter, receipt_for(self.keys, contest_id, voter), ballot.nominee, iso_utc(now))
@@ -124,6 +133,8 @@ class VotingService:
             algorithm=signature.algorithm,
             evidence=self.sealer.seal(binding, cms_der, detached),
         )
+        if before_write is not None:
+            before_write()
         existing = self.store.record_vote(record)
         if existing is None:
             return CastVote(True, record.receipt, contest_id, record.nominee, record.cast_at, record.algorithm)
@@ -145,7 +156,8 @@ class VotingService:
         return {"contest": found.contest, "nominee": found.nominee, "cast_at": found.cast_at, "counted": counted}
 
 
-def _check_window(stored: StoredContest, now: datetime) -> None:
+def check_window(stored: StoredContest, now: datetime) -> None:
+    """`voting_not_open` before the window, `voting_closed` after it or once the contest is closed."""
     status = stored.contest.status_at(now)
     if status == UPCOMING:
         raise Rejection("voting_not_open")

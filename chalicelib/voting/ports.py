@@ -13,6 +13,7 @@ from typing import Protocol
 
 from chalicelib.voting.contest import Contest
 from chalicelib.voting.records import ReceiptRecord, StoredContest, VoteRecord
+from chalicelib.voting.signing_session import Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult, VoteLine
 
 
@@ -70,5 +71,28 @@ class CommissionKey(Protocol):
         ...
 
 
-class Store(ContestStore, VoteStore, Protocol):
-    """Both, as the composition root wires one store for every service."""
+class SessionStore(Protocol):
+    """eGov mobile's signing sessions: their own table, each item deleted by a TTL a while after
+    it expires (the rules read `expires_at`, never the deletion)."""
+
+    def create_session(self, session: SigningSession) -> bool:
+        """Store a new session; False if its id is taken."""
+        ...
+
+    def get_session(self, session_id: str) -> SigningSession | None:
+        """The session as last written (a consistent read), or None."""
+        ...
+
+    def claim_session(self, session_id: str, claim: bytes) -> bool:
+        """Mark a waiting session as being settled by the CMS with this digest, unless another
+        CMS claimed it first (the same digest again is applied)."""
+        ...
+
+    def settle_session(self, session_id: str, claim: bytes, outcome: Outcome) -> bool:
+        """waiting → the outcome, with this claim, if still waiting and unclaimed or claimed by
+        the same digest: a session is settled once."""
+        ...
+
+
+class Store(ContestStore, VoteStore, SessionStore, Protocol):
+    """All of them, as the composition root wires one store for every service."""

@@ -30,12 +30,13 @@ def read_signed_body(body: bytes) -> tuple[bytes, bytes | None]:
     document = json_body(body, MAX_BODY_BYTES)
     if not isinstance(document, dict) or "cms" not in document or not set(document) <= _KEYS:
         raise Rejection("malformed_request", 'body must be {"cms": ..., optional "content": ...}')
-    cms_der = _base64(document["cms"], "cms")
-    detached = _base64(document["content"], "content") if "content" in document else None
+    cms_der = decode_base64(document["cms"], "cms")
+    detached = decode_base64(document["content"], "content") if "content" in document else None
     return cms_der, detached
 
 
-def _base64(value: object, name: str) -> bytes:
+def decode_base64(value: object, name: str) -> bytes:
+    """A non-empty base64 string (line breaks allowed) as bytes, or `malformed_request` naming the field."""
     if not isinstance(value, str) or not value:
         raise Rejection("malformed_request", f"{name} must be a base64 string")
     try:

@@ -6,7 +6,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.dynamodb import DynamoStore
 from chalicelib.voting.records import StorageUnavailable
-from tests.adapters.test_store_contract import vote
+from tests.adapters.test_store_contract import a_session, vote
 
 
 def test_partition_key_is_contest_and_voter(dynamo_store):
@@ -29,7 +29,8 @@ def test_throttling_is_storage_unavailable(dynamo_store, monkeypatch):
 
 def test_two_stores_keep_to_their_own_tables():
     first, second = DynamoStore("a-", "http://127.0.0.1:1"), DynamoStore("b-", "http://127.0.0.1:2")
-    assert (first.table_names, second.table_names) == (("a-contests", "a-votes"), ("b-contests", "b-votes"))
+    assert (first.table_names, second.table_names) == (("a-contests", "a-votes", "a-sessions"),
+                                                        ("b-contests", "b-votes", "b-sessions"))
     assert (first.votes.Meta.host, second.votes.receipt_index._model.Meta.table_name) == \
         ("http://127.0.0.1:1", "b-votes")
 
@@ -38,3 +39,32 @@ def test_retries_are_botocores_standard_mode_with_two_retries():
     store = DynamoStore("r-", "http://127.0.0.1:1")
     client = store.votes._get_connection().connection.client
     assert client.meta.config.retries == {"total_max_attempts": 3, "mode": "standard"}
+
+
+@pytest.fixture
+def moto_store(monkeypatch):
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        store = DynamoStore("ttl-", None, "us-east-1")
+        store.create_tables()
+        yield store
+
+
+def test_the_sessions_table_deletes_sessions_by_ttl(moto_store):
+    import boto3
+
+    described = boto3.client("dynamodb", region_name="us-east-1").describe_time_to_live(TableName="ttl-sessions")
+    assert described["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "delete_after"}
+
+
+def test_a_session_is_deleted_a_day_after_it_expires(moto_store):
+    from datetime import timedelta
+
+    session = a_session()
+    moto_store.create_session(session)
+    [item] = moto_store.sessions.scan()
+    assert item.delete_after == session.expires_at + timedelta(days=1)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from chalicelib.voting.contest import parse_contest
 from chalicelib.voting.records import VoteRecord
+from chalicelib.voting.signing_session import Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult
 from tests.conftest import NOW, contest_file, stored_votes
 
@@ -136,3 +137,74 @@ def test_evidence_scan_returns_only_votes_cast_before_closing(any_store):
     any_store.record_vote(vote(voter="early"))
     any_store.record_vote(vote(voter="late", cast_at="2026-03-15T09:00:00.000000Z"))
     assert [v.voter for v in any_store.counted_votes("c", "2026-03-15T09:00:00.000000Z")] == ["early"]
+
+
+# Signing sessions (eGov mobile)
+
+
+def a_session(session_id: str = "S" * 22, **fields) -> SigningSession:
+    values = {"id": session_id, "token": "T" * 43, "contest": CONTEST, "nominee": "hc-001",
+              "ballot": b'{"v": 1, "contest": "c", "nominee": "hc-001", "challenge": "x"}',
+              "created_at": NOW, "expires_at": NOW + timedelta(minutes=10), **fields}
+    return SigningSession(**values)
+
+
+ACCEPTED_OUTCOME = Outcome("accepted", receipt="R-1", cast_at="2026-03-10T09:01:00.000000Z")
+
+
+def test_a_session_reads_back_as_it_was_written(any_store):
+    assert any_store.create_session(a_session())
+    assert any_store.get_session("S" * 22) == a_session()
+
+
+def test_a_session_id_is_created_once(any_store):
+    any_store.create_session(a_session())
+    assert not any_store.create_session(a_session(nominee="rh-001"))
+    assert any_store.get_session("S" * 22).nominee == "hc-001"
+
+
+def test_an_unknown_session_is_none(any_store):
+    assert any_store.get_session("U" * 22) is None
+
+
+def test_a_session_is_claimed_by_one_cms_only(any_store):
+    any_store.create_session(a_session())
+    assert any_store.claim_session("S" * 22, b"first")
+    assert any_store.claim_session("S" * 22, b"first")  # the same bytes again: a retry
+    assert not any_store.claim_session("S" * 22, b"other")
+    assert any_store.get_session("S" * 22).claim == b"first"
+
+
+def test_a_session_is_settled_once_with_its_outcome(any_store):
+    any_store.create_session(a_session())
+    assert any_store.settle_session("S" * 22, b"first", ACCEPTED_OUTCOME)
+    assert not any_store.settle_session("S" * 22, b"first", Outcome("rejected", error="already_voted"))
+    settled = any_store.get_session("S" * 22)
+    assert (settled.status, settled.claim, settled.receipt, settled.cast_at, settled.error) == \
+        ("accepted", b"first", "R-1", "2026-03-10T09:01:00.000000Z", None)
+
+
+def test_a_rejection_is_settled_with_its_code(any_store):
+    any_store.create_session(a_session())
+    assert any_store.settle_session("S" * 22, b"first", Outcome("rejected", error="not_an_individual"))
+    assert (any_store.get_session("S" * 22).status, any_store.get_session("S" * 22).error) == \
+        ("rejected", "not_an_individual")
+
+
+def test_a_session_claimed_by_one_cms_cannot_be_settled_by_another(any_store):
+    any_store.create_session(a_session())
+    any_store.claim_session("S" * 22, b"first")
+    assert not any_store.settle_session("S" * 22, b"other", ACCEPTED_OUTCOME)
+    assert any_store.settle_session("S" * 22, b"first", ACCEPTED_OUTCOME)
+
+
+def test_a_settled_session_cannot_be_claimed(any_store):
+    any_store.create_session(a_session())
+    any_store.settle_session("S" * 22, b"first", ACCEPTED_OUTCOME)
+    assert not any_store.claim_session("S" * 22, b"first")
+
+
+def test_an_unknown_session_is_neither_claimed_nor_settled(any_store):
+    assert not any_store.claim_session("U" * 22, b"first")
+    assert not any_store.settle_session("U" * 22, b"first", ACCEPTED_OUTCOME)
+    assert any_store.get_session("U" * 22) is None
