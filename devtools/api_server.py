@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# A signing session's id is its QR code: the access log shows where a request went, not which session.
+SESSION_IN_PATH = re.compile(r"(/egov/|/mobile-signatures/)[^/?\s\"]+")
+
+
+def redacted(line: str) -> str:
+    return SESSION_IN_PATH.sub(r"\1…", line)
 
 
 def main() -> None:
@@ -20,7 +28,13 @@ def main() -> None:
     args = parser.parse_args()
 
     from chalice.cli.factory import CLIFactory
-    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
+    from chalice.local import (
+        ChaliceRequestHandler,
+        CustomLocalChalice,
+        LocalChalice,
+        LocalDevServer,
+        ThreadedHTTPServer,
+    )
 
     import app
 
@@ -28,11 +42,15 @@ def main() -> None:
         # The default backlog of 5 resets connections under a burst of parallel voters.
         request_queue_size = 256
 
+    class Handler(ChaliceRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            super().log_message("%s", redacted(format % args))
+
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
     # What chalice.local.create_local_server does, with our server class.
     CustomLocalChalice.__bases__ = (LocalChalice, app.app.__class__)
     app.app.__class__ = CustomLocalChalice
-    server = LocalDevServer(app.app, config, args.host, args.port, server_cls=Server)
+    server = LocalDevServer(app.app, config, args.host, args.port, handler_cls=Handler, server_cls=Server)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

@@ -30,11 +30,14 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from asn1crypto import algos, cms, core, pkcs12
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 from chalicelib.verify.certificate import Certificate
@@ -50,6 +53,8 @@ from chalicelib.verify.gost.signature import (
     digest_scalar,
     parse_spki,
 )
+from devtools import devpki
+from devtools.devpki import Issued
 
 __all__ = [
     "GostKeyError",
@@ -491,3 +496,77 @@ def sign_cms_gost(
         "signer_infos": [signer_info],
     })
     return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+
+
+# -- development GOST citizens ----------------------------------------------------------------
+
+# The NCA's parameter set of its GOST 34.10-2015/512 keys (id-tc26-gost-3410-12-512-paramSetA).
+PARAMS_GOST2015_512_A = "1.2.398.3.10.1.1.2.2.1"
+
+
+def generate_key(key_oid: str = KEY_GOST2015_512) -> GostPrivateKey:
+    """A fresh GOST private key (development only)."""
+    return GostPrivateKey(key_oid, 1 + secrets.randbelow(_ALGORITHMS[key_oid].curve.q - 1))
+
+
+def public_key_info(key: GostPrivateKey) -> bytes:
+    """The key's SubjectPublicKeyInfo as the NCA writes a GOST 34.10-2015/512 one: the algorithm
+    with its parameter set, and an OCTET STRING of X || Y (little-endian) inside the BIT STRING."""
+    if key.key_oid != KEY_GOST2015_512:
+        raise GostKeyError("development certificates are made for GOST 34.10-2015/512 keys only")
+    x, y = key.public_point()
+    size = key.curve.size
+    point = core.OctetString(x.to_bytes(size, "little") + y.to_bytes(size, "little")).dump()
+    oid = core.ObjectIdentifier  # asn1crypto knows no GOST key algorithm: the DER is put together here
+    algorithm = _der(0x30, oid(key.key_oid).dump() + _der(0x30, oid(PARAMS_GOST2015_512_A).dump()))
+    return _der(0x30, algorithm + _der(0x03, b"\x00" + point))
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + length.to_bytes(size, "big") + content
+
+
+@dataclass(frozen=True)
+class GostPerson:
+    """A development citizen with a GOST key: the certificate (DER) and the private key."""
+
+    certificate_der: bytes
+    key: GostPrivateKey
+
+    def sign_cms(self, content: bytes, chain: Iterable[bytes] = ()) -> bytes:
+        return sign_cms_gost(content, self.certificate_der, self.key, chain=chain)
+
+
+def issue_gost_person(issuer: Issued, iin: str, **options: Any) -> GostPerson:
+    """A citizen's certificate with the NCA profile (`devpki.issue_person`'s, same options) for a
+    fresh GOST 34.10-2015/512 key, issued by `issuer` (the development CA, an RSA or ECDSA key:
+    the NCA's GOST citizens are issued by its GOST CA, which the development PKI does not have).
+
+    `cryptography` cannot put a GOST key into a certificate, so the profile is made with a
+    throw-away key and its SubjectPublicKeyInfo (and key identifier) replaced, then signed again."""
+    key = generate_key()
+    template = devpki.issue_person(issuer, iin, **options)
+    certificate = asn1_x509.Certificate.load(template.der)
+    tbs = certificate["tbs_certificate"]
+    spki = public_key_info(key)
+    tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(spki)
+    subject_public_key = spki[-(2 * key.curve.size + 3):]  # the BIT STRING's value: the OCTET STRING
+    for extension in tbs["extensions"]:
+        if extension["extn_id"].native == "key_identifier":  # RFC 5280's method 1: SHA-1 of the key bits
+            extension["extn_value"] = core.OctetString(hashlib.sha1(subject_public_key).digest())  # noqa: S324
+    tbs_der = tbs.dump()
+    issuer_key = issuer.key
+    if isinstance(issuer_key, rsa.RSAPrivateKey):
+        signature = issuer_key.sign(tbs_der, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        signature = issuer_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    signed = asn1_x509.Certificate({
+        "tbs_certificate": asn1_x509.TbsCertificate.load(tbs_der),
+        "signature_algorithm": certificate["signature_algorithm"],
+        "signature_value": signature,
+    })
+    return GostPerson(signed.dump(), key)

@@ -12,6 +12,7 @@ Written once; running again keeps what exists, so votes stay verifiable across r
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from devtools import devpki
+from devtools import devpki, gost_keys
 
 FIXED_VOTERS: dict[str, tuple[str, dict[str, Any]]] = {
     # name: (IIN, options for issue_person)
@@ -50,8 +51,40 @@ class LocalPki:
 
     def new_voter(self, iin: str, *, expired: bool = False, **options: Any) -> devpki.Issued:
         if expired:
-            options.update(not_before=datetime.now(UTC) - timedelta(days=800), days=365)
+            options.update(_expired_window())
         return devpki.issue_person(self.nca, iin, **options)
+
+    def voter(self, iin: str | None, profile: str = "citizen", key_kind: str = "rsa") -> devpki.Issued:
+        """The key a person picks in the stand-ins (NCALayer's key dialog, eGov mobile): a fresh
+        citizen unless `iin` says who; `profile` an AUTH key, a legal entity's key, a revoked or an
+        expired certificate. Without an IIN, auth, legal-entity and revoked are the fixed demo voters
+        (the revoked one is on the CRL)."""
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
+        if profile in ("auth", "legal-entity", "revoked") and iin is None:
+            return self.fixed_voter(profile)
+        return self.new_voter(iin or random_iin(), expired=profile == "expired", key_kind=key_kind,
+                              **PROFILE_OPTIONS.get(profile, {}))
+
+    def gost_voter(self, iin: str | None, profile: str = "citizen") -> gost_keys.GostPerson:
+        """The same with a GOST 34.10-2015/512 key (issued by the development CA, an RSA one)."""
+        if profile not in PROFILES or profile == "revoked":
+            raise ValueError(f"no GOST key of profile {profile!r}: one of citizen, auth, legal-entity, expired")
+        options = {**PROFILE_OPTIONS.get(profile, {}), **(_expired_window() if profile == "expired" else {})}
+        return gost_keys.issue_gost_person(self.nca, iin or random_iin(), **options)
+
+
+PROFILES = ("citizen", "auth", "legal-entity", "revoked", "expired")
+PROFILE_OPTIONS: dict[str, dict[str, Any]] = {"auth": {"usage": "auth"}, "legal-entity": {"role": "legal_entity"}}
+
+
+def _expired_window() -> dict[str, Any]:
+    return {"not_before": datetime.now(UTC) - timedelta(days=800), "days": 365}
+
+
+def random_iin() -> str:
+    """A fresh development citizen's IIN (99…: no real person's)."""
+    return "99" + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
 def write_dev_pki(folder: Path) -> list[str]:

@@ -19,20 +19,15 @@ import base64
 import contextlib
 import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools import devpki
-from devtools.localpki import LocalPki, load_dev_pki
+from devtools.localpki import PROFILES, LocalPki, load_dev_pki
 
 log = logging.getLogger("devtools.ncalayer")
 PORT = 13579
 VERSION = "1.4"
-
-
-def random_iin() -> str:
-    return "99" + "".join(secrets.choice("0123456789") for _ in range(10))
 
 
 @dataclass
@@ -67,6 +62,8 @@ class StandIn:
         if method == "reset":
             self.choice = Choice()
         elif method == "choose":
+            if args.get("profile", "citizen") not in PROFILES:
+                return _failure("BAD_REQUEST", f"profile must be one of {', '.join(PROFILES)}")
             self.choice = Choice(args.get("iin"), args.get("profile", "citizen"), bool(args.get("cancel")))
         else:
             return _failure("UNKNOWN_METHOD", f"stand-in method {method}")
@@ -95,16 +92,11 @@ class StandIn:
 
     def _signer(self, iin: str | None) -> devpki.Issued:
         profile = self.choice.profile
-        if profile in ("auth", "legal-entity", "revoked") and iin is None:
-            return self.pki.fixed_voter(profile)
-        iin = iin or random_iin()
-        key = (iin, profile)
-        if key not in self._people:
-            options = {"usage": "auth"} if profile == "auth" else {}
-            if profile == "legal-entity":
-                options = {"role": "legal_entity"}
-            self._people[key] = self.pki.new_voter(iin, expired=profile == "expired", **options)
-        return self._people[key]
+        if iin is None:
+            return self.pki.voter(None, profile)
+        if (iin, profile) not in self._people:  # the same person keeps their certificate
+            self._people[(iin, profile)] = self.pki.voter(iin, profile)
+        return self._people[(iin, profile)]
 
 
 def _failure(code: str, message: str) -> dict:

@@ -3,12 +3,12 @@
 
 Chalice writes the functions, the API and the schedules; `build/resources.json`, merged in with
 `chalice package --merge-template`, adds what Chalice does not: the tables (on-demand,
-point-in-time recovery, encryption, deletion protection), the CRL bucket, log groups with
-retention, fixed function names, a least-privilege policy per function naming only the
-actions and resources it uses, and the commission's evidence key: an RSA KMS key whose Decrypt
-only the commission's audit role may call (no function's role can, and the key policy denies it
-to every other principal), that role, and who may assume it (the `CommissionPrincipals`
-parameter, with MFA).
+point-in-time recovery, encryption, deletion protection; the signing sessions' with a TTL), the
+CRL bucket, log groups with retention, fixed function names, a least-privilege policy per
+function naming only the actions and resources it uses, and the commission's evidence key: an RSA
+KMS key whose Decrypt only the commission's audit role may call (no function's role can, and the
+key policy denies it to every other principal), that role, and who may assume it (the
+`CommissionPrincipals` parameter, with MFA).
 
     python -m devtools.package [--out build]
 """
@@ -23,6 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+from chalicelib.settings import ConfigurationError, Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "prod"
 LOG_RETENTION_DAYS = 400  # a contest's logs outlive its appeals period
@@ -30,19 +33,22 @@ CRL_PREFIX = "crl/"
 
 # logical id of the Chalice function → (function name suffix, what it may do)
 FUNCTIONS: dict[str, dict[str, Any]] = {
+    # eGov mobile's sessions: created, read and settled by conditional updates; never scanned or
+    # deleted by the API (the TTL deletes them).
     "APIHandler": {"role": "ApiHandlerRole", "suffix": "api", "secret": True, "crl": "read",
                    "contests": ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                    "votes": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"],
-                   "receipts": ["dynamodb:Query"]},
+                   "receipts": ["dynamodb:Query"],
+                   "sessions": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]},
     "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": False, "crl": "write",
-                    "contests": [], "votes": [], "receipts": []},
+                    "contests": [], "votes": [], "receipts": [], "sessions": []},
     # The built-in authorizer of /admin routes: checks the session token's MAC (keyed by the secret).
     "AdminSession": {"role": "AdminSessionRole", "suffix": "admin-session", "secret": True, "crl": "read",
-                     "contests": [], "votes": [], "receipts": []},
+                     "contests": [], "votes": [], "receipts": [], "sessions": []},
     # The closer: contests' state and result, and a parallel scan of the votes. No secret.
     "CloseContests": {"role": "CloseContestsRole", "suffix": "close-contests", "secret": False, "crl": "read",
                       "contests": ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
-                      "votes": ["dynamodb:Scan"], "receipts": []},
+                      "votes": ["dynamodb:Scan"], "receipts": [], "sessions": []},
 }
 
 
@@ -50,7 +56,7 @@ def _sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
 
-def _table(name: str, key: str, index: dict[str, Any] | None = None) -> dict[str, Any]:
+def _table(name: str, key: str, index: dict[str, Any] | None = None, ttl: str | None = None) -> dict[str, Any]:
     attributes = [{"AttributeName": key, "AttributeType": "S"}]
     properties: dict[str, Any] = {
         "TableName": name,
@@ -68,6 +74,8 @@ def _table(name: str, key: str, index: dict[str, Any] | None = None) -> dict[str
             "KeySchema": [{"AttributeName": index["key"], "KeyType": "HASH"}],
             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": index["fields"]},
         }]
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
             "Properties": properties}
 
@@ -89,6 +97,9 @@ def _policy(logical_id: str, spec: dict[str, Any], secret_parameter: str) -> dic
         statements.append({"Sid": "Receipts", "Effect": "Allow", "Action": spec["receipts"],
                            "Resource": [{"Fn::Join": ["", [{"Fn::GetAtt": ["VotesTable", "Arn"]},
                                                             "/index/receipt"]]}]})
+    if spec["sessions"]:
+        statements.append({"Sid": "SigningSessions", "Effect": "Allow", "Action": spec["sessions"],
+                           "Resource": [{"Fn::GetAtt": ["SessionsTable", "Arn"]}]})
     if spec["secret"]:
         statements.append({"Sid": "Secret", "Effect": "Allow", "Action": ["ssm:GetParameter"],
                            "Resource": [_sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
@@ -175,6 +186,7 @@ def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
         "ContestsTable": _table(f"{prefix}contests", "id"),
         "VotesTable": _table(f"{prefix}votes", "pk", {"name": "receipt", "key": "receipt",
                                                       "fields": ["contest", "nominee", "nomination", "cast_at"]}),
+        "SessionsTable": _table(f"{prefix}sessions", "id", ttl=TTL_ATTRIBUTE),
         "CrlBucket": {
             "Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
             "Properties": {
@@ -210,6 +222,7 @@ def merge_template(prefix: str, secret_parameter: str) -> dict[str, Any]:
         "Outputs": {
             "ContestsTableName": {"Value": {"Ref": "ContestsTable"}},
             "VotesTableName": {"Value": {"Ref": "VotesTable"}},
+            "SessionsTableName": {"Value": {"Ref": "SessionsTable"}},
             "CrlBucketName": {"Value": {"Ref": "CrlBucket"}},
             "EvidenceKeyArn": {"Value": {"Fn::GetAtt": ["EvidenceKey", "Arn"]}},
             "CommissionAuditRoleArn": {"Value": {"Fn::GetAtt": [AUDIT_ROLE, "Arn"]}},
@@ -255,6 +268,24 @@ def evidence_key_problem(settings: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def public_url_problems(config: dict[str, Any]) -> list[str]:
+    """Stages whose eGov mobile settings would not load, and a prod stage whose public address is
+    not https (eGov mobile calls it from the internet)."""
+    problems = []
+    top_env = config.get("environment_variables", {})
+    for name, stage in config.get("stages", {}).items():
+        env = {**top_env, **stage.get("environment_variables", {})}
+        mobile = {key: env[key] for key in ("VOTING_PUBLIC_URL", "VOTING_ORGANISATION") if key in env}
+        try:
+            Settings.from_environment(mobile)
+        except ConfigurationError as error:
+            problems.append(f"stage {name}: {error}")
+            continue
+        if name == STAGE and mobile.get("VOTING_PUBLIC_URL") and not mobile["VOTING_PUBLIC_URL"].startswith("https://"):
+            problems.append(f"stage {name}: VOTING_PUBLIC_URL must be the API's public https address")
+    return problems
+
+
 def chalice_config() -> dict[str, Any]:
     config: dict[str, Any] = json.loads((ROOT / ".chalice" / "config.json").read_text())
     return config
@@ -269,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Package the prod stage for CloudFormation.")
     parser.add_argument("--out", default=str(ROOT / "build"))
     args = parser.parse_args(argv)
-    problems = grace_problems(chalice_config())
+    config = chalice_config()
+    problems = grace_problems(config) + public_url_problems(config)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -280,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key_problem[0]}: {key_problem[1]}", file=sys.stderr)
         if key_problem[0] == "error":
             return 2
+    if not settings.get("VOTING_PUBLIC_URL"):
+        print(f"note: stage {STAGE} has no VOTING_PUBLIC_URL (and VOTING_ORGANISATION): the page offers no eGov "
+              "mobile signing until they are set (README, Deploying to AWS)", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "resources.json"

@@ -130,6 +130,9 @@ class LocalStack:
             # The API seals to the public key only; the private key file is for the commission's
             # tools (`VOTING_EVIDENCE_KEY_FILE=<folder>/evidence/commission-private.pem manage.py audit`).
             "VOTING_EVIDENCE_KEY": public_pem,
+            # eGov mobile's API 1/API 2 under this API: http on this machine is what the stand-in
+            # reaches; a real phone needs the stage's public https address (README, deployment).
+            "VOTING_PUBLIC_URL": self.api,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             **self.overrides,
@@ -148,6 +151,8 @@ class LocalStack:
             self._spawn("ncalayer", [sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
                                      "--port", str(self.ncalayer_port)], self.ncalayer_port)
             say(f"NCALayer stand-in on {self.ncalayer} (development keys)")
+            for line in egov_mobile_help(self):
+                say(line)
             if self.run_closer:
                 self._start("closer", [sys.executable, "-m", "devtools.closer", "--every", "60"])
                 say("closer every minute (as the schedule in AWS)")
@@ -180,6 +185,19 @@ class LocalStack:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def egov_mobile_help(stack: LocalStack) -> list[str]:
+    """How to sign from a phone on the local stack: the eGov mobile stand-in plays the app."""
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    return [
+        f"eGov mobile stand-in: on {stack.api}/ choose a candidate, press «Проголосовать», then «QR-код для eGov",
+        "  mobile» (on a phone-sized window «Подписать в eGov mobile»); copy the QR text (under «Текст QR-кода»)",
+        "  or the link, and play the phone:",
+        f'  {shown} -m devtools.egov_mobile "mobileSign:{stack.api}/egov/<id>" [--iin 900101300123]'
+        f" [--key rsa|ecdsa|gost] [--pki {stack.pki_dir}]",
+    ]
 
 
 def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) -> list[str]:

@@ -119,7 +119,7 @@ class SessionItem(Model):
     delete_after = TTLAttribute()  # DynamoDB's TTL attribute: expires_at + RETENTION
 
 
-TTL_ATTRIBUTE = "delete_after"
+TTL_ATTRIBUTE = SessionItem.delete_after.attr_name  # the template's TimeToLiveSpecification names it too
 
 
 def vote_key(contest_id: str, voter: str) -> str:

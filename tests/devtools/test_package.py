@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from devtools.package import FUNCTIONS, chalice_config, evidence_key_problem, grace_problems, main
+from devtools.package import (
+    FUNCTIONS,
+    chalice_config,
+    evidence_key_problem,
+    grace_problems,
+    main,
+    public_url_problems,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +43,8 @@ def test_package_has_a_template_and_a_zip(built):
 
 def test_tables_are_on_demand_recoverable_encrypted_and_protected(template):
     tables = resources_of(template, "AWS::DynamoDB::Table")
-    assert {t["Properties"]["TableName"] for t in tables.values()} >= {"voting-prod-contests", "voting-prod-votes"}
+    assert {t["Properties"]["TableName"] for t in tables.values()} >= {"voting-prod-contests", "voting-prod-votes",
+                                                                       "voting-prod-sessions"}
     for table in tables.values():
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
@@ -153,3 +161,37 @@ def test_a_stage_public_key_that_is_not_a_commission_key_stops_the_package():
     from tests.conftest import commission_key
 
     assert evidence_key_problem({"VOTING_EVIDENCE_KEY": public_pem(commission_key().public_key)}) is None
+
+
+def test_the_sessions_table_deletes_its_items_by_ttl(template):
+    sessions = template["Resources"]["SessionsTable"]["Properties"]
+    assert sessions["TimeToLiveSpecification"] == {"AttributeName": "delete_after", "Enabled": True}
+    assert sessions["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+
+
+def test_only_the_api_touches_the_sessions_and_only_to_create_read_and_settle(template):
+    rights = {}
+    for name, role in resources_of(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement["Resource"] == [{"Fn::GetAtt": ["SessionsTable", "Arn"]}]:
+                    rights[name] = sorted(statement["Action"])
+    assert rights == {"ApiHandlerRole": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]}
+
+
+def test_every_stage_has_loadable_egov_mobile_settings():
+    config = chalice_config()
+    assert public_url_problems(config) == []
+    assert all("VOTING_PUBLIC_URL" in stage["environment_variables"] for stage in config["stages"].values())
+
+
+def test_a_prod_public_address_that_is_not_https_is_reported():
+    organisation = '{"nameRu": "a", "nameKz": "b", "nameEn": "c", "bin": "123456789012"}'
+    config = {"stages": {"prod": {"environment_variables": {"VOTING_PUBLIC_URL": "http://localhost:8000",
+                                                             "VOTING_ORGANISATION": organisation}}}}
+    assert public_url_problems(config) == ["stage prod: VOTING_PUBLIC_URL must be the API's public https address"]
+
+
+def test_an_egov_mobile_setting_that_does_not_load_is_reported():
+    config = {"stages": {"dev": {"environment_variables": {"VOTING_PUBLIC_URL": "https://x.kz/api"}}}}
+    assert public_url_problems(config)[0].startswith("stage dev: VOTING_ORGANISATION must be set")

@@ -163,7 +163,7 @@ def test_api1_says_what_is_asked_by_whom_until_when_and_where_the_document_is(ph
     sid = phone.session()["id"]
     api1 = body(phone.api1(sid, **{"Accept-Language": "ru-RU,ru;q=0.9"}))
     assert set(api1) == {"description", "expiry_date", "organisation", "document"}
-    assert api1["description"] == ("Ваш голос в конкурсе «Лучший социальный работник»: Айгүл Сейтқали, номинация "
+    assert api1["description"] == ("Лучший социальный работник. Ваш голос: Айгүл Сейтқали, номинация "
                                    "«Надомное обслуживание». Это ваш единственный голос в конкурсе: после подписи "
                                    "изменить его нельзя.")
     assert api1["expiry_date"] == (NOW + timedelta(minutes=10)).isoformat()
@@ -176,12 +176,13 @@ def test_api1_says_what_is_asked_by_whom_until_when_and_where_the_document_is(ph
 
 def test_api1_speaks_all_three_languages_when_the_app_names_none(phone):
     description = body(phone.api1(phone.session()["id"]))["description"].split("\n")
-    assert [line.split(" ")[0] for line in description] == ["«Үздік", "Ваш", "Your"]
+    assert [line.split(". ")[1].split(":")[0] for line in description] == ["Сіздің дауысыңыз", "Ваш голос",
+                                                                          "Your vote"]
 
 
 def test_api1_speaks_kazakh_when_asked(phone):
     description = body(phone.api1(phone.session()["id"], **{"Accept-Language": "kk"}))["description"]
-    assert description.startswith("«Үздік әлеуметтік қызметкер» байқауындағы дауысыңыз: Айгүл Сейтқали")
+    assert description.startswith("Үздік әлеуметтік қызметкер. Сіздің дауысыңыз: Айгүл Сейтқали, «Үйде қызмет")
 
 
 def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge(phone):
@@ -199,10 +200,9 @@ def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge(phone):
 
 def test_api2_names_the_contest_nomination_and_nominee_in_three_languages(phone):
     item = phone.document(phone.session()["id"])["documentsToSign"][0]
-    assert item["nameRu"] == ("Голос за: Айгүл Сейтқали (номинация «Надомное обслуживание», "
-                              "конкурс «Лучший социальный работник»)")
-    assert item["nameKz"].startswith("Дауыс: Айгүл Сейтқали («Үйде қызмет көрсету» номинациясы")
-    assert item["nameEn"] == "Vote for Айгүл Сейтқали (nomination “Home care”, contest “Best social worker”)"
+    assert item["nameRu"] == "Голос за: Айгүл Сейтқали — номинация «Надомное обслуживание», Лучший социальный работник"
+    assert item["nameKz"] == "Дауыс: Айгүл Сейтқали — «Үйде қызмет көрсету» номинациясы, Үздік әлеуметтік қызметкер"
+    assert item["nameEn"] == "Vote for Айгүл Сейтқали — nomination “Home care”, Best social worker"
     lines = {line["name"]: line["value"] for line in item["meta"]}
     assert lines["Байқау · Конкурс · Contest"] == ("Үздік әлеуметтік қызметкер · Лучший социальный работник · "
                                                    "Best social worker")
