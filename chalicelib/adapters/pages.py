@@ -1,7 +1,8 @@
 """The two pages: the citizens' voting page (`web/`: index.html with its script, style and texts
 as assets) and the commission's admin page (`admin_web/`: one self-contained document, inline code
-allowed by hash). Both are static but for `<html lang>` and this stage's NCALayer address (which
-the Content-Security-Policy allows as the one connect-src besides 'self').
+allowed by hash). Both are static but for `<html lang>`, this stage's NCALayer address (which
+the Content-Security-Policy allows as the one connect-src besides 'self') and, on the voting page,
+whether eGov mobile signing is offered.
 
 Words are data: each page's own texts in its `texts.json`, and the refusals' texts in the one
 catalogue the server answers from (`voting/rejections.json`). The voting page gets both in the
@@ -77,10 +78,13 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return template
 
 
-def voting_page(language: str, ncalayer_url: str) -> Page:
+def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False) -> Page:
+    """The page; `egov_mobile` says whether it offers signing in eGov mobile (the stage knows its
+    public address). Its QR codes are same-origin images, so the CSP needs nothing more."""
     page = _fill(_read(WEB / "index.html"), {
         "lang": language,
         "ncalayer": html.escape(ncalayer_url, quote=True),
+        "egov_mobile": "on" if egov_mobile else "off",
         "css": f"assets/vote.css?v={asset('vote.css').version}",
         "js": f"assets/vote.js?v={asset('vote.js').version}",
         "texts": f"assets/texts.js?v={asset('texts.js').version}",

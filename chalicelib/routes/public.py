@@ -59,7 +59,8 @@ def voting_page() -> Response:
     from chalicelib.adapters.pages import voting_page as render
 
     language = preferred_language(header(public.current_request, "accept-language"))
-    page = render(language, runtime.current().settings.ncalayer_url)
+    settings = runtime.current().settings
+    page = render(language, settings.ncalayer_url, settings.mobile_signing)
     return page_response(page.html, page.csp, "no-cache", {"Content-Language": language, "Vary": "Accept-Language"})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -415,7 +416,9 @@ def test_the_qr_code_is_an_svg_drawn_by_the_server(phone):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/svg+xml"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
-    assert response.body.decode().startswith('<svg shape-rendering="crispEdges" xmlns="http://www.w3.org/2000/svg"')
+    svg = response.body.decode()
+    assert re.match(r'<svg width="(\d+)" height="\1" shape-rendering="crispEdges" xmlns="http://www.w3.org/2000/svg" '
+                    r'viewBox="0 0 (\d+) \2"', svg)
 
 
 def test_logs_carry_decisions_but_never_the_iin_the_token_or_the_session_id(service, phone, capsys):

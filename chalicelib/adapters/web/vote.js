@@ -1,5 +1,7 @@
 /* The public voting page: plain JavaScript, no framework, no external requests besides the API
-   (same origin) and NCALayer (the WebSocket address in <meta name="ncalayer-url">). */
+   (same origin) and NCALayer (the WebSocket address in <meta name="ncalayer-url">). Signing in
+   eGov mobile (when <meta name="egov-mobile"> is "on"): a same-device link on a phone, a QR code
+   (an image the server draws) on a computer, then polling the session until the phone has signed. */
 (function () {
   'use strict';
 
@@ -9,6 +11,8 @@
   var STORAGE_KEY = 'voting.lang';
   var PKI = 'https://pki.gov.kz/';
   var NCALAYER_DOWNLOAD = 'https://pki.gov.kz/ncalayer/';
+  var EGOV_MOBILE_STORES = [['App Store', 'https://apps.apple.com/kz/app/egov-mobile/id1476128386'],
+    ['Google Play', 'https://play.google.com/store/apps/details?id=kz.mobile.mgov']];
 
   // The page's own words (web/texts.json) and the server's refusal texts, in one generated asset.
   var T = window.VOTING_TEXTS.page;
@@ -16,6 +20,10 @@
 
   // What the page offers after each outcome: sign again, send the signed ballot again, reload,
   // or go to the receipt check; and which pki.gov.kz page helps.
+  var POLL_FIRST_MS = 2000; // eGov mobile sessions: the first poll after 2 s,
+  var POLL_GROWTH = 1.15; // then a little slower each time while the phone has not signed,
+  var POLL_MAX_MS = 6000; // never slower than this while the server answers,
+  var POLL_ERROR_MAX_MS = 20000; // and backing off to this while it does not
   var RETRY_SIGN = ['ncalayer_missing', 'cancelled', 'ncalayer_error', 'not_an_individual',
     'certificate_not_for_signing', 'certificate_expired', 'certificate_revoked', 'certificate_not_yet_valid',
     'untrusted_certificate', 'invalid_signature', 'invalid_challenge', 'busy_retry'];
@@ -47,9 +55,21 @@
     resultsLoaded: false,
     vote: null,
     check: null,
-    timer: null
+    timer: null,
+    method: 'ncalayer', // how the last signature was asked for: 'ncalayer' or 'mobile'
+    mobile: null, // the eGov mobile session shown: {id, qr, link, expiresAt, status (waiting|expired), delay, retrying}
+    pollTimer: null
   };
   var ncalayerUrl = 'wss://127.0.0.1:13579';
+  var egovMobile = false;
+  var phone = false;
+
+  // A phone signs with eGov mobile on the same device; a computer shows a QR code for it.
+  function onPhone() {
+    if (navigator.userAgentData && navigator.userAgentData.mobile) return true;
+    if (/Android|iPhone|iPad|iPod|Mobile/i.test(navigator.userAgent)) return true;
+    return window.matchMedia('(pointer: coarse)').matches && window.matchMedia('(max-width: 50rem)').matches;
+  }
 
   function $(id) { return document.getElementById(id); }
 
@@ -262,6 +282,7 @@
 
   function tick() {
     if (!state.contest) return;
+    renderMobileStatus();
     var c = state.contest, box = $('countdown');
     var opens = Date.parse(c.opens_at), closes = Date.parse(c.closes_at), at = now();
     if (state.status === 'upcoming') {
@@ -399,6 +420,7 @@
     $('votebar').hidden = !open;
     $('ballot-legend').hidden = !open;
     $('step-confirm').hidden = state.step !== 'confirm';
+    renderSignButtons();
     $('step-done').hidden = state.step !== 'done';
     $('results').hidden = state.status === 'open' || state.status === 'upcoming';
   }
@@ -418,7 +440,7 @@
     var box = $('problem'), problem = state.problem;
     box.textContent = '';
     box.hidden = !problem;
-    $('sign').hidden = !!problem;
+    renderSignButtons();
     if (!problem) return;
     var words = problemWords(problem.code);
     box.appendChild(el('h3', 'problem-title', words[0]));
@@ -444,7 +466,7 @@
     if (problem.code === 'busy_resend' || (problem.code === 'network' && state.pendingCms)) {
       button('sendAgain', function () { vote(true); }, true);
     } else if (RETRY_SIGN.indexOf(problem.code) !== -1 || problem.code === 'network') {
-      button('tryAgain', function () { vote(false); }, true);
+      button('tryAgain', function () { if (state.method === 'mobile') startMobile(); else vote(false); }, true);
     } else if (problem.code === 'already_voted') {
       button('goCheck', function () { $('check-receipt').focus(); }, true);
     } else {
@@ -528,6 +550,7 @@
     renderSteps();
     renderDone();
     renderProblem();
+    renderMobile();
     renderResults();
     renderCheck();
   }
@@ -577,8 +600,7 @@
 
   function setBusy(busy) {
     state.busy = busy;
-    $('sign').disabled = busy;
-    $('back').disabled = busy;
+    ['sign', 'sign-mobile', 'show-qr', 'back', 'mobile-new'].forEach(function (id) { $(id).disabled = busy; });
     $('sign').setAttribute('aria-busy', String(busy));
   }
 
@@ -602,6 +624,8 @@
 
   function vote(resend) {
     if (state.busy || !state.selected) return;
+    stopMobile();
+    state.method = 'ncalayer';
     setBusy(true);
     state.problem = null;
     renderProblem();
@@ -628,30 +652,185 @@
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
         state.pendingCms = null;
-        state.vote = Object.assign({ repeated: response.status === 200 }, response.data);
-        $('check-receipt').value = response.data.receipt || '';
-        renderDone();
-        showStep('done', 'done-title');
+        showReceipt(Object.assign({ repeated: response.status === 200 }, response.data));
         return;
       }
       throw { response: response, signed: true };
-    }).catch(function (failure) {
-      failure = failure || {};
-      if (failure.ncalayer) {
-        showProblem(failure.ncalayer, failure.ncalayer === 'ncalayer_error' ? { detail: String(failure.detail).slice(0, 200) } : {});
-      } else if (failure.network) {
-        showProblem('network');
-      } else if (failure.response) {
-        var problem = problemFromResponse(failure.response, failure.signed);
-        if (problem.code !== 'busy_resend') state.pendingCms = null;
-        showProblem(problem.code, problem);
-      } else {
-        showProblem('failed');
-      }
-    }).then(function () {
+    }).catch(showFailure).then(function () {
       setBusy(false);
       progress('');
     });
+  }
+
+  function showReceipt(vote) { // the one receipt view, whichever way the ballot was signed
+    state.vote = vote;
+    $('check-receipt').value = vote.receipt || '';
+    renderDone();
+    showStep('done', 'done-title');
+  }
+
+  function showFailure(failure) {
+    failure = failure || {};
+    if (failure.ncalayer) {
+      showProblem(failure.ncalayer, failure.ncalayer === 'ncalayer_error' ? { detail: String(failure.detail).slice(0, 200) } : {});
+    } else if (failure.network) {
+      showProblem('network');
+    } else if (failure.response) {
+      var problem = problemFromResponse(failure.response, failure.signed);
+      if (problem.code !== 'busy_resend') state.pendingCms = null;
+      showProblem(problem.code, problem);
+    } else {
+      showProblem('failed');
+    }
+  }
+
+  // ---- eGov mobile ----
+
+  function renderSignButtons() {
+    var waiting = !!state.mobile;
+    var blocked = !!state.problem || waiting;
+    $('sign').hidden = blocked;
+    $('sign').className = egovMobile && phone ? 'secondary' : 'primary';
+    $('sign-mobile').hidden = blocked || !egovMobile || !phone;
+    $('show-qr').hidden = blocked || !egovMobile || phone;
+    $('sign-bar').classList.toggle('two-ways', egovMobile && phone && !blocked);
+  }
+
+  function renderMobile() {
+    var m = state.mobile, panel = $('mobile');
+    panel.hidden = !m || state.step !== 'confirm';
+    renderSignButtons();
+    if (!m) return;
+    var waiting = m.status === 'waiting';
+    var title = t(phone ? 'mobileTitlePhone' : 'mobileTitleQr');
+    if (m.status === 'expired') title = phone ? t('mobileExpiredTitlePhone') : REJECTIONS.session_expired.title[state.lang];
+    $('mobile-title').textContent = title;
+    $('mobile-help').textContent = t(phone ? 'mobileHelpPhone' : 'mobileHelpQr');
+    $('mobile-help').hidden = !waiting;
+    var qr = $('qr');
+    qr.alt = t('qrAlt');
+    var source = contestPath('/mobile-signatures/' + encodeURIComponent(m.id) + '/qr');
+    if (!phone && qr.getAttribute('src') !== source) qr.src = source;
+    qr.hidden = phone || !waiting;
+    var link = $('mobile-link');
+    link.href = m.link;
+    link.textContent = t('openEgov');
+    link.hidden = !phone || !waiting;
+    $('mobile-text-box').hidden = !waiting;
+    $('mobile-text-label').textContent = t(phone ? 'linkText' : 'qrText');
+    $('mobile-text').textContent = phone ? m.link : m.qr;
+    var stores = $('get-app');
+    stores.textContent = t('getEgov') + ' ';
+    EGOV_MOBILE_STORES.forEach(function (store, i) {
+      if (i) stores.appendChild(document.createTextNode(' · '));
+      var a = el('a', null, store[0]);
+      a.href = store[1];
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      stores.appendChild(a);
+    });
+    var again = $('mobile-new');
+    again.hidden = waiting;
+    again.textContent = t(phone ? 'mobileNewLink' : 'mobileNewQr');
+    renderMobileStatus();
+  }
+
+  function renderMobileStatus() {
+    var m = state.mobile, line = $('mobile-status');
+    if (!m) { line.textContent = ''; return; }
+    if (m.status === 'waiting') {
+      line.textContent = m.retrying ? t('mobileRetrying') :
+        t(phone ? 'mobileWaitingPhone' : 'mobileWaiting', { time: duration(Math.max(0, m.expiresAt - now())) });
+    } else {
+      line.textContent = t(phone ? 'mobileExpiredPhone' : 'mobileExpiredQr');
+    }
+  }
+
+  function stopMobile() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
+    state.mobile = null;
+    renderMobile();
+  }
+
+  function startMobile() {
+    if (state.busy || !state.selected) return;
+    stopMobile();
+    state.method = 'mobile';
+    state.problem = null;
+    renderProblem();
+    setBusy(true);
+    progress('progressMobile');
+    api('POST', contestPath('/mobile-signatures'), { nominee: state.selected }).then(function (response) {
+      if (response.status !== 201 || !response.data.id) throw { response: response, signed: false };
+      var d = response.data;
+      state.mobile = { id: d.id, qr: d.qr, link: d.link, expiresAt: Date.parse(d.expires_at), status: 'waiting',
+        delay: POLL_FIRST_MS, retrying: false };
+      renderMobile();
+      $('mobile-title').focus({ preventScroll: true });
+      $('mobile').scrollIntoView({ block: 'start' });
+      schedulePoll(state.mobile);
+    }).catch(showFailure).then(function () {
+      setBusy(false);
+      progress('');
+    });
+  }
+
+  // The next poll: after the session's delay, but never later than just after its expiry, so the
+  // page learns "expired" (or a signature in the last second) and then stops.
+  function schedulePoll(m) {
+    clearTimeout(state.pollTimer);
+    var untilExpiry = Math.max(0, m.expiresAt - now()) + 500;
+    state.pollTimer = setTimeout(function () { pollMobile(m); }, Math.min(m.delay, untilExpiry));
+  }
+
+  function pollMobile(m) {
+    if (state.mobile !== m || m.status !== 'waiting') return;
+    api('GET', contestPath('/mobile-signatures/' + encodeURIComponent(m.id))).then(function (response) {
+      if (state.mobile !== m) return;
+      var data = response.data || {};
+      if (response.status === 200 && data.status === 'accepted' && data.vote) {
+        stopMobile();
+        showReceipt(Object.assign({ repeated: false }, data.vote));
+        return;
+      }
+      if (response.status === 200 && data.status === 'rejected') { // the refusal's own words; trying again starts anew
+        stopMobile();
+        var code = data.error && data.error.error;
+        showProblem(REJECTIONS[code] ? code : 'failed');
+        return;
+      }
+      if ((response.status === 200 && data.status === 'expired') || response.status === 404) {
+        m.status = 'expired';
+        renderMobile();
+        return;
+      }
+      if (response.status === 200) {
+        m.retrying = false;
+        m.delay = Math.min(m.delay * POLL_GROWTH, POLL_MAX_MS);
+      } else { // busy or failing: back off, as Retry-After asks
+        var wait = parseInt(response.headers.get('Retry-After') || '0', 10) * 1000;
+        m.retrying = true;
+        m.delay = Math.min(Math.max(m.delay * 2, isNaN(wait) ? 0 : wait), POLL_ERROR_MAX_MS);
+      }
+      renderMobileStatus();
+      schedulePoll(m);
+    }, function () {
+      if (state.mobile !== m) return;
+      m.retrying = true;
+      m.delay = Math.min(m.delay * 2, POLL_ERROR_MAX_MS);
+      renderMobileStatus();
+      schedulePoll(m);
+    });
+  }
+
+  function pollNow() { // back on the page (from the eGov mobile app): ask at once
+    var m = state.mobile;
+    if (document.visibilityState === 'visible' && m && m.status === 'waiting') {
+      m.delay = POLL_FIRST_MS;
+      clearTimeout(state.pollTimer);
+      pollMobile(m);
+    }
   }
 
   function copyReceipt() {
@@ -774,6 +953,14 @@
   function start() {
     var meta = document.querySelector('meta[name="ncalayer-url"]');
     if (meta && meta.content) ncalayerUrl = meta.content;
+    var mobileMeta = document.querySelector('meta[name="egov-mobile"]');
+    egovMobile = !!mobileMeta && mobileMeta.content === 'on';
+    phone = onPhone();
+    if (egovMobile && phone) { // the steps of signing on this phone
+      $('how1').setAttribute('data-t', 'how1Phone');
+      $('how2').setAttribute('data-t', 'how2Phone');
+    }
+    $('how-qr').hidden = !egovMobile || phone;
     state.lang = initialLanguage();
     applyStaticTexts();
 
@@ -794,7 +981,18 @@
     });
     $('ballot').addEventListener('submit', onSubmitChoice);
     $('sign').addEventListener('click', function () { vote(false); });
+    $('sign-mobile').addEventListener('click', startMobile);
+    $('show-qr').addEventListener('click', startMobile);
+    $('mobile-new').addEventListener('click', startMobile);
+    $('mobile-cancel').addEventListener('click', function () {
+      stopMobile();
+      state.problem = null;
+      renderProblem();
+      $('confirm-title').focus();
+    });
+    document.addEventListener('visibilitychange', pollNow);
     $('back').addEventListener('click', function () {
+      stopMobile();
       state.problem = null;
       showStep('choose', 'choose-title');
       var input = state.selected && $('nominee-' + state.selected);
