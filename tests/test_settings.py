@@ -66,3 +66,50 @@ def test_the_key_files_passphrase_is_never_shown():
     settings = Settings.from_environment({"VOTING_EVIDENCE_KEY_FILE": "k.pem",
                                           "VOTING_EVIDENCE_KEY_PASSPHRASE": "do not print me"})
     assert settings.evidence_key_passphrase == "do not print me" and "do not print me" not in repr(settings)
+
+
+ORGANISATION = '{"nameRu": "Министерство", "nameKz": "Министрлік", "nameEn": "Ministry", "bin": "123456789012"}'
+
+
+def test_egov_mobile_is_off_unless_the_public_address_is_set():
+    assert not Settings.from_environment({}).mobile_signing
+    assert not Settings.from_environment({"VOTING_ORGANISATION": ORGANISATION}).mobile_signing
+
+
+def test_the_public_address_and_the_organisation_turn_egov_mobile_on():
+    settings = Settings.from_environment({"VOTING_PUBLIC_URL": "https://abc.execute-api.eu-central-1.amazonaws.com/api/",
+                                          "VOTING_ORGANISATION": ORGANISATION})
+    assert settings.mobile_signing
+    assert settings.public_url == "https://abc.execute-api.eu-central-1.amazonaws.com/api"
+    assert (settings.organisation.name_ru, settings.organisation.name_kz, settings.organisation.name_en,
+            settings.organisation.bin) == ("Министерство", "Министрлік", "Ministry", "123456789012")
+
+
+def test_plain_http_is_for_this_machine_only():
+    local = Settings.from_environment({"VOTING_PUBLIC_URL": "http://127.0.0.1:8000",
+                                       "VOTING_ORGANISATION": ORGANISATION})
+    assert local.public_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize("url", ["http://vote.example.kz/api", "https://vote.example.kz/api?x=1", "ftp://vote.kz",
+                                 "https://vote.example.kz/a b", 'https://vote.kz/"><script>', "https://", "vote.kz"])
+def test_a_public_address_that_is_not_the_apis_https_address_is_refused(url):
+    with pytest.raises(ConfigurationError, match="VOTING_PUBLIC_URL"):
+        Settings.from_environment({"VOTING_PUBLIC_URL": url, "VOTING_ORGANISATION": ORGANISATION})
+
+
+def test_the_public_address_needs_the_organisation():
+    with pytest.raises(ConfigurationError, match="VOTING_ORGANISATION must be set with VOTING_PUBLIC_URL"):
+        Settings.from_environment({"VOTING_PUBLIC_URL": "https://vote.example.kz/api"})
+
+
+@pytest.mark.parametrize("organisation", [
+    "not json", "[]", '{"nameRu": "a", "nameKz": "b", "nameEn": "c"}',
+    '{"nameRu": "a", "nameKz": "b", "nameEn": "c", "bin": "12345"}',
+    '{"nameRu": "", "nameKz": "b", "nameEn": "c", "bin": "123456789012"}',
+    '{"nameRu": "a", "nameKz": "b", "nameEn": "c", "bin": "123456789012", "x": "y"}',
+    '{"nameRu": 1, "nameKz": "b", "nameEn": "c", "bin": "123456789012"}',
+])
+def test_a_wrong_organisation_is_refused_naming_the_variable(organisation):
+    with pytest.raises(ConfigurationError, match="VOTING_ORGANISATION"):
+        Settings.from_environment({"VOTING_ORGANISATION": organisation})

@@ -1,6 +1,7 @@
 """devtools.gost_keys on the NCA's real GOST .p12 files: they open, the private key encoding is
 proved by d*G == the certificate's public key, the signer's signatures verify with
-chalicelib.verify.gost, and the CMS it builds passes the service's verifier."""
+chalicelib.verify.gost, and the CMS it builds passes the service's verifier. And the development
+PKI's GOST citizens: their keys and certificates are written as the NCA writes them."""
 
 from __future__ import annotations
 
@@ -165,3 +166,22 @@ def test_cms_with_a_changed_signed_attribute_is_refused(nca):
     with pytest.raises(VerificationError) as caught:
         verifier.verify_signer(tampered, IN_2022_09)
     assert caught.value.code == "invalid_signature"
+
+
+def test_a_generated_key_is_written_as_the_nca_writes_a_gost_2015_512_public_key():
+    key = gost_keys.generate_key()
+    public = parse_spki(gost_keys.public_key_info(key))
+    assert (public.key_oid, (public.x, public.y)) == ("1.2.398.3.10.1.1.2.2", key.public_point())
+
+
+def test_a_development_gost_citizen_has_the_nca_profile_and_its_own_key_identifier(pki):
+    import hashlib
+
+    from cryptography import x509
+
+    person = gost_keys.issue_gost_person(pki.intermediate, "900101300331")
+    certificate = x509.load_der_x509_certificate(person.certificate_der)
+    identifier = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    spki = gost_keys.public_key_info(person.key)
+    assert identifier == hashlib.sha1(spki[-131:]).digest()  # noqa: S324 - RFC 5280's key identifier
+    assert Certificate(person.certificate_der).iin == "900101300331"

@@ -101,3 +101,31 @@ def test_a_receipt_is_found_and_not_yet_counted(voting, pki):
 def test_no_challenge_for_a_closed_contest(voting, clock):
     clock.now = NOW + timedelta(days=5)
     assert refusal(lambda: voting.issue_challenge(CONTEST)) == "voting_closed"
+
+
+def signed(voting, pki, voter, nominee="hc-001") -> bytes:
+    return pki.sign(ballot_bytes(CONTEST, nominee, voting.issue_challenge(CONTEST).token), voter)
+
+
+def test_every_route_casts_through_cast_signed_and_its_hook_runs_just_before_the_write(voting, pki, memory_store):
+    seen = []
+    vote = voting.cast_signed(CONTEST, signed(voting, pki, pki.voter("900101300811")),
+                              before_write=lambda: seen.append(len(stored_votes(memory_store))))
+    assert (seen, vote.created) == ([0], True)
+
+
+def test_the_hook_does_not_run_for_a_refused_vote(voting, pki):
+    seen = []
+    cms = signed(voting, pki, pki.voter("900101300812", usage="auth"))
+    assert refusal(lambda: voting.cast_signed(CONTEST, cms, before_write=lambda: seen.append(1))) == \
+        "certificate_not_for_signing"
+    assert seen == []
+
+
+def test_a_refusal_of_the_hook_stops_the_write(voting, pki, memory_store):
+    def taken() -> None:
+        raise Rejection("session_used")
+
+    cms = signed(voting, pki, pki.voter("900101300813"))
+    assert refusal(lambda: voting.cast_signed(CONTEST, cms, before_write=taken)) == "session_used"
+    assert stored_votes(memory_store) == []
