@@ -191,12 +191,13 @@ def egov_mobile_help(stack: LocalStack) -> list[str]:
     """How to sign from a phone on the local stack: the eGov mobile stand-in plays the app."""
     python = Path(sys.executable)
     shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    pki = "" if stack.pki_dir == LOCAL / "pki" else f" --pki {stack.pki_dir}"  # the stand-in's default
     return [
         f"eGov mobile stand-in: on {stack.api}/ choose a candidate, press «Проголосовать», then «QR-код для eGov",
-        "  mobile» (on a phone-sized window «Подписать в eGov mobile»); copy the QR text (under «Текст QR-кода»)",
+        "  mobile» (in a phone-sized window «Подписать в eGov mobile»); copy the QR text (under «Текст QR-кода»)",
         "  or the link, and play the phone:",
         f'  {shown} -m devtools.egov_mobile "mobileSign:{stack.api}/egov/<id>" [--iin 900101300123]'
-        f" [--key rsa|ecdsa|gost] [--pki {stack.pki_dir}]",
+        f" [--key rsa|ecdsa|gost]{pki}",
     ]
 
 

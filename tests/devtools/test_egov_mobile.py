@@ -74,3 +74,11 @@ def test_a_gost_key_of_a_legal_entity_is_refused_as_such(dev_pki, verifier):
     with pytest.raises(VerificationError) as caught:
         verifier.verify(cms, datetime.now(UTC))
     assert caught.value.code == "not_an_individual"
+
+
+def test_make_run_says_how_to_play_the_phone():
+    from devtools.stack import LOCAL, LocalStack, egov_mobile_help
+
+    lines = egov_mobile_help(LocalStack(LOCAL))
+    assert lines[-1].endswith(' -m devtools.egov_mobile "mobileSign:http://127.0.0.1:8000/egov/<id>" '
+                              "[--iin 900101300123] [--key rsa|ecdsa|gost]")
