@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -53,6 +53,7 @@ RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
 TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _FAILURES = (PynamoDBException, BotoCoreError, ClientError)
+M = TypeVar("M", bound=Model)
 
 
 class _Settings:
@@ -147,6 +148,15 @@ def _applied(write: Callable[[], Any]) -> bool:
     return True
 
 
+def _item(model: type[M], key: str) -> M | None:
+    """One item by its key, read consistently; None if there is none."""
+    with _storage_errors():
+        try:
+            return model.get(key, consistent_read=True)
+        except model.DoesNotExist:
+            return None
+
+
 def _document(contest: Contest) -> str:
     return json.dumps(contest.to_document(), ensure_ascii=False, sort_keys=True)
 
@@ -187,12 +197,8 @@ class DynamoStore:
     # Contests
 
     def get_contest(self, contest_id: str) -> StoredContest | None:
-        with _storage_errors():
-            try:
-                item = self.contests.get(contest_id, consistent_read=True)
-            except self.contests.DoesNotExist:
-                return None
-        return _stored(item)
+        item = _item(self.contests, contest_id)
+        return _stored(item) if item is not None else None
 
     def list_contests(self) -> list[StoredContest]:
         with _storage_errors():
@@ -239,12 +245,8 @@ class DynamoStore:
         return existing
 
     def get_vote(self, contest_id: str, voter: str) -> VoteRecord | None:
-        with _storage_errors():
-            try:
-                item = self.votes.get(vote_key(contest_id, voter), consistent_read=True)
-            except self.votes.DoesNotExist:
-                return None
-        return _vote_record(item)
+        item = _item(self.votes, vote_key(contest_id, voter))
+        return _vote_record(item) if item is not None else None
 
     def find_receipt(self, receipt: str) -> ReceiptRecord | None:
         with _storage_errors():
@@ -293,11 +295,9 @@ class DynamoStore:
         return _applied(lambda: item.save(condition=self.sessions.id.does_not_exist()))
 
     def get_session(self, session_id: str) -> SigningSession | None:
-        with _storage_errors():
-            try:
-                item = self.sessions.get(session_id, consistent_read=True)
-            except self.sessions.DoesNotExist:
-                return None
+        item = _item(self.sessions, session_id)
+        if item is None:
+            return None
         return SigningSession(
             id=item.id, token=item.token, contest=item.contest, nominee=item.nominee, ballot=item.ballot,
             created_at=parse_iso_utc(item.created_at), expires_at=parse_iso_utc(item.expires_at), status=item.status,

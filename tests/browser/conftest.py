@@ -128,20 +128,24 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         stack.stop()
 
 
-@pytest.fixture(scope="session")
-def site_without_ncalayer(site: Site) -> Iterator[str]:
-    """The same API and data, served by a second API process whose VOTING_NCALAYER_URL names a
-    port nobody listens on: the page meets a refused connection, exactly as when NCALayer is not
-    running. The page itself has no test-only switch."""
-    port, nobody = free_port(), free_port()
-    environment = {**site.stack.environment(), "VOTING_NCALAYER_URL": f"ws://127.0.0.1:{nobody}"}
+def second_api(site: Site, **settings: str) -> Iterator[str]:
+    """The same API and data, served by a second API process with these settings of its stage
+    changed; yields its page's address. The page itself has no test-only switch."""
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "devtools.api_server", "--port", str(port)],  # noqa: S603
-                               cwd=ROOT, env=environment, start_new_session=True)
+                               cwd=ROOT, env={**site.stack.environment(), **settings}, start_new_session=True)
     try:
         wait_for_port(port, process=process)
         yield f"http://127.0.0.1:{port}/"
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def site_without_ncalayer(site: Site) -> Iterator[str]:
+    """VOTING_NCALAYER_URL names a port nobody listens on: the page meets a refused connection,
+    exactly as when NCALayer is not running."""
+    yield from second_api(site, VOTING_NCALAYER_URL=f"ws://127.0.0.1:{free_port()}")
 
 
 @pytest.fixture(scope="session")

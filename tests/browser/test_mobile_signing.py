@@ -16,10 +16,8 @@ import pytest
 from devtools.demo import DEMO_ID
 from devtools.egov_mobile import sign_session, signer
 from devtools.localpki import load_dev_pki
-from devtools.stack import free_port, stop, wait_for_port
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot, second_api
 from tests.browser.test_voting_page import RECEIPT, choose, nominee
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +44,16 @@ def start_session(page, button: str) -> dict:
 def phone_signs(site, scanned: str, iin: str | None = None, profile: str = "citizen", key: str = "rsa"):
     """The eGov mobile stand-in signs what the phone scanned or opened."""
     return sign_session(scanned, signer(load_dev_pki(site.stack.pki_dir), iin, key, profile), lambda _: None)
+
+
+def refused_on_the_phone(page, site, nominee_id: str, status: int, words: str, **who: str):
+    """The citizen signs in eGov mobile on this phone and the service refuses: the page's words for it."""
+    confirm(page, site, nominee_id)
+    started = start_session(page, "Подписать в eGov mobile")
+    assert phone_signs(site, started["link"], **who).status == status
+    problem = page.get_by_role("alert").filter(has_text=words)
+    problem.wait_for()
+    return started, problem
 
 
 def decoded_qr(page) -> str:
@@ -153,11 +161,8 @@ def test_an_expired_qr_code_says_so_in_words_and_offers_a_new_one(site, open_pag
 
 def test_a_rejected_signature_from_the_phone_is_explained(site, open_page):
     page = open_page(site.url, device=ANDROID)
-    confirm(page, site, "day-care-002")
-    started = start_session(page, "Подписать в eGov mobile")
-    assert phone_signs(site, started["link"], profile="legal-entity").status == 403
-    problem = page.get_by_role("alert").filter(has_text="Это ключ юридического лица")
-    problem.wait_for()
+    started, _ = refused_on_the_phone(page, site, "day-care-002", 403, "Это ключ юридического лица",
+                                      profile="legal-entity")
     assert page.locator("#mobile").is_hidden()
     screenshot(page, "egov-7-rejected-phone")
     started_again = start_session(page, "Попробовать снова")
@@ -173,11 +178,7 @@ def test_a_person_who_voted_with_ncalayer_is_told_already_voted_on_the_phone(sit
     page.get_by_role("heading", name="Спасибо! Ваш голос принят").wait_for()
 
     phone = open_page(site.url, device=ANDROID)
-    confirm(phone, site, "employment-003")
-    started = start_session(phone, "Подписать в eGov mobile")
-    assert phone_signs(site, started["link"], iin="900101300444").status == 409
-    problem = phone.get_by_role("alert").filter(has_text="Вы уже проголосовали")
-    problem.wait_for()
+    _, problem = refused_on_the_phone(phone, site, "employment-003", 409, "Вы уже проголосовали", iin="900101300444")
     assert "Изменить его нельзя" in problem.inner_text()
     assert problem.get_by_role("button", name="Проверить свой голос").is_visible()
     screenshot(phone, "egov-8-already-voted-phone")
@@ -211,15 +212,7 @@ def test_the_stand_in_cli_signs_the_qr_text_as_typed(site):
 @pytest.fixture(scope="module")
 def site_without_public_url(site):
     """The same stack served by a second API process whose stage names no public address."""
-    port = free_port()
-    environment = {**site.stack.environment(), "VOTING_PUBLIC_URL": ""}
-    process = subprocess.Popen([sys.executable, "-m", "devtools.api_server", "--port", str(port)],  # noqa: S603
-                               cwd=ROOT, env=environment, start_new_session=True)
-    try:
-        wait_for_port(port, process=process)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(process)
+    yield from second_api(site, VOTING_PUBLIC_URL="")
 
 
 def test_without_a_public_address_the_page_offers_no_egov_mobile(site, site_without_public_url, open_page):
