@@ -455,3 +455,16 @@ def test_two_phones_racing_on_one_session_record_one_vote(dynamo_service):
     assert sorted(statuses) == [200] + [409] * 5
     assert len(dynamo_service.votes()) == 1
     assert body(phone.poll(sid))["status"] == "accepted"
+
+
+session_ids = st.text(st.characters(blacklist_characters="/?#%", blacklist_categories=("Cs",)), min_size=1,
+                      max_size=80).map(lambda text: quote(text, safe=""))
+
+
+@given(sid=session_ids, authorization=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120))
+def test_arbitrary_session_ids_and_tokens_get_a_4xx(phone, sid, authorization):
+    answers = [phone.api1(sid), phone.http.get(f"/egov/{sid}/document", headers={"Authorization": authorization}),
+               phone.http.put(f"/egov/{sid}/document", body=b"{}", headers={"Authorization": authorization,
+                                                                             "Content-Type": "application/json"}),
+               phone.poll(sid)]
+    assert all(400 <= r.status_code < 500 and body(r)["error"] for r in answers)
