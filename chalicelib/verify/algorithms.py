@@ -1,8 +1,11 @@
-"""Signature algorithms the service accepts, and nothing else.
+"""How the permitted signature algorithms are verified, and the key profile checked before.
 
 RSA PKCS#1 v1.5 with SHA-256/384/512 (also `rsaEncryption` with the hash from the CMS
 digestAlgorithm), ECDSA on P-256/P-384, and the Kazakh GOST algorithms (pure Python, imported
-only when a GOST signature arrives). Any other algorithm raises `UnsupportedAlgorithm` naming it.
+only when a GOST signature arrives). What is permitted, and which keys (RSA modulus size and
+exponent, curves, GOST parameter sets), is the policy's (`verify/policy.py`): `check_key` reads a
+SubjectPublicKeyInfo with `der` — no number built, no key loaded — so that a key outside the
+profile costs nothing. Any other algorithm raises `UnsupportedAlgorithm` naming it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
+from typing import cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-MIN_RSA_BITS = 2048
+from chalicelib.verify import der
+from chalicelib.verify.der import DerError
+from chalicelib.verify.policy import NCA, Policy
 
 SHA256, SHA384, SHA512 = "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"
 RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
@@ -62,7 +68,63 @@ class PublicKey:
         return _load_key(self.spki_der)
 
 
-def digest(digest_oid: str, data: bytes) -> bytes:
+def check_key(spki_der: bytes, rules: Policy = NCA) -> None:
+    """Raise `UnsupportedAlgorithm` unless the key is in the policy's profile (`MalformedKey` when
+    its SubjectPublicKeyInfo cannot be read). Reads sizes and OIDs only: cheap for any input."""
+    try:
+        data = spki_der
+        start, stop = der.expect(data, 0, len(data), der.SEQUENCE, "subjectPublicKeyInfo")
+        algorithm_start, algorithm_stop = der.expect(data, start, stop, der.SEQUENCE, "key algorithm")
+        oid_start, oid_stop = der.expect(data, algorithm_start, algorithm_stop, der.OID, "key algorithm")
+        key_oid = der.oid(data, oid_start, oid_stop)
+        key_start, key_stop = der.expect(data, algorithm_stop, stop, der.BIT_STRING, "subjectPublicKey")
+        if key_oid == RSA_ENCRYPTION:
+            _check_rsa(data, key_start, key_stop, rules)
+        elif key_oid == EC_PUBLIC_KEY:
+            curve = der.oid(data, *der.expect(data, oid_stop, algorithm_stop, der.OID, "named curve"))
+            if curve not in rules.ec_curves:
+                raise UnsupportedAlgorithm(f"elliptic curve {curve} is not permitted")
+        elif key_oid in rules.gost_parameters:
+            parameters = der.expect(data, oid_stop, algorithm_stop, der.SEQUENCE, "GOST key parameters")
+            parameter_set = der.oid(data, *der.expect(data, *parameters, der.OID, "GOST parameter set"))
+            if parameter_set not in rules.gost_parameters[key_oid]:
+                raise UnsupportedAlgorithm(f"GOST parameter set {parameter_set} is not permitted for {key_oid}")
+        else:
+            raise UnsupportedAlgorithm(f"public key algorithm {key_oid} is not permitted")
+    except DerError as error:
+        raise MalformedKey(f"public key cannot be read: {error}") from None
+
+
+def _check_rsa(data: bytes, start: int, stop: int, rules: Policy) -> None:
+    unused, key_start, key_stop = der.bit_string(data, start, stop)
+    if unused:
+        raise MalformedKey("RSA key with unused bits")
+    numbers = der.children(data, *der.expect(data, key_start, key_stop, der.SEQUENCE, "RSAPublicKey"))
+    if len(numbers) != 2 or numbers[0][0] != der.INTEGER or numbers[1][0] != der.INTEGER:
+        raise MalformedKey("RSAPublicKey is not two integers")
+    bits, _ = der.unsigned_size(data, numbers[0][1], numbers[0][2])
+    low, high = rules.rsa_bits
+    if not low <= bits <= high:
+        raise UnsupportedAlgorithm(f"RSA key of {bits} bits is outside the permitted {low}..{high}")
+    _, exponent_start, exponent_stop = numbers[1]
+    too_long = exponent_stop - exponent_start > 8
+    if too_long or der.integer(data, exponent_start, exponent_stop) not in rules.rsa_exponents:
+        raise UnsupportedAlgorithm("RSA public exponent is not permitted")
+
+
+def check_algorithms(signature_oid: str, key_oid: str, digest_oid: str | None, rules: Policy = NCA) -> None:
+    """Raise `UnsupportedAlgorithm` unless the policy permits the digest, the signature algorithm,
+    and that algorithm with this kind of key."""
+    if digest_oid is not None and digest_oid not in rules.digests:
+        raise UnsupportedAlgorithm(f"digest algorithm {digest_oid} is not permitted")
+    needs = rules.signatures.get(signature_oid)
+    if needs is None:
+        raise UnsupportedAlgorithm(f"signature algorithm {signature_oid} is not permitted")
+    if needs != key_oid:
+        raise UnsupportedAlgorithm(f"signature algorithm {signature_oid} does not go with a {key_oid} key")
+
+
+def digest(digest_oid: str, data: bytes | memoryview) -> bytes:
     if digest_oid in _SHA:
         return hashlib.new(_SHA[digest_oid][0].replace("-", "").lower(), data).digest()
     if digest_oid.startswith(GOST_PREFIX):
@@ -97,7 +159,7 @@ _GOST_NAMES = {
 def verify(
     key: PublicKey,
     signature_oid: str,
-    message: bytes,
+    message: bytes | memoryview,
     signature: bytes,
     *,
     digest_oid: str | None = None,
@@ -114,12 +176,11 @@ def verify(
     hash_oid = _hash_for(signature_oid, digest_oid)
     algorithm = _SHA[hash_oid][1]()
     public = key.loaded()
+    message = cast(bytes, message)  # cryptography reads any buffer: a view of the tbs is not copied
     try:
         if signature_oid in _RSA_SIGNATURES or signature_oid == RSA_ENCRYPTION:
             if not isinstance(public, rsa.RSAPublicKey):
                 raise UnsupportedAlgorithm(f"RSA signature {signature_oid} with a non-RSA key")
-            if public.key_size < MIN_RSA_BITS:
-                raise UnsupportedAlgorithm(f"RSA key of {public.key_size} bits is too short")
             public.verify(signature, message, padding.PKCS1v15(), algorithm)
         else:
             if not isinstance(public, ec.EllipticCurvePublicKey):
@@ -159,7 +220,7 @@ def _load_key(spki_der: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
 
 
 def _verify_gost(
-    key: PublicKey, signature_oid: str, message: bytes, signature: bytes, digest_oid: str | None
+    key: PublicKey, signature_oid: str, message: bytes | memoryview, signature: bytes, digest_oid: str | None
 ) -> bool:
     gost = _gost()
     try:

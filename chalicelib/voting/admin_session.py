@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.verify.policy import ADMIN
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.voting import challenge, tokens
 from chalicelib.voting.ballot import ADMIN_LOGIN_KEYS, load_signed_json
@@ -78,7 +79,7 @@ class AdminSignIn:
         cms_der, detached = read_signed_body(body)
         now = self.clock()
         with verifier_refusals():
-            signed = self.verifier.verify_signer(cms_der, now, detached)
+            signed = self.verifier.verify(cms_der, now, detached, profile=ADMIN)
         document = load_signed_json(signed.content, ADMIN_LOGIN_KEYS)
         if document["purpose"] != ADMIN_LOGIN_PURPOSE:
             raise Rejection("invalid_ballot", "not an admin-login document")

@@ -8,6 +8,7 @@ import binascii
 import json
 from typing import Any
 
+from chalicelib.verify.cms import MalformedCms, unarmour
 from chalicelib.voting.rejection import Rejection
 
 MAX_BODY_BYTES = 64 * 1024
@@ -30,7 +31,13 @@ def read_signed_body(body: bytes) -> tuple[bytes, bytes | None]:
     document = json_body(body, MAX_BODY_BYTES)
     if not isinstance(document, dict) or "cms" not in document or not set(document) <= _KEYS:
         raise Rejection("malformed_request", 'body must be {"cms": ..., optional "content": ...}')
-    cms_der = decode_base64(document["cms"], "cms")
+    cms = document["cms"]
+    if isinstance(cms, str):
+        try:
+            cms = unarmour(cms)  # Kalkan's PEM output (`-----BEGIN CMS-----`) carries the same base64
+        except MalformedCms as error:
+            raise Rejection("malformed_request", str(error)) from None
+    cms_der = decode_base64(cms, "cms")
     detached = decode_base64(document["content"], "content") if "content" in document else None
     return cms_der, detached
 

@@ -15,6 +15,7 @@ from chalicelib.verify.certificate import Certificate
 from chalicelib.verify.failures import VerificationError
 from chalicelib.verify.gost import verify as gost_verify
 from chalicelib.verify.gost.signature import parse_spki
+from chalicelib.verify.policy import ADMIN
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import gost_keys
@@ -138,7 +139,7 @@ def test_cms_of_a_gost2015_key_verifies_through_the_service_verifier(nca):
     opened = key_file("gost2015/individual_valid_2022.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, signing_time=IN_2022_09)
     verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
-    result = verifier.verify_signer(cms, IN_2022_09)
+    result = verifier.verify(cms, IN_2022_09, profile=ADMIN)
     assert (result.iin, result.content, result.algorithm) == ("123456789012", MESSAGE, "GOST 34.10-2015/512")
 
 
@@ -146,14 +147,14 @@ def test_detached_cms_of_a_gost2015_key_verifies_with_its_content(nca):
     opened = key_file("gost2015/individual_valid_2022.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, detached=True)
     verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
-    assert verifier.verify_signer(cms, IN_2022_09, MESSAGE).content == MESSAGE
+    assert verifier.verify(cms, IN_2022_09, MESSAGE, profile=ADMIN).content == MESSAGE
 
 
 def test_cms_of_a_gost2004_key_verifies_through_the_service_verifier(nca):
     opened = key_file("gost2004/ceo_sign_revoked.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, signing_time=IN_2022_06)
     verifier = SignatureVerifier(trust(nca, "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem"))
-    result = verifier.verify_signer(cms, IN_2022_06)
+    result = verifier.verify(cms, IN_2022_06, profile=ADMIN)
     assert (result.iin, result.algorithm) == ("123456789011", "GOST 34.310-2004")
 
 
@@ -164,7 +165,7 @@ def test_cms_with_a_changed_signed_attribute_is_refused(nca):
     assert tampered != cms
     verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
     with pytest.raises(VerificationError) as caught:
-        verifier.verify_signer(tampered, IN_2022_09)
+        verifier.verify(tampered, IN_2022_09, profile=ADMIN)
     assert caught.value.code == "invalid_signature"
 
 
