@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property
+from typing import Any, Generic, TypeVar, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 
 from chalicelib.verify import der, policy
 from chalicelib.verify.der import DerError
@@ -30,11 +32,34 @@ SERIAL_NUMBER_ATTRIBUTE = "2.5.4.5"
 
 DIGITAL_SIGNATURE, NON_REPUDIATION, KEY_CERT_SIGN, CRL_SIGN = 1 << 0, 1 << 1, 1 << 5, 1 << 6
 
+# cryptography warns, once per certificate, about what this module refuses or accepts on purpose:
+# a serial that is not positive (refused below) and NCA names longer than X.520's bounds (their
+# profile). Hostile input must not fill the logs with them.
+warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=__name__)
+warnings.filterwarnings("ignore", category=UserWarning, module=__name__)
+
 _IIN = re.compile(r"IIN([0-9]{12})")  # ASCII digits only: another script's digits are another string
 _BIN = re.compile(r"BIN\d{12}")  # any digits: a legal entity is recognised however it writes them
 _EXTENSIONS = der.context(3)
 _VERSION = der.context(0)
 _EMPTY_NAME = b"\x30\x00"
+
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=x509.ExtensionType)
+
+
+class _once(Generic[_T]):  # used as a decorator, like cached_property
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first read
+    of every instance: a share of a vote's time); the value lands in the instance's `__dict__`."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> _T:
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 class CertificateError(ValueError):
@@ -44,8 +69,24 @@ class CertificateError(ValueError):
 class Certificate:
     """One parsed certificate. Equality is by the exact DER bytes."""
 
-    __slots__ = ("__dict__", "der", "extensions", "issuer_der", "not_after", "not_before", "public_key_oid",
-                 "serial", "signature", "signature_oid", "spki_der", "subject_der", "tbs", "version", "x509")
+    __slots__ = (
+        "__dict__",
+        "_values",
+        "der",
+        "extensions",
+        "issuer_der",
+        "not_after",
+        "not_before",
+        "public_key_oid",
+        "serial",
+        "signature",
+        "signature_oid",
+        "spki_der",
+        "subject_der",
+        "tbs",
+        "version",
+        "x509",
+    )
     der: bytes
     x509: x509.Certificate
     tbs: memoryview  # the tbsCertificate, as signed: a view into `der`
@@ -59,14 +100,12 @@ class Certificate:
     not_after: datetime
     spki_der: bytes
     public_key_oid: str
-    extensions: dict[str, tuple[bool, int, int]]  # OID -> (critical, value start, value stop) in `der`
+    extensions: dict[str, bool]  # OID -> critical
 
     def __init__(self, data: bytes | memoryview) -> None:
         encoded = bytes(data)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.x509 = x509.load_der_x509_certificate(encoded)
+            self.x509 = x509.load_der_x509_certificate(encoded)
             self._read(encoded)
         except CertificateError:
             raise
@@ -75,71 +114,34 @@ class Certificate:
         self.der = encoded
 
     def _read(self, data: bytes) -> None:
-        outer = der.children(data, *der.expect(data, 0, len(data), der.SEQUENCE, "Certificate"))
-        if len(outer) != 3 or [t for t, _, _ in outer] != [der.SEQUENCE, der.SEQUENCE, der.BIT_STRING]:
-            raise CertificateError("not an X.509 certificate: its three parts")
-        (_, tbs_start, tbs_stop), (_, alg_start, alg_stop), (_, sig_start, sig_stop) = outer
-        view = memoryview(data)
-        self.tbs = view[_header(tbs_start, tbs_stop):tbs_stop]
-        self.signature_oid = der.oid(data, *der.expect(data, alg_start, alg_stop, der.OID, "signatureAlgorithm"))
-        unused, bits_start, bits_stop = der.bit_string(data, sig_start, sig_stop)
-        if unused:
-            raise CertificateError("signature with unused bits")
-        self.signature = data[bits_start:bits_stop]
+        # cryptography has checked the structure and gives the scalar fields cheaply; the byte
+        # ranges (what is signed, the names, the key, the extensions) are cut out here.
+        parsed = self.x509
+        self.not_before = parsed.not_valid_before_utc
+        self.not_after = parsed.not_valid_after_utc
+        self.signature = parsed.signature
+        self.signature_oid = parsed.signature_algorithm_oid.dotted_string
+        self.public_key_oid = parsed.public_key_algorithm_oid.dotted_string
+        self.version = parsed.version.value
+        _, start, stop = der.element(data, 0, len(data))
+        _, tbs_start, tbs_stop = der.element(data, start, stop)
+        self.tbs = memoryview(data)[start:tbs_stop]
         fields = der.children(data, tbs_start, tbs_stop)
-        self.version = 0
-        if fields and fields[0][0] == _VERSION:
-            self.version = der.integer(data, *der.expect(data, fields[0][1], fields[0][2], der.INTEGER, "version"))
+        if fields[0][0] == _VERSION:
             fields = fields[1:]
-        if len(fields) < 6:
-            raise CertificateError("tbsCertificate lacks fields")
-        serial, algorithm, issuer, validity, subject, spki = fields[:6]
-        if serial[0] != der.INTEGER or issuer[0] != der.SEQUENCE or subject[0] != der.SEQUENCE:
-            raise CertificateError("tbsCertificate fields out of order")
-        self.serial = der.integer(data, serial[1], serial[2], max_bytes=21)
+        self.serial = der.integer(data, fields[0][1], fields[0][2], max_bytes=21)
         if self.serial <= 0:
             raise CertificateError("serial number not positive (RFC 5280)")
-        if der.oid(data, *der.expect(data, algorithm[1], algorithm[2], der.OID, "signature")) != self.signature_oid:
-            raise CertificateError("the two signature algorithms differ")
-        self.issuer_der = data[_header(issuer[1], issuer[2]):issuer[2]]
-        self.subject_der = data[_header(subject[1], subject[2]):subject[2]]
-        times = der.children(data, validity[1], validity[2])
-        if validity[0] != der.SEQUENCE or len(times) != 2:
-            raise CertificateError("validity is not two times")
-        self.not_before = der.time(data, *times[0])
-        self.not_after = der.time(data, *times[1])
-        self.spki_der = data[_header(spki[1], spki[2]):spki[2]]
-        key_algorithm = der.expect(data, spki[1], spki[2], der.SEQUENCE, "subjectPublicKeyInfo")
-        self.public_key_oid = der.oid(data, *der.expect(data, *key_algorithm, der.OID, "key algorithm"))
-        self.extensions = {}
-        rest = fields[6:]
-        while rest and rest[0][0] in (0x81, 0x82):  # issuerUniqueID, subjectUniqueID: not used
-            rest = rest[1:]
-        if rest and rest[0][0] == _EXTENSIONS:
-            if self.version != 2:
-                raise CertificateError("extensions in a certificate that is not v3")
-            self._read_extensions(data, *der.expect(data, rest[0][1], rest[0][2], der.SEQUENCE, "extensions"))
-            rest = rest[1:]
-        if rest:
-            raise CertificateError("unexpected fields in tbsCertificate")
-
-    def _read_extensions(self, data: bytes, start: int, stop: int) -> None:
-        for tag, ext_start, ext_stop in der.children(data, start, stop):
-            parts = der.children(data, ext_start, ext_stop)
-            if tag != der.SEQUENCE or len(parts) not in (2, 3) or parts[0][0] != der.OID:
-                raise CertificateError("malformed extension")
-            critical = False
-            if len(parts) == 3:
-                if parts[1][0] != der.BOOLEAN or not der.boolean(data, parts[1][1], parts[1][2]):
-                    raise CertificateError("critical must be TRUE when present (DER)")
-                critical = True
-            value_tag, value_start, value_stop = parts[-1]
-            if value_tag != der.OCTET_STRING:
-                raise CertificateError("extension value is not an OCTET STRING")
-            oid = der.oid(data, parts[0][1], parts[0][2])
-            if oid in self.extensions:
-                raise CertificateError(f"extension {oid} occurs twice (RFC 5280)")
-            self.extensions[oid] = (critical, value_start, value_stop)
+        _, issuer_start, issuer_stop = fields[2]
+        _, subject_start, subject_stop = fields[4]
+        _, spki_start, spki_stop = fields[5]
+        self.issuer_der = data[_header(issuer_start, issuer_stop):issuer_stop]
+        self.subject_der = data[_header(subject_start, subject_stop):subject_stop]
+        self.spki_der = data[_header(spki_start, spki_stop):spki_stop]
+        # cryptography decodes the extensions (one native call; a duplicate or a malformed known
+        # extension raises): the policy reads their OIDs, critical flags and a few values.
+        self._values = {e.oid.dotted_string: e for e in parsed.extensions}
+        self.extensions = {oid: e.critical for oid, e in self._values.items()}
 
     @classmethod
     def from_pem_or_der(cls, data: bytes) -> list[Certificate]:
@@ -159,7 +161,7 @@ class Certificate:
     def __repr__(self) -> str:
         return f"Certificate(serial={self.serial_hex}, subject={self.subject_text!r})"
 
-    @cached_property
+    @_once
     def fingerprint(self) -> bytes:
         return hashlib.sha256(self.der).digest()
 
@@ -177,31 +179,14 @@ class Certificate:
 
     # Extensions, decoded on first use.
 
-    def _value(self, oid: str) -> tuple[int, int] | None:
-        found = self.extensions.get(oid)
-        return None if found is None else (found[1], found[2])
+    def _value(self, kind: type[_E], oid: str) -> _E | None:
+        found = self._values.get(oid)
+        return None if found is None else cast(_E, found.value)
 
-    @cached_property
+    @_once
     def _basic_constraints(self) -> tuple[bool, int | None]:
-        where = self._value(policy.BASIC_CONSTRAINTS)
-        if where is None:
-            return False, None
-        data = self.der
-        parts = der.children(data, *der.expect(data, *where, der.SEQUENCE, "basicConstraints"))
-        ca, length = False, None
-        if parts and parts[0][0] == der.BOOLEAN:
-            ca = der.boolean(data, parts[0][1], parts[0][2])
-            if not ca:
-                raise CertificateError("basicConstraints: cA FALSE must be left out (DER)")
-            parts = parts[1:]
-        if parts and parts[0][0] == der.INTEGER:
-            length = der.integer(data, parts[0][1], parts[0][2], max_bytes=2)
-            if length < 0:
-                raise CertificateError("basicConstraints: negative pathLenConstraint")
-            parts = parts[1:]
-        if parts:
-            raise CertificateError("basicConstraints: unexpected fields")
-        return ca, length
+        constraints = self._value(x509.BasicConstraints, policy.BASIC_CONSTRAINTS)
+        return (False, None) if constraints is None else (constraints.ca, constraints.path_length)
 
     @property
     def is_ca(self) -> bool:
@@ -211,13 +196,15 @@ class Certificate:
     def path_length(self) -> int | None:
         return self._basic_constraints[1]
 
-    @cached_property
+    @_once
     def key_usage(self) -> int | None:
-        """keyUsage's bits (bit 0 digitalSignature … bit 8 decipherOnly), None when absent."""
-        where = self._value(policy.KEY_USAGE)
-        if where is None:
+        """keyUsage's bits (bit 0 digitalSignature … bit 6 cRLSign), None when absent."""
+        usage = self._value(x509.KeyUsage, policy.KEY_USAGE)
+        if usage is None:
             return None
-        return der.named_bits(self.der, *der.expect(self.der, *where, der.BIT_STRING, "keyUsage"))
+        named = (usage.digital_signature, usage.content_commitment, usage.key_encipherment, usage.data_encipherment,
+                 usage.key_agreement, usage.key_cert_sign, usage.crl_sign)
+        return sum(1 << bit for bit, asserted in enumerate(named) if asserted)
 
     @property
     def may_sign_certificates(self) -> bool:
@@ -231,43 +218,28 @@ class Certificate:
     def key_usage_allows_signing(self) -> bool:
         return self.key_usage is not None and bool(self.key_usage & (DIGITAL_SIGNATURE | NON_REPUDIATION))
 
-    @cached_property
+    @_once
     def extended_key_usages(self) -> frozenset[str]:
-        where = self._value(policy.EXTENDED_KEY_USAGE)
-        if where is None:
-            return frozenset()
-        data = self.der
-        usages = der.children(data, *der.expect(data, *where, der.SEQUENCE, "extKeyUsage"))
-        if not usages or any(tag != der.OID for tag, _, _ in usages):
-            raise CertificateError("extKeyUsage is not a list of OIDs")
-        return frozenset(der.oid(data, start, stop) for _, start, stop in usages)
+        usages = self._value(x509.ExtendedKeyUsage, policy.EXTENDED_KEY_USAGE)
+        return frozenset() if usages is None else frozenset(o.dotted_string for o in usages)
 
-    @cached_property
+    @_once
     def key_identifier(self) -> bytes | None:
         """subjectKeyIdentifier."""
-        where = self._value(policy.SUBJECT_KEY_IDENTIFIER)
-        if where is None:
-            return None
-        start, stop = der.expect(self.der, *where, der.OCTET_STRING, "subjectKeyIdentifier")
-        return self.der[start:stop]
+        found = self._value(x509.SubjectKeyIdentifier, policy.SUBJECT_KEY_IDENTIFIER)
+        return None if found is None else found.digest
 
-    @cached_property
+    @_once
     def authority_key_identifier(self) -> bytes | None:
         """authorityKeyIdentifier's keyIdentifier: which of the issuer's keys signed this."""
-        where = self._value(policy.AUTHORITY_KEY_IDENTIFIER)
-        if where is None:
-            return None
-        data = self.der
-        for tag, start, stop in der.children(data, *der.expect(data, *where, der.SEQUENCE, "authorityKeyIdentifier")):
-            if tag == der.context(0, constructed=False):
-                return data[start:stop]
-        return None
+        found = self._value(x509.AuthorityKeyIdentifier, policy.AUTHORITY_KEY_IDENTIFIER)
+        return None if found is None else found.key_identifier
 
     @property
     def is_self_issued(self) -> bool:
         return self.subject_der == self.issuer_der
 
-    @cached_property
+    @_once
     def subject_attributes(self) -> tuple[tuple[str, str], ...]:
         """(type OID, value) of every attribute of the subject, in order ("" for a value that is
         not a directory string: it is neither an IIN nor a BIN)."""
@@ -293,7 +265,7 @@ class Certificate:
     def problem(self, rules: Policy, as_ca: bool) -> str | None:
         """What RFC 5280 (and the policy) object to in this certificate as a CA of a path
         (`as_ca`) or as the signer's; None when nothing does. Never names the holder."""
-        for oid, (critical, _, _) in self.extensions.items():
+        for oid, critical in self.extensions.items():
             if oid in rules.refused_extensions:
                 return f"extension {oid} is not enforced here: the certificate is refused"
             if critical and oid not in rules.understood_critical:
@@ -302,9 +274,7 @@ class Certificate:
             ca = self.is_ca
             if self.key_usage is not None and self.key_usage & KEY_CERT_SIGN and not ca:
                 return "keyCertSign without cA (RFC 5280 4.2.1.3)"
-            # Read now what later checks read, so that a malformed part refuses here.
-            self.extended_key_usages, self.authority_key_identifier, self.key_identifier  # noqa: B018
-            self.subject_attributes  # noqa: B018
+            self.subject_attributes  # noqa: B018 - read now, so that a malformed name refuses here
         except (CertificateError, DerError) as error:
             return f"malformed extension: {error}"
         if as_ca:
@@ -335,7 +305,7 @@ class Certificate:
         carries_bin = any(_BIN.fullmatch(value) for _, value in self.subject_attributes)
         return EKU_INDIVIDUAL in usages and not legal_entity and not carries_bin
 
-    @cached_property
+    @_once
     def iin(self) -> str | None:
         """The holder's IIN from `serialNumber=IIN<12 ASCII digits>`. The check digit is not
         enforced: the NCA's own test IINs fail it."""
