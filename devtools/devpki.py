@@ -15,6 +15,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from chalicelib.verify.certificate import EKU_INDIVIDUAL
@@ -75,11 +76,14 @@ def issue_ca(
     days: int = 3650,
     path_length: int | None = None,
     ca: bool = True,
+    name: x509.Name | None = None,
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (),
 ) -> Issued:
     """A CA certificate; self-signed when `issuer` is None. `ca=False` makes a certificate that
-    looks like a CA by name only (for tests of a non-CA issuer)."""
+    looks like a CA by name only (for tests of a non-CA issuer); `name` replaces the subject
+    `CN=common_name, C=KZ`; `extensions` adds (extension, critical) pairs."""
     key = key or new_key("rsa")
-    name = x509.Name([
+    name = name if name is not None else x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
     ])
@@ -104,6 +108,8 @@ def issue_ca(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     return Issued(builder.sign(signer_key, _signing_hash(signer_key)), key)
 
 
@@ -122,14 +128,20 @@ def issue_person(
     days: int = 365,
     serial: int | None = None,
     ca: bool = False,
+    key_cert_sign: bool | None = None,
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (),
 ) -> Issued:
     """A citizen's (or a legal entity's) certificate with the NCA profile: serialNumber=IIN…,
-    the role in the EKU, SIGN or AUTH key usage."""
+    the role in the EKU, SIGN or AUTH key usage. For tests of refusals: `key_cert_sign`
+    overrides that bit (by default it follows `ca`), `extensions` adds (extension, critical)
+    pairs, and an `iin` that is not 12 ASCII digits is written as a UTF8String."""
     key = key or new_key(key_kind)
+    serial_number = (x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}") if iin.isascii() else
+                     x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}", _type=_ASN1Type.UTF8String))
     attributes = [
         x509.NameAttribute(NameOID.COMMON_NAME, f"{surname} {given_name}"),
         x509.NameAttribute(NameOID.SURNAME, surname),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}"),
+        serial_number,
         x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
         x509.NameAttribute(NameOID.GIVEN_NAME, patronymic),
     ]
@@ -156,7 +168,8 @@ def issue_person(
             x509.KeyUsage(
                 digital_signature=True, content_commitment=usage == "sign",
                 key_encipherment=usage != "sign", data_encipherment=False, key_agreement=False,
-                key_cert_sign=ca, crl_sign=False, encipher_only=False, decipher_only=False,
+                key_cert_sign=ca if key_cert_sign is None else key_cert_sign, crl_sign=False,
+                encipher_only=False, decipher_only=False,
             ),
             critical=True,
         )
@@ -167,6 +180,8 @@ def issue_person(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     return Issued(builder.sign(issuer.key, _signing_hash(issuer.key)), key)
 
 

@@ -92,6 +92,37 @@ def test_mutated_vote_through_the_app_is_never_a_5xx_nor_a_forged_vote(service, 
         assert stored == [signed_as]
 
 
+@given(mutation=mutations, ber=st.booleans())
+def test_the_der_reader_refuses_a_mutation_with_its_own_error_only(signed_ballot, mutation, ber):
+    from chalicelib.verify.certificate import Certificate, CertificateError
+    from chalicelib.verify.cms import MalformedCms, parse_signed_data
+    from tests.verify.test_cms import to_ber
+
+    data = mutate(to_ber(signed_ballot) if ber else signed_ballot, *mutation)
+    try:
+        parsed = parse_signed_data(data)
+    except MalformedCms:
+        return
+    for encoded in parsed.certificates:
+        try:
+            Certificate(encoded)
+        except CertificateError:
+            pass
+
+
+@given(mutation=mutations)
+def test_a_mutated_ber_cms_is_refused_or_is_exactly_what_was_signed(pki, signed_ballot, mutation):
+    from tests.verify.test_cms import to_ber
+
+    try:
+        result = pki.verifier().verify(mutate(to_ber(signed_ballot), *mutation), NOW)
+    except VerificationError as refusal:
+        assert refusal.code in failures.CODES - {failures.REVOCATION_UNAVAILABLE}
+        return
+    assert result.iin == "900101300501"
+    assert result.content == ballot_bytes(CONTEST, "hc-001", "not-a-real-challenge")
+
+
 def asn1(tag: int, content: bytes) -> bytes:
     length = len(content)
     if length < 0x80:

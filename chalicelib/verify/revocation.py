@@ -142,7 +142,9 @@ class RevocationStore:
                 raise VerificationError(REVOCATION_UNAVAILABLE, "the issuer's CRL is stale beyond tolerance")
         revoked_at = crl.revoked.get(certificate.serial)
         if revoked_at is not None and revoked_at <= at:
-            raise VerificationError(CERTIFICATE_REVOKED, f"serial {certificate.serial_hex}")
+            # No serial in the detail: it reaches the request's log line.
+            position = "the signer's certificate" if not certificate.is_ca else "a CA of the path"
+            raise VerificationError(CERTIFICATE_REVOKED, position)
 
     def check_path(self, path: list[Certificate], at: datetime) -> None:
         for child, issuer in itertools.pairwise(path):

@@ -153,7 +153,7 @@ class TrustStore:
             raise VerificationError(UNTRUSTED_CERTIFICATE, problem)
         expired = _validity(leaf, at)
         if expired is not None:
-            raise VerificationError(expired, f"serial {leaf.serial_hex}")
+            raise VerificationError(expired, "the signer's certificate")
         search = _Search(self, self._useful(leaf, intermediates), at, budget, rules)
         found = search.extend([leaf])
         if found is None:

@@ -28,3 +28,8 @@ def test_body_over_64_kib_is_too_large_before_it_is_parsed():
                                   b'{"cms": "MAA=", "more": 1}', b"\xff"])
 def test_anything_else_is_malformed(body):
     assert code(body) == "malformed_request"
+
+
+def test_pem_armour_around_the_cms_is_read_as_its_base64():
+    body = b'{"cms": "-----BEGIN CMS-----\\nMAA=\\n-----END CMS-----\\n"}'
+    assert read_signed_body(body) == (b"\x30\x00", None)

@@ -1,0 +1,112 @@
+"""The CMS reader on what real signers send: DER, BER with indefinite lengths and chunked
+content, zero bytes after the end, PEM armour; and nothing else."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.verify import der
+from chalicelib.verify.cms import MalformedCms, parse_signed_data, unarmour
+from chalicelib.verify.failures import VerificationError
+from tests.conftest import NOW
+
+BALLOT = b'{"v": 1, "contest": "c", "nominee": "n", "challenge": "t"}'
+IN_2021 = datetime(2021, 6, 1, tzinfo=UTC)
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(encoded)]) + encoded + content
+
+
+def indefinite(tag: int, *parts: bytes) -> bytes:
+    return bytes([tag, 0x80]) + b"".join(parts) + b"\x00\x00"
+
+
+def to_ber(cms: bytes, chunk: int = 16) -> bytes:
+    """The same CMS as a streaming BER encoder writes it: indefinite lengths on every outer
+    structure and the content in chunks of `chunk` bytes."""
+    _, start, stop = der.element(cms, 0, len(cms))
+    (oid_tag, oid_start, oid_stop), (_, content_start, content_stop) = der.children(cms, start, stop)
+    _, signed_start, signed_stop = der.element(cms, content_start, content_stop)
+    fields = []
+    for tag, field_start, field_stop in der.children(cms, signed_start, signed_stop):
+        whole = cms[field_start - (field_stop - field_start).bit_length() // 8 - 2:field_stop] \
+            if field_stop - field_start >= 0x80 else cms[field_start - 2:field_stop]
+        if tag == 0x30:  # encapContentInfo: its content in chunks
+            parts = der.children(cms, field_start, field_stop)
+            type_oid = cms[parts[0][1] - 2:parts[0][2]]
+            inner = [] if len(parts) == 1 else der.children(cms, parts[1][1], parts[1][2])
+            chunks = b""
+            if inner:
+                content = cms[inner[0][1]:inner[0][2]]
+                chunks = indefinite(0xA0, indefinite(0x24, *(tlv(0x04, content[i:i + chunk])
+                                                             for i in range(0, len(content), chunk))))
+            fields.append(indefinite(0x30, type_oid, chunks))
+        elif tag in (0xA0, 0x31):  # certificates, signerInfos
+            fields.append(indefinite(tag, cms[field_start:field_stop]))
+        else:
+            fields.append(whole)
+    return indefinite(0x30, cms[oid_start - 2:oid_stop], indefinite(0xA0, indefinite(0x30, *fields)))
+
+
+def test_a_ber_cms_with_indefinite_lengths_and_chunked_content_is_accepted(pki):
+    cms = to_ber(pki.sign(BALLOT, pki.voter("900101300201")))
+    assert cms[1] == 0x80
+    result = pki.verifier().verify(cms, NOW)
+    assert (result.iin, result.content) == ("900101300201", BALLOT)
+
+
+def test_kalkan_cms_reencoded_as_ber_still_verifies(nca):
+    from tests.verify.test_signature_nca import certificates
+
+    from chalicelib.verify.signature import SignatureVerifier
+    from chalicelib.verify.trust import TrustStore
+
+    trust = TrustStore(certificates(nca / "rsa", "root_rsa_test.pem", "nca_rsa_test.pem"))
+    cms = to_ber((nca / "cms-kalkan" / "attached_one_signer.p7s").read_bytes(), chunk=3)
+    assert SignatureVerifier(trust).verify(cms, IN_2021).content == b"test123"
+
+
+@pytest.mark.parametrize("zeros", [1, 2, 16])
+def test_zero_bytes_after_the_cms_are_accepted_as_kalkan_appends_them(pki, zeros):
+    cms = pki.sign(BALLOT, pki.voter("900101300202")) + b"\x00" * zeros
+    assert pki.verifier().verify(cms, NOW).iin == "900101300202"
+
+
+@pytest.mark.parametrize("tail", [b"\x01", b"\x00\x05", b"\x30\x00"])
+def test_any_other_bytes_after_the_cms_are_malformed(pki, tail):
+    with pytest.raises(VerificationError) as caught:
+        pki.verifier().verify(pki.sign(BALLOT, pki.voter("900101300202")) + tail, NOW)
+    assert caught.value.code == "malformed"
+
+
+def test_a_signer_info_in_ber_is_refused(pki):
+    # Inside a SignerInfo nothing may be read two ways: only the set around it may be BER.
+    ber = to_ber(pki.sign(BALLOT, pki.voter("900101300203")))
+    at = ber.index(b"\x31\x80\x30\x82") + 2
+    length = int.from_bytes(ber[at + 2:at + 4], "big")
+    signer_info = ber[at + 4:at + 4 + length]
+    indefinite_signer = ber[:at] + b"\x30\x80" + signer_info + b"\x00\x00" + ber[at + 4 + length:]
+    assert parse_signed_data(ber).signers
+    with pytest.raises(MalformedCms):
+        parse_signed_data(indefinite_signer)
+
+
+def test_pem_armour_as_kalkan_writes_it_gives_the_base64_inside():
+    text = "-----BEGIN CMS-----\nMIIBAA==\n-----END CMS-----\n"
+    assert unarmour(text).split() == ["MIIBAA=="]
+    assert unarmour("MIIBAA==") == "MIIBAA=="
+
+
+@pytest.mark.parametrize("text", ["-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----",
+                                  "-----BEGIN CMS-----\nMA==\n-----END PKCS7-----",
+                                  "-----BEGIN CMS-----\nMA==\n-----END CMS-----\n-----BEGIN CMS-----\nMA==\n-----END CMS-----"])
+def test_other_armour_is_malformed(text):
+    with pytest.raises(MalformedCms):
+        unarmour(text)
