@@ -27,7 +27,8 @@ def every_certificate(nca: Path) -> list[tuple[str, Certificate]]:
         if path.suffix in (".pem", ".cer"):
             found += [(str(path.relative_to(nca)), c) for c in Certificate.from_pem_or_der(path.read_bytes())]
         elif path.suffix == ".p12":
-            found += [(f"{path.relative_to(nca)} #{i}", Certificate(c)) for i, c in enumerate(key_file_certificates(path))]
+            found += [(f"{path.relative_to(nca)} #{i}", Certificate(c))
+                      for i, c in enumerate(key_file_certificates(path))]
         elif path.suffix == ".p7s":
             found += [(f"{path.relative_to(nca)} #{i}", Certificate(c))
                       for i, c in enumerate(parse_signed_data(path.read_bytes()).certificates)]
