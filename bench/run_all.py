@@ -2,7 +2,7 @@
 """`make bench`: run every benchmark script and write BENCHMARKS.md.
 
     .venv/bin/python bench/run_all.py [--out BENCHMARKS.md] [--votes 1000000] [--quick]
-        [--only verify,gost,coldstart,vote_path,seal,tally,load] [--assemble]
+        [--only verify,hostile,gost,coldstart,vote_path,seal,tally,load] [--assemble]
 
 Each script also runs alone (see its --help) and writes its own Markdown section; this collects
 the sections (kept in .local/bench-sections, so `--only` re-runs some and keeps the others) under
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine  # noqa: E402
 
-SECTIONS = ["verify", "gost", "coldstart", "vote_path", "seal", "tally", "load"]
+SECTIONS = ["verify", "hostile", "gost", "coldstart", "vote_path", "seal", "tally", "load"]
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -35,6 +35,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
     return {
         "verify": [py, "bench/verify.py", *(["--ballots", "20", "--runs", "1", "--gost-runs", "2",
                                               "--peer-runs", "1"] if quick else [])],
+        "hostile": [py, "bench/hostile.py", *(["--requests", "3"] if quick else [])],
         "gost": [py, "bench/gost.py", *(["--runs", "2", "--peer-runs", "1"] if quick else [])],
         "coldstart": [py, "bench/coldstart.py", "--runs", "2" if quick else str(args.cold_runs)],
         "vote_path": [py, "bench/vote_path.py", *(["--votes", "30", "--runs", "1"] if quick else [])],

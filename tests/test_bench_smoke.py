@@ -34,6 +34,14 @@ def test_verify_benchmark_runs(tmp_path):
     assert "GOST 34.10-2015/512" in text or "GOST rows skipped" in text
 
 
+def test_hostile_input_benchmark_runs(tmp_path):
+    out = tmp_path / "hostile.md"
+    run_script("bench/hostile.py", "--requests", "1", "--markdown", str(out))
+    text = out.read_text()
+    assert "| ordinary vote (new citizen, RSA-2048) | 201 |" in text and "citizen key RSA-16384" in text
+    assert "Goal: every hostile request ≤ 3 ordinary vote requests of CPU" in text
+
+
 def test_coldstart_benchmark_runs(tmp_path):
     out = tmp_path / "cold.md"
     run_script("bench/coldstart.py", "--runs", "1", "--markdown", str(out))

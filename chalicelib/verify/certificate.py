@@ -10,6 +10,7 @@ only with cA, CA subjects non-empty.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import warnings
@@ -242,25 +243,32 @@ class Certificate:
     @_once
     def subject_attributes(self) -> tuple[tuple[str, str], ...]:
         """(type OID, value) of every attribute of the subject, in order ("" for a value that is
-        not a directory string: it is neither an IIN nor a BIN)."""
+        not a directory string: it is neither an IIN nor a BIN). Only serialNumber values are
+        decoded unless the subject may carry a BIN: a vote reads no other."""
         data = self.subject_der
+        decode_all = self._may_carry_bin
         found = []
         for set_tag, set_start, set_stop in der.children(data, *der.expect(data, 0, len(data), der.SEQUENCE, "name")):
             if set_tag != der.SET:
                 raise CertificateError("a name's part is not a SET")
             for tag, start, stop in der.children(data, set_start, set_stop):
-                if tag != der.SEQUENCE:
-                    raise CertificateError("a name attribute is not a SEQUENCE")
-                type_start, type_stop = der.expect(data, start, stop, der.OID, "attribute type")
-                value_tag, value_start, value_stop = der.element(data, type_stop, stop)
-                if value_stop != stop:
-                    raise CertificateError("a name attribute has more than one value")
-                try:
-                    value = der.text(data, value_tag, value_start, value_stop)
-                except DerError:
-                    value = ""
-                found.append((der.oid(data, type_start, type_stop), value))
+                parts = der.children(data, start, stop)
+                if tag != der.SEQUENCE or len(parts) != 2 or parts[0][0] != der.OID:
+                    raise CertificateError("a name attribute is not a type and one value")
+                (_, type_start, type_stop), (value_tag, value_start, value_stop) = parts
+                oid = der.oid(data, type_start, type_stop)
+                value = ""
+                if oid == SERIAL_NUMBER_ATTRIBUTE or decode_all:
+                    with contextlib.suppress(DerError):
+                        value = der.text(data, value_tag, value_start, value_stop)
+                found.append((oid, value))
         return tuple(found)
+
+    @property
+    def _may_carry_bin(self) -> bool:
+        # "BIN" in any directory string encodes as these bytes (BMPString: UTF-16); a subject
+        # without them needs no decoding to know it names no BIN.
+        return b"BIN" in self.subject_der or b"\x00B\x00I\x00N" in self.subject_der
 
     def problem(self, rules: Policy, as_ca: bool) -> str | None:
         """What RFC 5280 (and the policy) object to in this certificate as a CA of a path
@@ -302,7 +310,7 @@ class Certificate:
         legal_entity = any(
             u == EKU_LEGAL_ENTITY_PREFIX or u.startswith(EKU_LEGAL_ENTITY_PREFIX + ".") for u in usages
         )
-        carries_bin = any(_BIN.fullmatch(value) for _, value in self.subject_attributes)
+        carries_bin = self._may_carry_bin and any(_BIN.fullmatch(value) for _, value in self.subject_attributes)
         return EKU_INDIVIDUAL in usages and not legal_entity and not carries_bin
 
     @_once

@@ -210,12 +210,10 @@ def _attributes(data: bytes, start: int, stop: int) -> tuple[bytes | None, str |
     message_digest = content_type = None
     seen: set[str] = set()
     for tag, attribute_start, attribute_stop in der.children(data, start, stop):
-        if tag != der.SEQUENCE:
-            raise MalformedCms("a signed attribute is not a SEQUENCE")
-        type_start, type_stop = der.expect(data, attribute_start, attribute_stop, der.OID, "attribute type")
-        values_start, values_stop = der.expect(data, type_stop, attribute_stop, der.SET, "attribute values")
-        if values_stop != attribute_stop:
-            raise MalformedCms("a signed attribute has fields after its values")
+        parts = der.children(data, attribute_start, attribute_stop)
+        if tag != der.SEQUENCE or len(parts) != 2 or parts[0][0] != der.OID or parts[1][0] != der.SET:
+            raise MalformedCms("a signed attribute is not a type and a set of values")
+        (_, type_start, type_stop), (_, values_start, values_stop) = parts
         kind = der.oid(data, type_start, type_stop)
         values = der.children(data, values_start, values_stop)
         if kind in (ATTR_MESSAGE_DIGEST, ATTR_CONTENT_TYPE):

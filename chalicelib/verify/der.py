@@ -130,7 +130,11 @@ def ber_children(data: bytes, start: int, stop: int) -> list[tuple[int, int, int
     found = []
     pos = start
     while pos < stop:
-        child = ber_element(data, pos, stop)
+        if stop - pos >= 2 and data[pos + 1] == 0x80:
+            child = ber_element(data, pos, stop)
+        else:
+            tag, content_start, content_stop = element(data, pos, stop)
+            child = (tag, content_start, content_stop, content_stop)
         found.append(child)
         pos = child[3]
     return found
