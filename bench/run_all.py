@@ -33,8 +33,7 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
     py = sys.executable
     quick = args.quick
     return {
-        "verify": [py, "bench/verify.py", *(["--ballots", "20", "--runs", "1", "--gost-runs", "2",
-                                              "--peer-runs", "1"] if quick else [])],
+        "verify": [py, "bench/verify.py", *(["--ballots", "20", "--gost-runs", "2"] if quick else [])],
         "hostile": [py, "bench/hostile.py", *(["--requests", "3"] if quick else [])],
         "gost": [py, "bench/gost.py", *(["--runs", "2", "--peer-runs", "1"] if quick else [])],
         "coldstart": [py, "bench/coldstart.py", "--runs", "2" if quick else str(args.cold_runs)],

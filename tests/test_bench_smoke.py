@@ -26,12 +26,11 @@ def require_dynalite() -> None:
 
 def test_verify_benchmark_runs(tmp_path):
     out = tmp_path / "verify.md"
-    run_script("bench/verify.py", "--ballots", "4", "--runs", "1", "--gost-runs", "1", "--peer-runs", "1",
-               "--markdown", str(out))
+    run_script("bench/verify.py", "--ballots", "4", "--gost-runs", "1", "--markdown", str(out))
     text = out.read_text()
-    assert "| RSA-2048" in text and "| ECDSA P-256" in text
-    assert "Goal: RSA-2048 within 2×" in text
-    assert "GOST 34.10-2015/512" in text or "GOST rows skipped" in text
+    assert "| RSA-2048" in text and "| ECDSA P-256" in text and "| shape |" in text
+    assert "Goal: RSA-2048 (PKCS#1 v1.5, SHA-256) ≤ 2× floor" in text and "Goal: ECDSA P-256" in text
+    assert "Goal: GOST 34.10-2015/512, one signature with a cold key ≤ 3 ms" in text or "GOST rows skipped" in text
 
 
 def test_hostile_input_benchmark_runs(tmp_path):
