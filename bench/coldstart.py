@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark of the cold start: a fresh `python -c "import app"` against the floor
-`python -c "import boto3, pynamodb.models, cryptography.x509"` (what any such service imports).
+`python -c "import boto3, pynamodb.models, cryptography.x509"` (what any such service imports),
+and the first vote of a fresh process against the floor of a fresh process that does one write.
 
-    .venv/bin/python bench/coldstart.py [--runs 15] [--markdown PATH]
+    .venv/bin/python bench/coldstart.py [--runs 15] [--vote-runs 9] [--no-vote] [--markdown PATH]
+
+First vote (on dynalite, started on a free port): a new interpreter imports `app`, builds the
+runtime from the environment (settings, the trust folder, the store, the keys), and casts one
+ballot of a new citizen through `VotingService.cast` (CMS, path, revocation, profile, ballot,
+challenge, ONE conditional PutItem); the floor is a new interpreter that imports boto3,
+pynamodb.models and cryptography.x509 and does one conditional PutItem of an item of the same
+shape with boto3. Wall time of the whole process, alternating, medians (goal ≤ 1.3×).
 
 Each run is a new interpreter (bytecode caches warm, as in a reused Lambda image); the two
 commands alternate, and `python -c pass` is timed too (the interpreter alone). The median wall
@@ -26,6 +34,26 @@ sys.path.insert(0, str(ROOT))
 from bench.common import machine, median, verdict, write_section  # noqa: E402
 
 GOAL = 1.2
+GOAL_FIRST_VOTE = 1.3
+VOTE_CODE = """
+import os, sys, base64
+import app
+from chalicelib import runtime
+created = runtime.current().voting.cast(os.environ["BENCH_CONTEST"], open(sys.argv[1], "rb").read()).created
+assert created, "the first vote was not stored"
+"""
+FLOOR_CODE = """
+import os, sys
+import boto3, pynamodb.models, cryptography.x509
+client = boto3.client("dynamodb", endpoint_url=os.environ["VOTING_DYNAMODB_ENDPOINT"])
+item = {"pk": {"S": "raw#" + sys.argv[1]}, "contest": {"S": "raw"}, "voter": {"S": sys.argv[1]},
+        "receipt": {"S": "RAW-" + sys.argv[1][:20]}, "nominee": {"S": "n0-000"}, "nomination": {"S": "n0"},
+        "cast_at": {"S": "2026-01-01T00:00:00.000000Z"}, "certificate_serial": {"S": "0" * 32},
+        "certificate_issuer": {"S": "CN=BENCH NCA,C=KZ"}, "algorithm": {"S": "RSA/SHA-256"},
+        "cms": {"B": b"x" * int(sys.argv[2])}}
+client.put_item(TableName=os.environ["VOTING_TABLE_PREFIX"] + "votes", Item=item,
+                ConditionExpression="attribute_not_exists(pk)")
+"""
 COMMANDS = {
     "app": "import app",
     "floor": "import boto3, pynamodb.models, cryptography.x509",
@@ -121,9 +149,92 @@ def report(medians: dict[str, float], runs: int, extra: list[tuple[str, float, i
     return "\n".join(lines) + "\n"
 
 
+def first_vote(runs: int) -> dict[str, float]:
+    """Median wall seconds of a fresh process's first vote and of the floor's one write."""
+    import json
+    import secrets
+    import tempfile
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from bench.common import contest_document, local_dynamodb
+    from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.voting import challenge
+    from chalicelib.voting.ballot import ballot_bytes
+    from chalicelib.voting.contest import parse_contest
+    from chalicelib.voting.keys import Keys
+    from devtools import devpki
+
+    secret = secrets.token_urlsafe(48)
+    keys = Keys(secret)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=1)
+    root = devpki.issue_ca("BENCH ROOT (RSA)", not_before=start)
+    nca = devpki.issue_ca("BENCH NCA (RSA)", issuer=root, not_before=start, path_length=0)
+    with tempfile.TemporaryDirectory(prefix="bench-first-vote-") as scratch, local_dynamodb() as endpoint:
+        folder = Path(scratch)
+        (folder / "trust").mkdir()
+        (folder / "trust" / "root.pem").write_bytes(root.pem)
+        prefix = f"cold{uuid.uuid4().hex[:6]}-"
+        store = DynamoStore(prefix, endpoint, "us-east-1")
+        store.create_tables()
+        contest = "bench-first-vote"
+        store.create_contest(parse_contest(contest_document(contest, now - timedelta(hours=1), now + timedelta(days=1))),
+                             now - timedelta(days=1))
+        env = {**environment(), "VOTING_DYNAMODB_ENDPOINT": endpoint, "VOTING_TABLE_PREFIX": prefix,
+               "VOTING_SECRET": secret, "VOTING_TRUST_DIR": str(folder / "trust"), "BENCH_CONTEST": contest,
+               "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+        ballots = []
+        for n in range(runs + 1):
+            voter = devpki.issue_person(nca, f"{600000000000 + n}", not_before=start)
+            token = challenge.issue(keys.challenge, challenge.VOTE, contest, now).token
+            cms = devpki.sign_cms(ballot_bytes(contest, "n0-000", token), voter, chain=(nca,))
+            path = folder / f"ballot-{n}.json"
+            path.write_text(json.dumps({"cms": __import__("base64").b64encode(cms).decode()}))
+            ballots.append((path, len(cms)))
+
+        def timed(code: str, *argv: str) -> float:
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            return time.perf_counter() - began
+
+        timed(VOTE_CODE, str(ballots[-1][0]))  # bytecode caches, as in a reused image
+        timed(FLOOR_CODE, "warm", str(ballots[-1][1]))
+        samples: dict[str, list[float]] = {"vote": [], "floor": []}
+        for n in range(runs):
+            pair = [("vote", VOTE_CODE, str(ballots[n][0])), ("floor", FLOOR_CODE, uuid.uuid4().hex)]
+            for name, code, argument in pair if n % 2 == 0 else reversed(pair):
+                extra = (str(ballots[n][1]),) if name == "floor" else ()
+                samples[name].append(timed(code, argument, *extra))
+    return {name: median(values) for name, values in samples.items()}
+
+
+def first_vote_report(medians: dict[str, float], runs: int) -> str:
+    ratio = medians["vote"] / medians["floor"]
+    return "\n".join([
+        "", "### The first vote of a fresh process", "",
+        f"dynalite on this machine; wall time of the whole process, median of {runs} alternating runs each. "
+        "First vote = `import app`, the runtime from the environment (settings, trust folder, store, keys), one "
+        "new citizen's RSA-2048 ballot through `VotingService.cast` and its one conditional PutItem. Floor = "
+        "`import boto3, pynamodb.models, cryptography.x509` and one conditional PutItem of an item of the same "
+        "shape with boto3.", "",
+        "| process | median ms | ratio to floor |",
+        "|---|---|---|",
+        f"| first vote | {medians['vote'] * 1e3:.0f} | {ratio:.2f}× |",
+        f"| floor: imports + one PutItem | {medians['floor'] * 1e3:.0f} | 1.00× |",
+        "",
+        f"Goal: the first vote of a fresh process ≤ {GOAL_FIRST_VOTE}× its floor — "
+        f"{verdict(ratio <= GOAL_FIRST_VOTE)} ({ratio:.2f}×; {(medians['vote'] - medians['floor']) * 1e3:.0f} ms "
+        "above the floor).",
+    ]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--vote-runs", type=int, default=9, help="runs of the first-vote measurement")
+    parser.add_argument("--no-vote", action="store_true", help="skip the first vote (it needs dynalite)")
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     print(f"# {machine()}", flush=True)
@@ -135,7 +246,10 @@ def main() -> None:
         for name in order:
             samples[name].append(wall_time(COMMANDS[name]))
     medians = {name: median(values) for name, values in samples.items()}
-    write_section(args.markdown, report(medians, args.runs, beyond_floor(), chains()))
+    text = report(medians, args.runs, beyond_floor(), chains())
+    if not args.no_vote:
+        text += first_vote_report(first_vote(args.vote_runs), args.vote_runs)
+    write_section(args.markdown, text)
 
 
 if __name__ == "__main__":
