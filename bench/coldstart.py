@@ -36,7 +36,7 @@ from bench.common import machine, median, verdict, write_section  # noqa: E402
 GOAL = 1.2
 GOAL_FIRST_VOTE = 1.3
 VOTE_CODE = """
-import os, sys, base64
+import os, sys
 import app
 from chalicelib import runtime
 created = runtime.current().voting.cast(os.environ["BENCH_CONTEST"], open(sys.argv[1], "rb").read()).created
@@ -151,6 +151,7 @@ def report(medians: dict[str, float], runs: int, extra: list[tuple[str, float, i
 
 def first_vote(runs: int) -> dict[str, float]:
     """Median wall seconds of a fresh process's first vote and of the floor's one write."""
+    import base64
     import json
     import secrets
     import tempfile
@@ -179,8 +180,8 @@ def first_vote(runs: int) -> dict[str, float]:
         store = DynamoStore(prefix, endpoint, "us-east-1")
         store.create_tables()
         contest = "bench-first-vote"
-        store.create_contest(parse_contest(contest_document(contest, now - timedelta(hours=1), now + timedelta(days=1))),
-                             now - timedelta(days=1))
+        document = contest_document(contest, now - timedelta(hours=1), now + timedelta(days=1))
+        store.create_contest(parse_contest(document), now - timedelta(days=1))
         env = {**environment(), "VOTING_DYNAMODB_ENDPOINT": endpoint, "VOTING_TABLE_PREFIX": prefix,
                "VOTING_SECRET": secret, "VOTING_TRUST_DIR": str(folder / "trust"), "BENCH_CONTEST": contest,
                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -190,7 +191,7 @@ def first_vote(runs: int) -> dict[str, float]:
             token = challenge.issue(keys.challenge, challenge.VOTE, contest, now).token
             cms = devpki.sign_cms(ballot_bytes(contest, "n0-000", token), voter, chain=(nca,))
             path = folder / f"ballot-{n}.json"
-            path.write_text(json.dumps({"cms": __import__("base64").b64encode(cms).decode()}))
+            path.write_text(json.dumps({"cms": base64.b64encode(cms).decode()}))
             ballots.append((path, len(cms)))
 
         def timed(code: str, *argv: str) -> float:

@@ -339,6 +339,22 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: 
             host = endpoint
             region = _region
 
+    class OnContestsClient:
+        """One botocore client for the store's tables, made on first use: PynamoDB builds one per
+        model, and each costs a service-model load (~100 ms of a cold start's first vote)."""
+
+        _connection: TableConnection | None
+
+        @classmethod
+        def _get_connection(cls) -> TableConnection:
+            fresh = cls._connection is None
+            connection: TableConnection = super()._get_connection()  # type: ignore[misc]
+            if fresh:
+                shared = Contests._get_connection().connection
+                shared.add_meta_table(connection.get_meta_table())
+                connection.connection = shared
+            return connection
+
     class ReceiptIndex(GlobalSecondaryIndex["Votes"]):
         class Meta:
             index_name = "receipt"
@@ -346,7 +362,7 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: 
 
         receipt = UnicodeAttribute(hash_key=True)
 
-    class Votes(VoteItem):
+    class Votes(OnContestsClient, VoteItem):
         class Meta(_Settings):
             table_name = votes_table
             host = endpoint
@@ -354,7 +370,7 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: 
 
         receipt_index = ReceiptIndex()
 
-    class Sessions(SessionItem):
+    class Sessions(OnContestsClient, SessionItem):
         class Meta(_Settings):
             table_name = sessions_table
             host = endpoint
