@@ -28,7 +28,8 @@ from chalicelib.voting.clock import utc_now
 from chalicelib.voting.keys import Keys
 
 if TYPE_CHECKING:
-    # The verifier's modules (cryptography, asn1crypto) load with the first vote, not at import.
+    # The verifier's modules (cryptography, gmpy2 with the first GOST signature) load with the first
+    # vote, not at import.
     from chalicelib.adapters.crl_sources import S3CrlBucket
     from chalicelib.verify.certificate import Certificate
     from chalicelib.verify.crl_refresh import RefreshReport
