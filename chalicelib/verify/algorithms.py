@@ -65,7 +65,7 @@ class PublicKey:
     algorithm_oid: str
 
     def loaded(self) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
-        return _load_key(self.spki_der)
+        return _load_key(self.spki_der)[1]
 
 
 def check_key(spki_der: bytes, rules: Policy = NCA) -> None:
@@ -175,22 +175,23 @@ def verify(
         return _verify_gost(key, signature_oid, message, signature, digest_oid)
     hash_oid = _hash_for(signature_oid, digest_oid)
     algorithm = _SHA[hash_oid][1]()
-    public = key.loaded()
+    kind, public = _load_key(key.spki_der)
     message = cast(bytes, message)  # cryptography reads any buffer: a view of the tbs is not copied
     try:
         if signature_oid in _RSA_SIGNATURES or signature_oid == RSA_ENCRYPTION:
-            if not isinstance(public, rsa.RSAPublicKey):
+            if kind != "rsa":
                 raise UnsupportedAlgorithm(f"RSA signature {signature_oid} with a non-RSA key")
-            public.verify(signature, message, padding.PKCS1v15(), algorithm)
+            cast(rsa.RSAPublicKey, public).verify(signature, message, _PKCS1, algorithm)
         else:
-            if not isinstance(public, ec.EllipticCurvePublicKey):
+            if kind != "ec":
                 raise UnsupportedAlgorithm(f"ECDSA signature {signature_oid} with a non-EC key")
-            if public.curve.name not in _EC_CURVES:
-                raise UnsupportedAlgorithm(f"elliptic curve {public.curve.name} is not supported")
-            public.verify(signature, message, ec.ECDSA(algorithm))
+            cast(ec.EllipticCurvePublicKey, public).verify(signature, message, ec.ECDSA(algorithm))
     except InvalidSignature:
         return False
     return True
+
+
+_PKCS1 = padding.PKCS1v15()
 
 
 def _hash_for(signature_oid: str, digest_oid: str | None) -> str:
@@ -207,16 +208,21 @@ def _hash_for(signature_oid: str, digest_oid: str | None) -> str:
 
 
 @lru_cache(maxsize=512)  # issuer keys repeat on every vote; parse each once
-def _load_key(spki_der: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+def _load_key(spki_der: bytes) -> tuple[str, rsa.RSAPublicKey | ec.EllipticCurvePublicKey]:
+    """("rsa" or "ec", the key): its kind decided once, so that a verification compares a name."""
     try:
         public = serialization.load_der_public_key(spki_der)
     except _CryptoUnsupported as error:
         raise UnsupportedAlgorithm(f"public key algorithm is not supported: {error}") from None
     except ValueError as error:
         raise MalformedKey(f"public key cannot be read: {error}") from None
-    if not isinstance(public, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-        raise UnsupportedAlgorithm(f"public key type {type(public).__name__} is not supported")
-    return public
+    if isinstance(public, rsa.RSAPublicKey):
+        return "rsa", public
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        if public.curve.name not in _EC_CURVES:
+            raise UnsupportedAlgorithm(f"elliptic curve {public.curve.name} is not supported")
+        return "ec", public
+    raise UnsupportedAlgorithm(f"public key type {type(public).__name__} is not supported")
 
 
 def _verify_gost(

@@ -16,7 +16,7 @@ import re
 import warnings
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -85,14 +85,12 @@ class Certificate:
         "spki_der",
         "subject_der",
         "tbs",
-        "version",
         "x509",
     )
     der: bytes
     x509: x509.Certificate
     tbs: memoryview  # the tbsCertificate, as signed: a view into `der`
     serial: int
-    version: int
     signature_oid: str
     signature: bytes
     issuer_der: bytes
@@ -104,7 +102,7 @@ class Certificate:
     extensions: dict[str, bool]  # OID -> critical
 
     def __init__(self, data: bytes | memoryview) -> None:
-        encoded = bytes(data)
+        encoded = data if type(data) is bytes else bytes(data)
         try:
             self.x509 = x509.load_der_x509_certificate(encoded)
             self._read(encoded)
@@ -123,7 +121,6 @@ class Certificate:
         self.signature = parsed.signature
         self.signature_oid = parsed.signature_algorithm_oid.dotted_string
         self.public_key_oid = parsed.public_key_algorithm_oid.dotted_string
-        self.version = parsed.version.value
         _, start, stop = der.element(data, 0, len(data))
         _, tbs_start, tbs_stop = der.element(data, start, stop)
         self.tbs = memoryview(data)[start:tbs_stop]
@@ -182,7 +179,7 @@ class Certificate:
 
     def _value(self, kind: type[_E], oid: str) -> _E | None:
         found = self._values.get(oid)
-        return None if found is None else cast(_E, found.value)
+        return None if found is None else found.value  # `kind` names the type the OID decodes to
 
     @_once
     def _basic_constraints(self) -> tuple[bool, int | None]:

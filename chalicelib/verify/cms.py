@@ -15,7 +15,7 @@ This module decides nothing about trust. Everything a hostile sender can put in 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.verify import der
 from chalicelib.verify.der import DerError
@@ -37,8 +37,7 @@ class MalformedCms(ValueError):
     """Not a CMS SignedData we can read; the text says what is wrong (safe to log)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Signer:
+class Signer(NamedTuple):
     """One SignerInfo: who signed (by issuer and serial, or key identifier) and with what."""
 
     issuer_der: bytes | None
@@ -52,8 +51,7 @@ class Signer:
     signature: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class SignedData:
+class SignedData(NamedTuple):
     content_type: str
     content: memoryview | bytes | None  # None when detached
     certificates: tuple[memoryview, ...]  # each a whole Certificate's DER

@@ -86,9 +86,8 @@ class _Search:
             self.reasons.append("issuer not found")
         tried = 0
         for issuer in candidates:
-            if issuer in path or any(issuer.spki_der == c.spki_der and issuer.subject_der == c.subject_der
-                                     for c in path):
-                continue  # a loop through the same name and key proves nothing more
+            if any(issuer.subject_der == c.subject_der and issuer.spki_der == c.spki_der for c in path):
+                continue  # a loop through the same name and key (or the same certificate) proves nothing
             if wanted is not None and issuer.key_identifier is not None and issuer.key_identifier != wanted:
                 continue  # another key of the same CA
             if tried >= self.rules.max_candidates:
