@@ -213,13 +213,15 @@ def main() -> None:
     from chalicelib.voting import challenge as challenges
     from chalicelib.voting.contest import parse_contest
     from chalicelib.voting.keys import Keys
+    from chalicelib.voting.seal import Sealer
 
     setup = Setup()
     keys = Keys(SECRET)
     settings = Settings(table_prefix="bench-", secret=SECRET, contest_cache_seconds=60,
                         ncalayer_url="ws://127.0.0.1:13579", admin_iins=("700000000001",))
     verifier = SignatureVerifier(TrustStore([Certificate(setup.root.der)]))
-    installed = Runtime(settings, store=MemoryStore(), keys=keys, verifier=verifier)
+    sealer = Sealer(rsa.generate_private_key(public_exponent=65537, key_size=3072).public_key())
+    installed = Runtime(settings, store=MemoryStore(), keys=keys, verifier=verifier, sealer=sealer)
     runtime.install(installed)
     installed.commission.save_contest(parse_contest(contest_document(CONTEST, NOW - timedelta(hours=1),
                                                                      NOW + timedelta(days=1))))
