@@ -246,7 +246,7 @@ def machine() -> str:
 
 
 def report(cases: list[Case], results: list[dict], hashes: list, source_note: str) -> str:
-    lines = ["## GOST signature verification (`chalicelib/gost`, pure Python)", ""]
+    lines = ["## GOST signature verification (`chalicelib/verify/gost`: Python, the curve arithmetic on GMP)", ""]
     lines.append(f"Machine: {machine()}.")
     lines.append("")
     lines.append(f"Input: {source_note}. One `chalicelib.verify.gost.verify()` call = hash the "
