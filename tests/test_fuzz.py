@@ -16,6 +16,7 @@ from chalicelib.verify.failures import VerificationError
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.receipt import receipt_for, voter_key
 from tests.conftest import NOW, SECRET
+from tests.verify.test_cms import tlv
 
 CONTEST = "best-social-worker-2025"
 json_values = st.recursive(
@@ -122,17 +123,9 @@ def test_a_mutated_ber_cms_is_refused_or_is_exactly_what_was_signed(pki, signed_
     assert result.content == ballot_bytes(CONTEST, "hc-001", "not-a-real-challenge")
 
 
-def asn1(tag: int, content: bytes) -> bytes:
-    length = len(content)
-    if length < 0x80:
-        return bytes([tag, length]) + content
-    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(encoded)]) + encoded + content
-
-
 def signed_data_wrapper(inner: bytes) -> bytes:
     oid = bytes.fromhex("06092a864886f70d010702")  # id-signedData
-    return asn1(0x30, oid + asn1(0xA0, inner))
+    return tlv(0x30, oid + tlv(0xA0, inner))
 
 
 def deep_nesting(depth: int) -> bytes:
@@ -142,9 +135,9 @@ def deep_nesting(depth: int) -> bytes:
 
 @pytest.mark.parametrize("payload", [
     pytest.param(signed_data_wrapper(deep_nesting(10000)), id="deeply-nested"),
-    pytest.param(signed_data_wrapper(asn1(0x30, asn1(0x02, b"\x7f" + b"\xff" * 40000))), id="huge-integer"),
-    pytest.param(signed_data_wrapper(asn1(0x30, asn1(0x06, b"\x2a" + b"\x81\x80\x01" * 12000))), id="long-oid"),
-    pytest.param(asn1(0x30, asn1(0x06, b"\xff" * 30000)), id="long-outer-oid"),
+    pytest.param(signed_data_wrapper(tlv(0x30, tlv(0x02, b"\x7f" + b"\xff" * 40000))), id="huge-integer"),
+    pytest.param(signed_data_wrapper(tlv(0x30, tlv(0x06, b"\x2a" + b"\x81\x80\x01" * 12000))), id="long-oid"),
+    pytest.param(tlv(0x30, tlv(0x06, b"\xff" * 30000)), id="long-outer-oid"),
     pytest.param(b"\x30\x84\xff\xff\xff\xff" + b"\x00" * 100, id="length-beyond-the-data"),
 ])
 def test_asn1_bombs_are_a_clean_400(service, payload):

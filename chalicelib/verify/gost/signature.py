@@ -26,6 +26,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from chalicelib.verify import der
+from chalicelib.verify.der import DerError
+
 from .curves import CRYPTOPRO_A, PARAMSET_512_A, Curve
 from .gost94 import gost94
 from .streebog import streebog256, streebog512
@@ -131,35 +134,16 @@ def digest(digest_oid: str, data: bytes) -> bytes:
     return fn(bytes(data))
 
 
-# -- a minimal strict DER reader ------------------------------------------------------------
+# -- DER: the verifier's own reader (`chalicelib.verify.der`), its errors as GostError --------
 
-_SEQUENCE, _OID, _BIT_STRING, _OCTET_STRING, _NULL = 0x30, 0x06, 0x03, 0x04, 0x05
+_SEQUENCE, _OID, _BIT_STRING, _OCTET_STRING = der.SEQUENCE, der.OID, der.BIT_STRING, der.OCTET_STRING
 
 
 def _tlv(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element at pos, which must end by end."""
-    if end - pos < 2:
-        raise GostError("truncated DER element")
-    tag = data[pos]
-    if tag & 0x1F == 0x1F:
-        raise GostError("unexpected high-tag-number DER element")
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4:
-            raise GostError("unsupported DER length encoding")
-        if end - pos < count:
-            raise GostError("truncated DER length")
-        if data[pos] == 0:
-            raise GostError("non-minimal DER length")
-        length = int.from_bytes(data[pos:pos + count], "big")
-        if length < 0x80:
-            raise GostError("non-minimal DER length")
-        pos += count
-    if end - pos < length:
-        raise GostError("truncated DER element")
-    return tag, pos, pos + length
+    try:
+        return der.element(data, pos, end)
+    except DerError as error:
+        raise GostError(f"malformed DER: {error}") from None
 
 
 def _expect(data: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, int]:
@@ -169,23 +153,11 @@ def _expect(data: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, 
     return start, stop
 
 
-def _oid(content: bytes) -> str:
-    if not content or content[-1] & 0x80:
-        raise GostError("malformed OBJECT IDENTIFIER")
-    arcs: list[int] = []
-    value = 0
-    fresh = True
-    for byte in content:
-        if fresh and byte == 0x80:
-            raise GostError("non-minimal OBJECT IDENTIFIER encoding")
-        value = value << 7 | (byte & 0x7F)
-        fresh = not byte & 0x80
-        if fresh:
-            arcs.append(value)
-            value = 0
-    first = arcs[0]
-    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
-    return ".".join(str(a) for a in head + arcs[1:])
+def _oid(data: bytes, start: int, stop: int) -> str:
+    try:
+        return der.oid(data, start, stop)
+    except DerError as error:
+        raise GostError(f"malformed DER: {error}") from None
 
 
 # -- public keys ----------------------------------------------------------------------------
@@ -220,7 +192,7 @@ def _parse_spki(data: bytes) -> GostPublicKey:
         raise GostError("trailing bytes after SubjectPublicKeyInfo")
     alg_start, alg_end = _expect(data, start, end, _SEQUENCE, "AlgorithmIdentifier")
     oid_start, oid_end = _expect(data, alg_start, alg_end, _OID, "key algorithm")
-    key_oid = _oid(data[oid_start:oid_end])
+    key_oid = _oid(data, oid_start, oid_end)
     family = _FAMILIES.get(key_oid)
     if family is None:
         raise UnsupportedGostAlgorithm(f"unsupported public key algorithm {key_oid}")
@@ -238,7 +210,7 @@ def _parse_spki(data: bytes) -> GostPublicKey:
     pos = p_start
     while pos < p_end:
         o_start, o_end = _expect(data, pos, p_end, _OID, "key parameters")
-        oids.append(_oid(data[o_start:o_end]))
+        oids.append(_oid(data, o_start, o_end))
         pos = o_end
     if not oids:
         raise UnsupportedGostAlgorithm(f"{key_oid} key with empty parameters")
