@@ -74,6 +74,22 @@ def test_policy_constraints_are_not_enforced_so_their_ca_is_refused(pki):
     assert "2.5.29.36" in refusal(verifier, cms).detail
 
 
+@pytest.mark.parametrize(("oid", "value"), [
+    pytest.param("2.5.29.33", bytes.fromhex("300e300c06042a03040506042a030406"), id="policyMappings"),
+    pytest.param("2.5.29.54", b"\x02\x01\x00", id="inhibitAnyPolicy"),
+])
+def test_other_path_processing_extensions_are_not_enforced_so_their_ca_is_refused(pki, oid, value):
+    extension = x509.UnrecognizedExtension(ObjectIdentifier(oid), value)
+    verifier, cms = chain_with(pki, nca_extensions=((extension, True),))
+    assert oid in refusal(verifier, cms).detail
+
+
+def test_name_constraints_on_the_trust_anchor_are_refused_too(pki):
+    constraints = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.kz")], excluded_subtrees=None)
+    verifier, cms = chain_with(pki, root_extensions=((constraints, True),))
+    assert "2.5.29.30" in refusal(verifier, cms).detail
+
+
 def test_key_cert_sign_on_a_certificate_that_is_not_a_ca_is_refused(pki):
     verifier, cms = chain_with(pki, leaf_options={"key_cert_sign": True})
     error = refusal(verifier, cms)
