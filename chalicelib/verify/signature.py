@@ -18,8 +18,8 @@ that decided, milliseconds per step) for the request's log line.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from chalicelib.verify import algorithms, trace
 from chalicelib.verify.certificate import Certificate, CertificateError
@@ -50,8 +50,7 @@ from chalicelib.verify.revocation import RevocationCheck, RevocationStore
 from chalicelib.verify.trust import Budget, TrustStore
 
 
-@dataclass(frozen=True)
-class VerifiedSignature:
+class VerifiedSignature(NamedTuple):
     content: bytes
     iin: str
     certificate_serial: str

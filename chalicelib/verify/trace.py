@@ -15,25 +15,33 @@ ACCEPTED = "accepted"  # the step that decided, when every step passed
 
 
 class Trace:
-    __slots__ = ("_mark", "current", "decided", "milliseconds", "signature_checks")
+    __slots__ = ("_marks", "decided", "signature_checks")
 
     def __init__(self, first: str) -> None:
-        self.current = first
+        self._marks: list[tuple[str, float]] = [(first, perf_counter())]
         self.decided = ""
-        self.milliseconds: dict[str, float] = {}
         self.signature_checks = 0
-        self._mark = perf_counter()
+
+    @property
+    def current(self) -> str:
+        return self._marks[-1][0]
 
     def step(self, name: str) -> None:
-        """The step `name` starts now; the current one ends."""
-        now = perf_counter()
-        self.milliseconds[self.current] = self.milliseconds.get(self.current, 0.0) + (now - self._mark) * 1000
-        self.current, self._mark = name, now
+        """The step `name` starts now; the current one ends (a mark only: sums come when read)."""
+        self._marks.append((name, perf_counter()))
 
     def finish(self, accepted: bool) -> None:
         """The current step decided: it refused, or (`accepted`) every step passed."""
-        self.step(self.current)
         self.decided = ACCEPTED if accepted else self.current
+        self._marks.append(("", perf_counter()))
+
+    @property
+    def milliseconds(self) -> dict[str, float]:
+        """Each step's time, in the order the steps first ran."""
+        spent: dict[str, float] = {}
+        for (name, start), (_, end) in zip(self._marks, self._marks[1:], strict=False):
+            spent[name] = spent.get(name, 0.0) + (end - start) * 1000
+        return spent
 
     def fields(self) -> dict[str, object]:
         """What the request's log line carries."""
