@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,6 +17,10 @@ from chalicelib.voting.tally import TallyResult
 
 FINAL, PROVISIONAL = "final", "provisional"
 CSV_COLUMNS = ("nomination", "nominee", "region", "organization", "votes", "share")
+# What Excel may run as a formula: `= + - @` at the start of a cell or of a piece of one after a
+# separator it may split on (`,` here, `;` in ru/kk locales, a tab or a line break), spaces before
+# it allowed.
+_FORMULA_START = re.compile(r"(^|[,;\t\r\n])([ \t]*)([=+\-@])")
 
 
 def _ranked(contest: Contest, result: TallyResult, nomination_index: int) -> list[Any]:
@@ -60,7 +65,8 @@ def results_csv(contest: Contest, result: TallyResult, language: str = DEFAULT_L
     """UTF-8 with a byte order mark (so Excel reads Cyrillic and Kazakh letters), comma separated,
     one row per nominee: nomination title, name, region, organization, votes, share (%)."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted: a `;` or `,` inside a name never splits it, whatever the reader's locale.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for i, nomination in enumerate(contest.nominations):
         title = nomination.title.get(language) or nomination.title[DEFAULT_LANGUAGE]
@@ -73,8 +79,9 @@ def results_csv(contest: Contest, result: TallyResult, language: str = DEFAULT_L
 
 
 def _cell(text: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Keep a spreadsheet from running any part of a cell as a formula (CSV injection): a `'`
+    before what starts like one, at the start and after every separator."""
+    return _FORMULA_START.sub(lambda m: f"{m[1]}{m[2]}'{m[3]}", text)
 
 
 def csv_filename(contest: Contest, status: str) -> str:

@@ -68,3 +68,34 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
 
 def test_share_rounds_half_up_to_two_decimals_and_is_zero_without_votes():
     assert (share(1, 3), share(2, 3), share(1, 8), share(0, 0)) == ("33.33", "66.67", "12.50", "0.00")
+
+
+def csv_cells(contest_document: dict) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(results_csv(parse_contest(contest_document), RESULT).decode("utf-8-sig"))))
+
+
+def test_every_csv_cell_is_quoted_so_no_locale_splits_a_name():
+    document = contest_file()
+    document["nominations"][0]["nominees"][0]["name"] = "Иванов; Петров, Сидоров"
+    data = results_csv(parse_contest(document), RESULT).decode("utf-8-sig")
+    assert '"Иванов; Петров, Сидоров"' in data
+    assert all(line.startswith('"') and line.endswith('"') for line in data.splitlines())
+
+
+def test_a_formula_after_a_semicolon_is_neutralised_for_excel_in_ru_and_kk_locales():
+    document = contest_file()
+    document["nominations"][0]["nominees"][0]["name"] = "Иванов;=cmd|'/C calc'!A0"
+    document["nominations"][0]["nominees"][1]["organization"] = "ТОО, +1+cmd; @SUM(A1) ,\t-2"
+    rows = csv_cells(document)
+    names = {row[1]: row for row in rows[1:]}
+    assert "Иванов;'=cmd|'/C calc'!A0" in names
+    assert names["Марат Оспанов"][3] == "ТОО, '+1+cmd; '@SUM(A1) ,\t'-2"
+    # Split the way Excel in a Russian locale does: no piece of any cell starts like a formula.
+    pieces = [piece.strip() for row in rows for cell in row[:4] for piece in cell.replace(",", ";").split(";")]
+    assert not [piece for piece in pieces if piece[:1] in ("=", "+", "-", "@")]
+
+
+def test_a_hyphen_inside_a_name_is_left_alone():
+    document = contest_file()
+    document["nominations"][0]["nominees"][0]["name"] = "Анна-Мария Ким"
+    assert csv_cells(document)[2][1] == "Анна-Мария Ким"
