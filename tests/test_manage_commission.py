@@ -102,8 +102,8 @@ def test_results_csv_is_utf8_with_a_bom(contest, clock, capsysbinary):
     capsysbinary.readouterr()
     assert manage.main(["results", CONTEST, "--csv"]) == 0
     out = capsysbinary.readouterr().out
-    assert out.startswith(b"\xef\xbb\xbfnomination,nominee,region,organization,votes,share\r\n")
-    assert "Надомное обслуживание,Айгүл Сейтқали,Алматы,ТЦСО №1,2,66.67".encode() in out
+    assert out.startswith(b'\xef\xbb\xbf"nomination","nominee","region","organization","votes","share"\r\n')
+    assert '"Надомное обслуживание","Айгүл Сейтқали","Алматы","ТЦСО №1","2","66.67"'.encode() in out
 
 
 def exported(clock, capsys, tmp_path) -> Path:
