@@ -157,10 +157,6 @@ def _item(model: type[M], key: str) -> M | None:
             return None
 
 
-def _document(contest: Contest) -> str:
-    return json.dumps(contest.to_document(), ensure_ascii=False, sort_keys=True)
-
-
 class DynamoStore:
     """The tables `<prefix>contests`, `<prefix>votes` and `<prefix>sessions` at `endpoint` (AWS when None)."""
 
@@ -206,7 +202,7 @@ class DynamoStore:
         return sorted(stored, key=lambda s: s.contest.opens_at)
 
     def create_contest(self, contest: Contest, now: datetime) -> bool:
-        item = self.contests(contest.id, document=_document(contest), opens_at=iso_utc(contest.opens_at),
+        item = self.contests(contest.id, document=contest.to_json(), opens_at=iso_utc(contest.opens_at),
                              closes_at=iso_utc(contest.closes_at), revision=1, updated_at=iso_utc(now))
         return _applied(lambda: item.save(condition=self.contests.id.does_not_exist()))
 
@@ -226,7 +222,7 @@ class DynamoStore:
 
     def _contest_actions(self, contest: Contest, now: datetime) -> list[Any]:
         model = self.contests
-        return [model.document.set(_document(contest)), model.opens_at.set(iso_utc(contest.opens_at)),
+        return [model.document.set(contest.to_json()), model.opens_at.set(iso_utc(contest.opens_at)),
                 model.closes_at.set(iso_utc(contest.closes_at)), model.revision.add(1),
                 model.updated_at.set(iso_utc(now))]
 

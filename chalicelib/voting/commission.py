@@ -14,7 +14,7 @@ from chalicelib.voting.closing import Closer, ClosingPolicy
 from chalicelib.voting.contest import Contest, ContestError, check_update, parse_contest
 from chalicelib.voting.evidence import SealedVote, sealed_line
 from chalicelib.voting.finalists import FinalistsError, with_finalists
-from chalicelib.voting.ports import Store
+from chalicelib.voting.ports import CONTEST_RECORD_BYTES, Store
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.results import FINAL, PROVISIONAL, csv_filename, results_csv, results_document
@@ -23,6 +23,9 @@ from chalicelib.voting.tally import TallyResult
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+# What a contest file and its future result may take of its record; the rest is the record's
+# other fields (id, times, state, revision, the title for the list).
+MAX_CONTEST_BYTES = CONTEST_RECORD_BYTES - 8 * 1024
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -120,6 +123,7 @@ class Commission:
     def save_contest(self, contest: Contest) -> tuple[str, StoredContest]:
         """Create or update; returns (created | updated | unchanged, what is stored). Applies the
         freeze rules against what is stored, and writes only if nobody changed it since we read it."""
+        check_stored_size(contest)
         now = self.clock()
         existing = self.store.get_contest(contest.id)
         if existing is None:
@@ -134,3 +138,29 @@ class Commission:
         if not self.store.update_contest(contest, existing.revision, now):
             raise ConcurrentUpdate(contest.id)
         return UPDATED, StoredContest(contest, existing.state, existing.revision + 1)
+
+
+def largest_result(contest: Contest) -> TallyResult:
+    """The largest result the tally can store for this contest: a billion votes for every nominee,
+    votes in every hour of the window."""
+    most = 10**9
+    hours = int((contest.closes_at - contest.opens_at).total_seconds() // 3600) + 2
+    return TallyResult(iso_utc(contest.closes_at), iso_utc(contest.closes_at), most * 10**3,
+                       {n.id: most for nomination in contest.nominations for n in nomination.nominees},
+                       {nomination.id: most for nomination in contest.nominations},
+                       {f"{hour:013d}": most for hour in range(hours)}, "0" * 64)
+
+
+def stored_size(contest: Contest) -> int:
+    """Bytes the contest's record holds at most: its file and, after the tally, its result."""
+    return len(contest.to_json().encode()) + len(largest_result(contest).dumps().encode())
+
+
+def check_stored_size(contest: Contest) -> None:
+    """A contest that cannot be stored (or, later, tallied) in one record is a bad file, named as
+    such, never a storage failure to retry."""
+    size = stored_size(contest)
+    if size > MAX_CONTEST_BYTES:
+        raise ContestError("nominations", f"the contest takes {size // 1024} KiB stored with its result, over the "
+                                          f"{MAX_CONTEST_BYTES // 1024} KiB that fit one record: shorten the "
+                                          "descriptions or split the nominations over contests")

@@ -5,6 +5,7 @@ Pure: the same rules serve `manage.py load-contest`, the admin upload and the vo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -93,6 +94,10 @@ class Contest:
             "results_visibility": self.results_visibility,
             "nominations": [n.to_document() for n in self.nominations],
         }
+
+    def to_json(self) -> str:
+        """The contest file as stored: canonical JSON (sorted keys, no spaces), UTF-8 text."""
+        return json.dumps(self.to_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def with_closes_at(self, closes_at: datetime) -> Contest:
         """The same contest with voting ending at `closes_at` (an early close)."""

@@ -16,6 +16,9 @@ from chalicelib.voting.records import ReceiptRecord, StoredContest, VoteRecord
 from chalicelib.voting.signing_session import Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult, VoteLine
 
+# A contest and, once tallied, its result are one stored record; DynamoDB's item limit is 400 KB.
+CONTEST_RECORD_BYTES = 400 * 1024
+
 
 class ContestStore(Protocol):
     def get_contest(self, contest_id: str) -> StoredContest | None: ...

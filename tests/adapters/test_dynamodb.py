@@ -1,12 +1,18 @@
-"""What only the DynamoDB adapter does: its keys, its failures, its tables of its own."""
+"""What only the DynamoDB adapter does: its keys, its failures, its tables of its own, its item limit."""
+
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.dynamodb import DynamoStore
+from chalicelib.voting.commission import MAX_CONTEST_BYTES, largest_result, stored_size
+from chalicelib.voting.contest import parse_contest
 from chalicelib.voting.records import StorageUnavailable
 from tests.adapters.test_store_contract import a_session, vote
+from tests.conftest import NOW
+from tests.voting.test_commission import too_large_for_one_record
 
 
 def test_partition_key_is_contest_and_voter(dynamo_store):
@@ -68,3 +74,41 @@ def test_a_session_is_deleted_a_day_after_it_expires(moto_store):
     moto_store.create_session(session)
     [item] = moto_store.sessions.scan()
     assert item.delete_after == session.expires_at + timedelta(days=1)
+
+
+def largest_accepted_contest():
+    """As many nominees of `too_large_for_one_record` as the commission's size rule lets in."""
+    document = too_large_for_one_record()
+    nominees = document["nominations"][0]["nominees"]
+    low, high = 1, len(nominees)
+    while low < high:
+        middle = (low + high + 1) // 2
+        document["nominations"][0]["nominees"] = nominees[:middle]
+        low, high = (middle, high) if stored_size(parse_contest(document)) <= MAX_CONTEST_BYTES else (low, middle - 1)
+    document["nominations"][0]["nominees"] = nominees[:low]
+    return parse_contest(document)
+
+
+@pytest.fixture
+def dynalite_store(dynalite):
+    store = DynamoStore(f"t{uuid.uuid4().hex[:10]}-", dynalite)
+    store.create_tables()
+    yield store
+    store.delete_tables()
+
+
+@pytest.mark.integration
+def test_the_largest_contest_the_rule_accepts_is_stored_and_tallied_in_one_item(dynalite_store):
+    # On dynalite: moto counts an updated attribute's old and new value together against 400 KB.
+    dynamo_store = dynalite_store
+    contest = largest_accepted_contest()
+    assert stored_size(contest) > MAX_CONTEST_BYTES - 2048  # at the edge of the rule
+    assert dynamo_store.create_contest(contest, NOW)
+    assert dynamo_store.close_contest(contest, 1, NOW)
+    assert dynamo_store.store_result(contest.id, largest_result(contest), NOW)
+    assert dynamo_store.get_contest(contest.id).result == largest_result(contest)
+
+
+def test_a_contest_over_the_rule_is_one_dynamodb_would_refuse_as_a_storage_error(dynamo_store):
+    with pytest.raises(StorageUnavailable):
+        dynamo_store.create_contest(parse_contest(too_large_for_one_record()), NOW)

@@ -321,3 +321,16 @@ def test_admin_page_allows_only_its_own_script_and_ncalayer(admin):
     csp = admin.http.get("/admin").headers["Content-Security-Policy"]
     assert "script-src 'sha256-" in csp and "connect-src 'self' ws://127.0.0.1:13579" in csp
     assert "frame-ancestors 'none'" in csp
+
+
+def test_a_contest_upload_too_large_for_one_record_is_a_validation_error_naming_the_limit(upcoming):
+    from tests.voting.test_commission import too_large_for_one_record
+
+    document = too_large_for_one_record()
+    document["id"] = "next-year"
+    response = call(upcoming, "PUT", "/admin/contests/next-year", token_of(upcoming),
+                    body=json.dumps(document, ensure_ascii=False))
+    answer = json.loads(response.body)
+    assert (response.status_code, answer["error"]) == (422, "invalid_contest")
+    assert "over the 392 KiB that fit one record" in answer["problems"][0]
+    assert upcoming.store.get_contest("next-year").contest.nominations[0].nominees[0].id == "hc-001"

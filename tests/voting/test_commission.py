@@ -86,3 +86,21 @@ def test_provisional_results_count_the_votes_so_far(commission, memory_store):
                                         "RSA/SHA-256", b"sealed elsewhere"))
     document = commission.admin_results(CONTEST)
     assert (document["status"], document["total"], document["state"]) == ("provisional", 1, "open")
+
+
+def too_large_for_one_record() -> dict:
+    """Within every field's limit, but 2,000 nominees with long descriptions: over 400 KB stored."""
+    document = contest_file(opens=NOW + timedelta(days=1))
+    document["nominations"][0]["nominees"] = [
+        {"id": f"n-{i:04d}", "name": f"Финалист {i}", "region": "Алматы", "organization": "ЦСО",
+         "description": {"ru": "Стаж двадцать лет. " * 10}} for i in range(2000)]
+    return document
+
+
+def test_a_contest_too_large_for_one_record_is_refused_naming_the_limit(commission):
+    with pytest.raises(ContestError) as refused:
+        commission.save_contest(parse_contest(too_large_for_one_record()))
+    assert refused.value.field == "nominations"
+    assert "over the 392 KiB that fit one record" in refused.value.problem
+    assert commission.store.get_contest(CONTEST) is None
+
