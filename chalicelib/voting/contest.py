@@ -194,9 +194,12 @@ def parse_nominee(raw: object, where: str) -> Nominee:
 
 
 def check_update(existing: Contest, new: Contest, now: datetime) -> None:
-    """The freeze rules: once voting has opened only `closes_at` may move, never into the past."""
+    """The freeze rules: once voting has opened only `closes_at` may move, never into the past;
+    once it has ended (`now >= closes_at`, even before the closer has run) the window is final."""
     if now >= existing.opens_at and not existing.same_ballot_paper(new):
         raise ContestError("nominations", "voting has opened: only closes_at may change")
+    if now >= existing.closes_at and new.closes_at != existing.closes_at:
+        raise ContestError("closes_at", "voting has ended: the window is final and cannot be reopened")
     check_closes_at(existing.closes_at, new.closes_at, now)
 
 

@@ -251,6 +251,18 @@ def test_after_an_early_close_votes_are_refused_and_the_tally_follows_the_grace(
     assert json.loads(admin.http.get(f"/receipts/{receipt}").body)["counted"] is True
 
 
+def test_an_upload_in_the_grace_period_cannot_reopen_voting_for_a_new_vote(admin):
+    admin.clock.now = CLOSES - timedelta(minutes=1)
+    ballot = admin.vote_body(admin.pki.voter("900101300002"))  # its challenge is valid until after closing
+    admin.clock.now = CLOSES + timedelta(seconds=30)  # after closes_at, before the closer's run
+    later = contest_file(closes=CLOSES + timedelta(days=3))
+    response = call(admin, "PUT", f"/admin/contests/{CONTEST}", token_of(admin),
+                    body=json.dumps(later, ensure_ascii=False))
+    assert (response.status_code, json.loads(response.body)["error"]) == (422, "invalid_contest")
+    vote_now = admin.post_vote(ballot)
+    assert (vote_now.status_code, json.loads(vote_now.body)["error"]) == (403, "voting_closed")
+
+
 def test_contest_that_has_not_opened_cannot_be_closed_early(admin):
     admin.store.create_contest(parse_contest(contest_file("later", opens=NOW + timedelta(days=1))), NOW)
     response = call(admin, "POST", "/admin/contests/later/close", token_of(admin))

@@ -54,6 +54,23 @@ def test_an_open_contest_may_end_later_but_never_in_the_past(commission):
         commission.save_contest(parse_contest(contest_file(closes=NOW - timedelta(minutes=1))))
 
 
+def test_in_the_grace_after_closing_a_later_closes_at_cannot_reopen_voting(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.now = NOW + timedelta(days=5, seconds=30)  # closes_at has passed; the closer has not run yet
+    with pytest.raises(ContestError, match="the window is final"):
+        commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(days=9))))
+    stored = commission.store.get_contest(CONTEST)
+    assert (stored.state, stored.contest.closes_at, stored.status(clock.now)) == (
+        "scheduled", NOW + timedelta(days=5), "closed")
+
+
+def test_at_the_very_second_of_closing_the_window_is_already_final(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.now = NOW + timedelta(days=5)
+    with pytest.raises(ContestError, match="the window is final"):
+        commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(days=5, seconds=1))))
+
+
 def test_tallied_contest_refuses_a_new_contest_file(commission, clock):
     commission.save_contest(parse_contest(contest_file()))
     clock.now = NOW + timedelta(days=5, minutes=2)
