@@ -24,8 +24,11 @@ RETRY_AFTER_SECONDS = "2"
 JSON_TYPES = ["application/json", "text/plain", "application/octet-stream",
               "application/x-www-form-urlencoded", "multipart/form-data"]
 
-# Every answer: no MIME sniffing, no referrer leaving the site.
-_EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# Every answer: no MIME sniffing, no referrer leaving the site, and HTTPS only for two years
+# (API Gateway serves HTTPS only; browsers ignore the header over the local stack's plain HTTP).
+HSTS = "max-age=63072000"
+_EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                 "Strict-Transport-Security": HSTS}
 # Pages besides: never framed, their own browsing context, no device APIs.
 _PAGES = {
     **_EVERY_ANSWER,

@@ -162,3 +162,8 @@ def test_neither_page_adds_the_astana_offset_by_hand():
     for script in (pages.asset("vote.js").body, (pages.ADMIN_WEB / "admin.js").read_text(encoding="utf-8")):
         assert "Asia/Almaty" in script
         assert "5*3600" not in script.replace(" ", "")
+
+
+@pytest.mark.parametrize("path", ["/", "/admin", f"/assets/vote.js?v={pages.asset('vote.js').version}"])
+def test_pages_and_assets_tell_the_browser_to_use_https_only(http, path):
+    assert header(http.get(path), "Strict-Transport-Security") == "max-age=63072000"
