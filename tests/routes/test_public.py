@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib import runtime
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.evidence import SealedVote, opened
 from devtools import devpki
@@ -266,3 +267,22 @@ def test_logs_carry_decisions_but_never_the_iin_or_the_token(service, capsys):
     assert ("cast_vote", "rejected", "certificate_not_for_signing") in decisions
     assert all("duration_ms" in line and "request_id" in line for line in requests)
     assert "900101300123" not in output and challenge not in output
+
+
+def test_rejection_logs_never_carry_the_citizens_certificate_serial(service, capsys):
+    from chalicelib.verify.certificate import Certificate
+    from chalicelib.verify.revocation import RevocationStore, read_crl
+    from chalicelib.verify.trust import TrustStore
+    from tests.conftest import make_runtime
+
+    revoked = service.pki.voter("900101300124")
+    expired = service.pki.voter("900101300125", not_before=NOW - timedelta(days=400), days=30)
+    trust = TrustStore([Certificate(service.pki.root.der), Certificate(service.pki.intermediate.der)])
+    crl = devpki.issue_crl(service.pki.intermediate, {revoked.certificate.serial_number: NOW - timedelta(days=1)},
+                           this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
+    runtime.install(make_runtime(service.pki, service.clock, service.store, RevocationStore([read_crl(crl, trust)])))
+    capsys.readouterr()
+    assert error(service.post_vote(service.vote_body(revoked))) == "certificate_revoked"
+    assert error(service.post_vote(service.vote_body(expired))) == "certificate_expired"
+    output = capsys.readouterr().out
+    assert readable_identity(output.encode(), revoked) == readable_identity(output.encode(), expired) == []
