@@ -1,7 +1,8 @@
 """Operator CLI: `python manage.py COMMAND ...` with the service's own configuration.
 
 Commands: create-tables, load-contest FILE [--nominees CSV], close ID [--wait], results ID [--csv|--json],
-evidence ID FILE [--open], audit FILE [--results JSON], evidence-key DIR | --kms KEY, dev-pki DIR, serve.
+evidence ID FILE [--open], audit FILE [--results JSON] [--clock-tolerance MINUTES], evidence-key DIR | --kms KEY,
+dev-pki DIR, serve.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,7 +221,8 @@ def audit(args: argparse.Namespace) -> int:
     bar = _ProgressBar(total)
     try:
         with path.open(encoding="utf-8") as lines:
-            report = run_audit(lines, verifier, key, published, bar.update, workers)
+            report = run_audit(lines, verifier, key, published, bar.update, workers,
+                               timedelta(minutes=args.clock_tolerance))
     except KeyUnavailable as error:
         bar.done()
         print(f"error: {error}", file=sys.stderr)
@@ -328,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     auditor.add_argument("--results", metavar="RESULTS.json", help="the published results to compare with")
     auditor.add_argument("--workers", type=int, default=0,
                          help="records opened at once (default 16 with KMS, 1 with a key file)")
+    auditor.add_argument("--clock-tolerance", type=float, default=120.0, metavar="MINUTES",
+                         help="how far a signer's signingTime may be from the stored cast_at (default 120)")
     auditor.set_defaults(run=audit)
     keys = commands.add_parser("evidence-key", help="make the commission's key pair, or show a KMS key's public key")
     where = keys.add_mutually_exclusive_group(required=True)

@@ -99,6 +99,14 @@ def _organisation():
 ORGANISATION = _organisation()
 
 
+def a_challenge(contest: str, at: datetime) -> str:
+    """A ballot challenge for `contest` as the service (keyed with SECRET) issued it at `at`."""
+    from chalicelib.voting import challenge
+    from chalicelib.voting.keys import Keys
+
+    return challenge.issue(Keys(SECRET).challenge, challenge.VOTE, contest, at).token
+
+
 def commission_key(name: str = "commission"):
     """A commission key pair (RSA-3072, made once per test process): the key file's adapter over a
     key held in memory. `commission_key("other")` is another commission's key."""
@@ -289,6 +297,7 @@ class Service:
 
         if challenge is None:
             challenge = self.challenge(contest)
+        sign.setdefault("signing_time", self.clock())  # the citizen's clock agrees with the service's
         cms = self.pki.sign(ballot_bytes(contest, nominee, challenge), voter, **sign)
         return {"cms": base64.b64encode(cms).decode()}
 

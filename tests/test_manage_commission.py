@@ -21,7 +21,15 @@ from chalicelib.voting.contest import parse_contest
 from chalicelib.voting.evidence import SealedVote, parse_evidence_line, sealed_line
 from chalicelib.voting.records import VoteRecord
 from chalicelib.voting.seal import Binding
-from tests.conftest import NOW, commission_key, commission_sealer, contest_file, readable_identity, write_commission_key
+from tests.conftest import (
+    NOW,
+    a_challenge,
+    commission_key,
+    commission_sealer,
+    contest_file,
+    readable_identity,
+    write_commission_key,
+)
 
 CONTEST = "best-social-worker-2025"
 CLOSES = NOW + timedelta(days=5)
@@ -40,7 +48,8 @@ def contest(dynamo_store, pki, clock, monkeypatch, tmp_path):
     """An open contest with four signed votes stored, and the test PKI as the trust folder."""
     dynamo_store.create_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
     for i, nominee in enumerate(["hc-001", "hc-001", "hc-002", "rh-001"]):
-        cms = pki.sign(ballot_bytes(CONTEST, nominee, "c1.0.x.y"), pki.voter(f"90010130100{i}"))
+        cms = pki.sign(ballot_bytes(CONTEST, nominee, a_challenge(CONTEST, NOW - timedelta(minutes=1))),
+                       pki.voter(f"90010130100{i}"), signing_time=NOW)
         binding = Binding(CONTEST, f"voter-{i}", f"RCPT-{i:04d}", nominee, iso_utc(NOW))
         dynamo_store.record_vote(VoteRecord(CONTEST, binding.voter, binding.receipt, nominee, "x", binding.cast_at,
                                             "RSA/SHA-256", commission_sealer().seal(binding, cms)))
@@ -185,7 +194,8 @@ def test_audit_exits_non_zero_on_a_record_whose_nominee_was_changed(contest, clo
 
 def test_audit_exits_non_zero_on_a_duplicated_voter(contest, pki, clock, capsys, tmp_path):
     evidence = exported(clock, capsys, tmp_path)
-    again = pki.sign(ballot_bytes(CONTEST, "rh-001", "c1.0.x.y"), pki.voter("900101301000", key_kind="ec256"))
+    again = pki.sign(ballot_bytes(CONTEST, "rh-001", a_challenge(CONTEST, NOW - timedelta(minutes=1))),
+                     pki.voter("900101301000", key_kind="ec256"), signing_time=NOW)
     copy = SealedVote("RCPT-COPY", CONTEST, "voter-copy", "rh-001", iso_utc(NOW), b"")
     copy = dataclasses.replace(copy, sealed=commission_sealer().seal(copy.binding(), again))
     with evidence.open("a") as out:

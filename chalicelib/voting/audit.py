@@ -5,8 +5,11 @@ For every line: the sealed CMS opens with the commission's key and belongs to th
 (its binding: contest, voter key, receipt, nominee, cast_at); it verifies with the same verifier
 as the vote path, as of the vote's `cast_at` (signature, path to the trust anchors, revocation,
 an individual's SIGN key with an IIN); the signed ballot names the line's contest and nominee;
-the vote was cast before `closes_at` (when the published results are given); no IIN and no
-receipt appears twice. Then the counts and the digest (see `tally`) are recomputed and, given the
+the vote was cast before `closes_at` (when the published results are given); its `cast_at` — the
+service's word — lies within the life of the challenge the citizen signed into the ballot and
+within `clock_tolerance` of the signer's own signingTime where the CMS has one (see
+`cast_at_problem`); no IIN and no receipt appears twice. Then the counts and the digest (see
+`tally`) are recomputed and, given the
 published results, compared nominee by nominee. Any problem makes the audit fail. Pure: no AWS
 or Chalice; the key is a port (a key file, or KMS, whose calls are I/O: `workers` open that many
 records at once, ahead of the verification, which stays in order).
@@ -18,10 +21,14 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.verify.signature import SignatureVerifier
+from chalicelib.verify.signing_time import signing_time
+from chalicelib.voting import challenge
 from chalicelib.voting.ballot import parse_ballot
+from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.contest import ContestError, parse_time
 from chalicelib.voting.evidence import EvidenceError, EvidenceVote, SealedVote, opened, parse_sealed_line
 from chalicelib.voting.ports import CommissionKey
@@ -30,6 +37,10 @@ from chalicelib.voting.seal import OtherKey, SealError
 from chalicelib.voting.tally import SortedSpool, counts, digest_line, digest_of, merged_lines
 
 MAX_PROBLEMS_SHOWN = 50
+# How far a signer's clock may be from the service's: hours, not minutes, because a computer whose
+# time zone still says UTC+6 (Kazakhstan moved to UTC+5 in 2024) but shows the right local time
+# signs an hour "early", and honest votes must not fail the audit for it.
+CLOCK_TOLERANCE = timedelta(hours=2)
 
 
 @dataclass
@@ -82,12 +93,13 @@ class AuditReport:
 
 def audit(lines: Iterable[str], verifier: SignatureVerifier, key: CommissionKey,
           published: dict[str, Any] | None = None, progress: Callable[[int], None] | None = None,
-          workers: int = 1) -> AuditReport:
+          workers: int = 1, clock_tolerance: timedelta = CLOCK_TOLERANCE) -> AuditReport:
     """Audit a sealed evidence file (its lines) with the commission's key; `published` is the
     results JSON to compare with. A key that cannot be used at all (`seal.KeyUnavailable`) stops it."""
     report = AuditReport(key_id=key.key_id)
     closes_at = published.get("closes_at") if isinstance(published, dict) else None
     contest_id = published.get("contest") if isinstance(published, dict) else None
+    window = _Window(closes_at if isinstance(closes_at, str) else None, clock_tolerance)
     people: dict[str, int] = {}
     receipts: dict[str, int] = {}
     spool = SortedSpool()
@@ -99,7 +111,7 @@ def audit(lines: Iterable[str], verifier: SignatureVerifier, key: CommissionKey,
             vote = _usable(number, record, report)
             if vote is not None:
                 _check_vote(f"line {number} (receipt {vote.receipt})", number, vote, verifier, report, people,
-                            receipts, spool, closes_at, contest_id)
+                            receipts, spool, window, contest_id)
         spool.finish()
         report.digest = digest_of(merged_lines([spool]))
     finally:
@@ -161,9 +173,36 @@ def _usable(number: int, record: _Opened, report: AuditReport) -> EvidenceVote |
     return record.vote
 
 
+@dataclass(frozen=True)
+class _Window:
+    """What the published results say of the window, and the signers' clocks' tolerance."""
+
+    closes_at: str | None
+    clock_tolerance: timedelta
+
+
+def cast_at_problem(cast_at: datetime, challenge_token: str, signed_at: datetime | None,
+                    tolerance: timedelta) -> str | None:
+    """Why a vote's stored `cast_at` cannot be true, or None: it must fall within the life of the
+    challenge in the signed ballot (the service refuses an expired one; with `cast_at < closes_at`,
+    checked before, the challenge was issued inside the window), and the signer's signingTime (if
+    any) must be within `tolerance` of it."""
+    life = challenge.lifetime_of(challenge_token)
+    if life is None:
+        return "the signed ballot's challenge states no time"
+    issued, expires = life
+    if not issued <= cast_at < expires:
+        return (f"cast at {iso_utc(cast_at)}, outside the life of the challenge it signed "
+                f"({iso_utc(issued)} to {iso_utc(expires)})")
+    if signed_at is not None and abs(signed_at - cast_at) > tolerance:
+        return (f"signed at {iso_utc(signed_at)} by the signer's clock but cast at {iso_utc(cast_at)}: "
+                f"more than {tolerance} apart")
+    return None
+
+
 def _check_vote(where: str, number: int, vote: EvidenceVote, verifier: SignatureVerifier, report: AuditReport,
                 people: dict[str, int], receipts: dict[str, int], spool: SortedSpool,
-                closes_at: object, contest_id: object) -> None:
+                window: _Window, contest_id: object) -> None:
     try:
         cast_at = parse_time(vote.cast_at, "cast_at")
         with verifier_refusals():
@@ -183,8 +222,12 @@ def _check_vote(where: str, number: int, vote: EvidenceVote, verifier: Signature
     if isinstance(contest_id, str) and vote.contest != contest_id:
         report.problem(f"{where}: a vote of another contest ({vote.contest})")
         return
-    if isinstance(closes_at, str) and not counts(vote.cast_at, closes_at):
-        report.problem(f"{where}: cast at {vote.cast_at}, not before closes_at {closes_at}")
+    if window.closes_at is not None and not counts(vote.cast_at, window.closes_at):
+        report.problem(f"{where}: cast at {vote.cast_at}, not before closes_at {window.closes_at}")
+        return
+    when = cast_at_problem(cast_at, ballot.challenge, signing_time(vote.cms), window.clock_tolerance)
+    if when is not None:
+        report.problem(f"{where}: {when}")
         return
     earlier = people.get(signed.iin)
     if earlier is not None:

@@ -33,3 +33,12 @@ def issue(key: bytes, purpose: str, scope: str, now: datetime, lifetime: timedel
 def is_valid(key: bytes, purpose: str, scope: str, token: object, now: datetime) -> bool:
     """True when `token` was issued by us for this purpose and scope and has not expired."""
     return tokens.unseal(key, _VERSION, token, now, purpose, scope) is not None
+
+
+def lifetime_of(token: object) -> tuple[datetime, datetime] | None:
+    """(earliest issue, expiry) a challenge states, read without the key: issued `LIFETIME` before
+    its expiry, which is kept in whole seconds (so up to a second earlier)."""
+    expires = tokens.expiry_of(token)
+    if expires is None or not isinstance(token, str) or not token.startswith(f"{_VERSION}."):
+        return None
+    return expires - LIFETIME - timedelta(seconds=1), expires

@@ -39,3 +39,14 @@ def unseal(key: bytes, version: str, token: object, now: datetime, *context: str
     if now.timestamp() >= int(parts[1]):
         return None
     return parts[2]
+
+
+def expiry_of(token: object) -> datetime | None:
+    """The expiry a token states, read without its key (for the offline audit, which has no
+    secret; the signer's signature over the ballot is what vouches for the token's bytes)."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        return None
+    parts = token.split(".")
+    if len(parts) != 4 or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return datetime.fromtimestamp(int(parts[1]), UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -21,7 +22,7 @@ from chalicelib.adapters.evidence_keys import (
 )
 from chalicelib.settings import ConfigurationError
 from chalicelib.voting.seal import Binding, CannotUnwrap, KeyUnavailable, Sealer, open_sealed, public_key_from_pem
-from tests.conftest import commission_key, write_commission_key
+from tests.conftest import NOW, a_challenge, commission_key, write_commission_key
 
 REGION = "eu-central-1"
 BINDING = Binding("c", "v" * 64, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX", "hc-001", "2026-03-10T09:00:00.000000Z")
@@ -165,7 +166,8 @@ def test_the_audit_opens_every_record_through_kms_several_at_once(kms, pki):
     key = KmsCommissionKey(rsa_key(kms), REGION)
     sealer, lines = Sealer(key.public_key), []
     for i in range(6):
-        cms = pki.sign(ballot_bytes("c", "hc-001", "c1.0.x.y"), pki.voter(f"90010130070{i}"))
+        cms = pki.sign(ballot_bytes("c", "hc-001", a_challenge("c", NOW - timedelta(minutes=1))),
+                       pki.voter(f"90010130070{i}"), signing_time=NOW)
         vote = SealedVote(f"RCPT-{i}", "c", f"voter-{i}", "hc-001", "2026-03-10T09:00:00.000000Z", b"")
         lines.append(sealed_line(SealedVote(**{**vote.__dict__, "sealed": sealer.seal(vote.binding(), cms)})))
     report = audit(lines, pki.verifier(), key, workers=4)

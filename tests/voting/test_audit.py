@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
 from chalicelib.voting.audit import audit
 from chalicelib.voting.ballot import ballot_bytes
+from chalicelib.voting.contest import parse_time
 from chalicelib.voting.evidence import (
     EvidenceError,
     EvidenceVote,
@@ -21,7 +23,7 @@ from chalicelib.voting.evidence import (
     sealed_line,
 )
 from chalicelib.voting.seal import CannotUnwrap, KeyUnavailable
-from tests.conftest import NOW, commission_key, commission_sealer
+from tests.conftest import NOW, a_challenge, commission_key, commission_sealer
 
 CONTEST = "best-social-worker-2025"
 CAST_AT = "2026-03-10T09:00:00.000000Z"
@@ -30,10 +32,18 @@ DISTRIBUTION = [("900101300001", "hc-001"), ("900101300002", "hc-001"), ("900101
                 ("900101300004", "rh-001"), ("900101300005", "hc-001")]
 
 
+def signed_ballot(pki, iin: str, nominee: str, cast_at: str = CAST_AT, issued_before: timedelta = timedelta(minutes=1),
+                  signed_at: datetime | None = None, **options: object) -> bytes:
+    """A ballot signed half a minute before `cast_at` for a challenge issued `issued_before` it."""
+    at = parse_time(cast_at, "cast_at")
+    ballot = ballot_bytes(CONTEST, nominee, a_challenge(CONTEST, at - issued_before))
+    return pki.sign(ballot, pki.voter(iin, **options), signing_time=signed_at or at - timedelta(seconds=30))
+
+
 def vote_line(pki, iin: str, nominee: str, receipt: str, cast_at: str = CAST_AT, sealed_to: str = "commission",
-              **options: object) -> str:
+              cms: bytes | None = None, **options: object) -> str:
     """One sealed line, as `manage.py evidence` writes it."""
-    cms = pki.sign(ballot_bytes(CONTEST, nominee, "c1.0.x.y"), pki.voter(iin, **options))
+    cms = cms or signed_ballot(pki, iin, nominee, cast_at, **options)
     vote = SealedVote(receipt, CONTEST, f"voter-of-{receipt}", nominee, cast_at, b"")
     return sealed_line(dataclasses.replace(vote, sealed=commission_sealer(sealed_to).seal(vote.binding(), cms)))
 
@@ -122,7 +132,7 @@ def test_a_key_that_does_not_unwrap_is_a_problem_of_that_record(pki, evidence):
 
 
 def test_a_signed_ballot_for_another_nominee_than_its_record_is_caught(pki):
-    cms = pki.sign(ballot_bytes(CONTEST, "hc-002", "c1.0.x.y"), pki.voter("900101300031"))
+    cms = signed_ballot(pki, "900101300031", "hc-002")
     vote = SealedVote("RCPT-0031", CONTEST, "v31", "hc-001", CAST_AT, b"")
     line = sealed_line(dataclasses.replace(vote, sealed=commission_sealer().seal(vote.binding(), cms)))
     report = run([line], pki)
@@ -131,7 +141,7 @@ def test_a_signed_ballot_for_another_nominee_than_its_record_is_caught(pki):
 
 
 def test_a_signature_whose_bytes_were_changed_before_sealing_is_caught(pki):
-    cms = bytearray(pki.sign(ballot_bytes(CONTEST, "hc-001", "c1.0.x.y"), pki.voter("900101300032")))
+    cms = bytearray(signed_ballot(pki, "900101300032", "hc-001"))
     cms[-5] ^= 0x01  # inside the signature value
     vote = SealedVote("RCPT-0032", CONTEST, "v32", "hc-001", CAST_AT, b"")
     line = sealed_line(dataclasses.replace(vote, sealed=commission_sealer().seal(vote.binding(), bytes(cms))))
@@ -223,3 +233,50 @@ def test_audit_uses_each_votes_cast_at_as_the_verification_time(pki):
     report = run([line], pki)
     assert report.problems and "certificate_not_yet_valid" in report.problems[0]
     assert NOW.year == 2026
+
+
+# --- the time a vote was cast: the service's word, checked against what the citizen signed ---
+
+def test_a_cast_at_moved_before_its_challenge_was_issued_is_caught(pki, evidence):
+    cms = signed_ballot(pki, "900101300041", "hc-001", cast_at="2026-03-15T08:55:00.000000Z")
+    backdated = vote_line(pki, "900101300041", "hc-001", "RCPT-0041", cast_at="2026-03-15T08:40:00.000000Z", cms=cms)
+    report = run([*evidence, backdated], pki)
+    assert report.problems == ["line 6 (receipt RCPT-0041): cast at 2026-03-15T08:40:00.000000Z, outside the life "
+                               "of the challenge it signed (2026-03-15T08:53:59.000000Z to "
+                               "2026-03-15T09:04:00.000000Z)"]
+
+
+def test_a_late_vote_stored_as_cast_before_closing_is_caught_by_its_challenge(pki, evidence):
+    # Signed 20 minutes after closing for a challenge issued then; stored with a cast_at one minute before closing.
+    cms = signed_ballot(pki, "900101300042", "hc-002", cast_at="2026-03-15T09:20:00.000000Z")
+    late = vote_line(pki, "900101300042", "hc-002", "RCPT-0042", cast_at="2026-03-15T08:59:00.000000Z", cms=cms)
+    report = run([*evidence, late], pki, published_for([*evidence, late]))
+    assert [p for p in report.problems if "RCPT-0042" in p] == [
+        "line 6 (receipt RCPT-0042): cast at 2026-03-15T08:59:00.000000Z, outside the life of the challenge it "
+        "signed (2026-03-15T09:18:59.000000Z to 2026-03-15T09:29:00.000000Z)"]
+
+
+def test_a_signing_time_far_from_cast_at_is_caught(pki):
+    cms = signed_ballot(pki, "900101300044", "hc-001", signed_at=NOW + timedelta(days=1))
+    report = run([vote_line(pki, "900101300044", "hc-001", "RCPT-0044", cms=cms)], pki)
+    assert report.problems == ["line 1 (receipt RCPT-0044): signed at 2026-03-11T09:00:00.000000Z by the signer's "
+                               "clock but cast at 2026-03-10T09:00:00.000000Z: more than 2:00:00 apart"]
+
+
+def test_a_signers_clock_an_hour_off_is_not_a_problem(pki):
+    cms = signed_ballot(pki, "900101300045", "hc-001", signed_at=NOW - timedelta(hours=1))
+    assert run([vote_line(pki, "900101300045", "hc-001", "RCPT-0045", cms=cms)], pki).ok
+
+
+def test_a_cms_without_a_signing_time_is_judged_by_its_challenge_alone(pki, monkeypatch):
+    from chalicelib.voting import audit as audit_module
+
+    monkeypatch.setattr(audit_module, "signing_time", lambda cms: None)
+    cms = signed_ballot(pki, "900101300046", "hc-001", signed_at=NOW + timedelta(days=1))
+    assert run([vote_line(pki, "900101300046", "hc-001", "RCPT-0046", cms=cms)], pki).ok
+
+
+def test_a_ballot_whose_challenge_states_no_time_is_caught(pki):
+    cms = pki.sign(ballot_bytes(CONTEST, "hc-001", "not-a-challenge"), pki.voter("900101300047"), signing_time=NOW)
+    report = run([vote_line(pki, "900101300047", "hc-001", "RCPT-0047", cms=cms)], pki)
+    assert report.problems == ["line 1 (receipt RCPT-0047): the signed ballot's challenge states no time"]
