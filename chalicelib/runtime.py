@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.voting.casting import VotingService
     from chalicelib.voting.closing import Closer
     from chalicelib.voting.commission import Commission
+    from chalicelib.voting.contest_cache import ContestCache
     from chalicelib.voting.mobile_signing import MobileSigning
     from chalicelib.voting.ports import CommissionKey, Store
     from chalicelib.voting.seal import Sealer
@@ -159,11 +160,17 @@ class Runtime:
     # Services
 
     @cached_property
+    def contests(self) -> ContestCache:
+        """The process's copies of contests, shared by every public read and the vote path."""
+        from chalicelib.voting.contest_cache import ContestCache
+
+        return ContestCache(self.store, self.settings.contest_cache_seconds)
+
+    @cached_property
     def voting(self) -> VotingService:
         from chalicelib.voting.casting import VotingService
 
-        return VotingService(self.verifier, self.keys, self.store, self.sealer, self.clock,
-                             self.settings.contest_cache_seconds)
+        return VotingService(self.verifier, self.keys, self.store, self.sealer, self.clock, self.contests)
 
     @cached_property
     def mobile(self) -> MobileSigning:
@@ -183,10 +190,11 @@ class Runtime:
 
     @cached_property
     def commission(self) -> Commission:
-        from chalicelib.voting.closing import ClosingPolicy
+        from chalicelib.voting.closing import NOTICE_MARGIN, ClosingPolicy
         from chalicelib.voting.commission import Commission
 
-        policy = ClosingPolicy(self.settings.close_grace, self.settings.tally_workers)
+        policy = ClosingPolicy(self.settings.close_grace, self.settings.tally_workers,
+                               timedelta(seconds=self.settings.contest_cache_seconds) + NOTICE_MARGIN)
         return Commission(self.store, self.clock, policy)
 
     @property

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS
 from chalicelib.voting.egov_mobile import Organisation
 from chalicelib.voting.keys import MIN_SECRET_BYTES
 
@@ -65,7 +66,7 @@ class Settings:
     # Closing and tallies
     close_grace: timedelta = timedelta(minutes=2)
     tally_workers: int = 8
-    contest_cache_seconds: float = 5.0
+    contest_cache_seconds: float = CONTEST_CACHE_SECONDS  # how old a process's copy of a contest may be
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

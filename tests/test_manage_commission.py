@@ -74,8 +74,8 @@ def test_close_ends_voting_now_and_says_when_the_tally_runs(contest, clock, caps
     clock.move_to(NOW + timedelta(hours=2))
     assert manage.main(["close", CONTEST]) == 0
     out = capsys.readouterr().out
-    assert "closed" in out and iso_utc(NOW + timedelta(hours=2, minutes=2)) in out
-    assert contest.get_contest(CONTEST).contest.closes_at == NOW + timedelta(hours=2)
+    assert "closed" in out and iso_utc(NOW + timedelta(hours=2, minutes=2, seconds=10)) in out
+    assert contest.get_contest(CONTEST).contest.closes_at == NOW + timedelta(hours=2, seconds=10)  # the notice
 
 
 def test_close_after_the_grace_tallies(contest, clock, capsys):

@@ -6,7 +6,6 @@ the rules and nothing about DynamoDB.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from chalicelib.voting import challenge
 from chalicelib.voting.ballot import parse_ballot
 from chalicelib.voting.clock import iso_utc, utc_now
 from chalicelib.voting.contest import CLOSED, UPCOMING
+from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS, ContestCache
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.ports import Store
 from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
@@ -23,8 +23,6 @@ from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, StoredCont
 from chalicelib.voting.rejection import Rejection, verifier_refusals
 from chalicelib.voting.seal import Binding, Sealer
 from chalicelib.voting.signed_body import read_signed_body
-
-MAX_CONTEST_ID = 128
 
 
 @dataclass(frozen=True)
@@ -40,28 +38,6 @@ class CastVote:
         return {"receipt": self.receipt, "contest": self.contest, "nominee": self.nominee, "cast_at": self.cast_at}
 
 
-class ContestCache:
-    """Contests change rarely and are read on every request: each is kept for a few seconds
-    (a time-to-live cache, which functools does not offer)."""
-
-    MAX_ENTRIES = 1000
-
-    def __init__(self, store: Store, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._store, self._seconds, self._clock = store, seconds, clock
-        self._entries: dict[str, tuple[float, StoredContest | None]] = {}
-
-    def get(self, contest_id: str) -> StoredContest | None:
-        now = self._clock()
-        held = self._entries.get(contest_id)
-        if held is not None and now - held[0] < self._seconds:
-            return held[1]
-        found = self._store.get_contest(contest_id)
-        if len(self._entries) >= self.MAX_ENTRIES:
-            self._entries.clear()
-        self._entries[contest_id] = (now, found)
-        return found
-
-
 class VotingService:
     def __init__(
         self,
@@ -70,17 +46,17 @@ class VotingService:
         store: Store,
         sealer: Sealer,
         clock: Callable[[], datetime] = utc_now,
-        contest_cache_seconds: float = 5.0,
+        contests: ContestCache | None = None,
     ) -> None:
         self.verifier = verifier
         self.keys = keys
         self.store = store
         self.sealer = sealer  # the commission's public key: the CMS is never stored in the clear
         self.clock = clock
-        self.contests = ContestCache(store, contest_cache_seconds)
+        self.contests = contests or ContestCache(store, CONTEST_CACHE_SECONDS)
 
     def contest(self, contest_id: str) -> StoredContest:
-        stored = self.contests.get(contest_id) if len(contest_id) <= MAX_CONTEST_ID else None
+        stored = self.contests.get(contest_id)
         if stored is None:
             raise Rejection("contest_not_found")
         return stored
@@ -106,17 +82,19 @@ class VotingService:
         mobile's PUT): every check, then the one conditional write. `before_write` runs once the
         vote has passed every check, just before it is written (a signing session claims itself
         there); a refusal it raises stops the vote."""
-        stored = self.contest(contest_id)
+        self.contest(contest_id)  # an unknown contest is refused before any signature is checked
         with verifier_refusals():
             signature = self.verifier.verify(cms_der, self.clock(), detached)
         ballot = parse_ballot(signature.content)
-        contest = stored.contest
+        # The contest as of now, not as of before the verification (which may have waited on a CRL
+        # download): the copy this decides on is at most the cache's lifetime old.
+        now = self.clock()
+        stored = self.contest(contest_id)
         if ballot.contest != contest_id:
             raise Rejection("invalid_ballot", "the ballot names another contest")
-        found = contest.find_nominee(ballot.nominee)
+        found = stored.contest.find_nominee(ballot.nominee)
         if found is None:
             raise Rejection("invalid_ballot", "no such nominee")
-        now = self.clock()
         if not challenge.is_valid(self.keys.challenge, challenge.VOTE, contest_id, ballot.challenge, now):
             raise Rejection("invalid_challenge")
         check_window(stored, now)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS
 from chalicelib.voting.ports import Store
 from chalicelib.voting.records import (
     STATE_CLOSED,
@@ -31,11 +32,20 @@ from chalicelib.voting.records import (
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.tally import DEFAULT_WORKERS, TallyError, TallyResult, VoteLine, tally
 
+# Beyond the contest cache's lifetime, what may separate two functions' clocks and the moment a
+# vote reads its contest from the moment it is stamped.
+NOTICE_MARGIN = timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class ClosingPolicy:
     grace: timedelta = timedelta(minutes=2)  # longer than the vote function's timeout
     workers: int = DEFAULT_WORKERS  # parallel scan segments of the tally
+    # How far ahead of now an early close (or a closes_at moved earlier) ends the counted window:
+    # longer than the contest cache's lifetime, so a vote a warm container still accepts on its
+    # copy of the contest is cast before the new closes_at and counted. Never "accepted" and
+    # then not counted, and the vote path keeps its one conditional write (README, "Closing").
+    notice: timedelta = timedelta(seconds=CONTEST_CACHE_SECONDS) + NOTICE_MARGIN
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,9 @@ class Closer:
         return tally(stored.contest, scan, self.clock(), self.policy.workers)
 
     def close_early(self, contest_id: str) -> StoredContest:
-        """End voting now (idempotent). The tally follows once the grace has passed."""
+        """End voting (idempotent): no new vote from now on wherever the closed state has been read,
+        and the counted window ends `notice` from now, after every cached copy of the contest has
+        expired. The tally follows once the grace has passed."""
         stored = self.store.get_contest(contest_id)
         if stored is None:
             raise Rejection("contest_not_found")
@@ -120,7 +132,7 @@ class Closer:
         now = self.clock()
         if now < stored.contest.opens_at:
             raise Rejection("voting_not_open", "a contest that has not opened cannot be closed; move its dates")
-        return self.close(stored, min(now, stored.contest.closes_at))
+        return self.close(stored, min(now + self.policy.notice, stored.contest.closes_at))
 
     def tally_due_at(self, stored: StoredContest) -> datetime:
         return stored.contest.closes_at + self.policy.grace

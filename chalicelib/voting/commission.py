@@ -134,7 +134,7 @@ class Commission:
             return UNCHANGED, existing
         if existing.state != STATE_SCHEDULED:
             raise ContestError("closes_at", f"the contest is already {existing.state}")
-        check_update(existing.contest, contest, now)
+        check_update(existing.contest, contest, now, self.closer.policy.notice)
         if not self.store.update_contest(contest, existing.revision, now):
             raise ConcurrentUpdate(contest.id)
         return UPDATED, StoredContest(contest, existing.state, existing.revision + 1)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.voting.clock import iso_utc
@@ -193,19 +193,19 @@ def parse_nominee(raw: object, where: str) -> Nominee:
     )
 
 
-def check_update(existing: Contest, new: Contest, now: datetime) -> None:
-    """The freeze rules: once voting has opened only `closes_at` may move, never into the past;
-    once it has ended (`now >= closes_at`, even before the closer has run) the window is final."""
+def check_update(existing: Contest, new: Contest, now: datetime, notice: timedelta = timedelta(0)) -> None:
+    """The freeze rules: once voting has opened only `closes_at` may move, never into the past,
+    and earlier only to at least `notice` from now (`closing.ClosingPolicy.notice`); once it has
+    ended (`now >= closes_at`, even before the closer has run) the window is final."""
     if now >= existing.opens_at and not existing.same_ballot_paper(new):
         raise ContestError("nominations", "voting has opened: only closes_at may change")
     if now >= existing.closes_at and new.closes_at != existing.closes_at:
         raise ContestError("closes_at", "voting has ended: the window is final and cannot be reopened")
-    check_closes_at(existing.closes_at, new.closes_at, now)
-
-
-def check_closes_at(old: datetime | None, new: datetime, now: datetime) -> None:
-    if new != old and new <= now:
+    if new.closes_at != existing.closes_at and new.closes_at <= now:
         raise ContestError("closes_at", "cannot be moved into the past")
+    if now >= existing.opens_at and new.closes_at < min(existing.closes_at, now + notice):
+        raise ContestError("closes_at", f"voting is open: it can end {int(notice.total_seconds())} s from now at "
+                                        "the earliest (or close it early)")
 
 
 def _object(value: object, where: str, required: set[str], optional: AbstractSet[str] = frozenset()) -> dict[str, Any]:

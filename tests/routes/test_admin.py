@@ -226,15 +226,16 @@ def test_evidence_too_large_for_one_answer_points_to_the_cli(admin, monkeypatch)
 
 # --- early close ------------------------------------------------------------------------------
 
-def test_early_close_ends_voting_now_and_is_idempotent(admin):
+def test_early_close_ends_voting_after_the_notice_and_is_idempotent(admin):
     token = token_of(admin)
     admin.clock.advance(minutes=10)
     first = call(admin, "POST", f"/admin/contests/{CONTEST}/close", token)
     assert first.status_code == 200
-    assert json.loads(first.body)["closes_at"] == iso_utc(NOW + timedelta(minutes=10))
+    ends = NOW + timedelta(minutes=10) + admin.runtime.commission.closer.policy.notice
+    assert json.loads(first.body)["closes_at"] == iso_utc(ends)
     admin.clock.advance(minutes=1)
     assert json.loads(call(admin, "POST", f"/admin/contests/{CONTEST}/close", token).body) == json.loads(first.body)
-    assert admin.store.get_contest(CONTEST).contest.closes_at == NOW + timedelta(minutes=10)
+    assert admin.store.get_contest(CONTEST).contest.closes_at == ends
 
 
 def test_after_an_early_close_votes_are_refused_and_the_tally_follows_the_grace(admin):
@@ -246,7 +247,7 @@ def test_after_an_early_close_votes_are_refused_and_the_tally_follows_the_grace(
     closer = admin.runtime.closer
     admin.clock.advance(minutes=1)
     assert closer.run() == []
-    admin.clock.advance(minutes=1)
+    admin.clock.advance(minutes=1, seconds=closer.policy.notice.total_seconds())
     assert closer.run()[0].total == 1
     assert json.loads(admin.http.get(f"/receipts/{receipt}").body)["counted"] is True
 

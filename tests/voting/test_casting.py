@@ -11,6 +11,7 @@ from chalicelib.voting import challenge
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.casting import VotingService
 from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.contest_cache import ContestCache
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.rejection import Rejection
 from devtools import devpki
@@ -28,7 +29,7 @@ def clock():
 def voting(memory_store, pki, clock):
     memory_store.create_contest(parse_contest(contest_file()), NOW)
     return VotingService(pki.verifier(), Keys(SECRET), memory_store, commission_sealer(), clock,
-                         contest_cache_seconds=0)
+                         ContestCache(memory_store, 0))
 
 
 def body(voting, pki, voter, nominee="hc-001", token=None) -> bytes:
@@ -129,3 +130,45 @@ def test_a_refusal_of_the_hook_stops_the_write(voting, pki, memory_store):
     cms = signed(voting, pki, pki.voter("900101300813"))
     assert refusal(lambda: voting.cast_signed(CONTEST, cms, before_write=taken)) == "session_used"
     assert stored_votes(memory_store) == []
+
+
+class Monotonic:
+    """The contest cache's clock, moved by hand with the service's."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_vote_a_warm_container_accepts_after_an_early_close_is_counted(memory_store, pki, clock):
+    """A container keeps its copy of the contest for 5 s: what it still accepts after an admin's
+    early close is inside the counted window, and its receipt says counted."""
+    from chalicelib.voting.closing import ClosingPolicy
+    from chalicelib.voting.commission import Commission
+
+    commission = Commission(memory_store, clock, ClosingPolicy())
+    commission.save_contest(parse_contest(contest_file()))
+    cache_clock = Monotonic()
+    warm = VotingService(pki.verifier(), Keys(SECRET), memory_store, commission_sealer(), clock,
+                         ContestCache(memory_store, 5.0, cache_clock))
+    first = warm.cast(CONTEST, body(warm, pki, pki.voter("900101300301")))  # fills the container's copy
+    ballot = body(warm, pki, pki.voter("900101300302"))
+    clock.advance(seconds=1)
+    commission.close(CONTEST)  # on another container
+    clock.advance(seconds=4)
+    cache_clock.now = 4.9  # the copy from before the close is still fresh
+    late = warm.cast(CONTEST, ballot)
+    assert late.created
+    cache_clock.now = 5.0  # the copy expires: the closed state is read, nothing more is accepted
+    with pytest.raises(Rejection, match="voting_closed"):
+        warm.cast(CONTEST, body(warm, pki, pki.voter("900101300303"), token=ballot_token(warm)))
+    clock.advance(minutes=3)
+    commission.closer.run()
+    cache_clock.now = 10.0
+    assert [warm.check_receipt(v.receipt)["counted"] for v in (first, late)] == [True, True]
+
+
+def ballot_token(voting) -> str:
+    return challenge.issue(voting.keys.challenge, challenge.VOTE, CONTEST, voting.clock()).token

@@ -86,13 +86,26 @@ def test_a_change_by_someone_else_meanwhile_is_a_concurrent_update(commission, m
         commission.save_contest(parse_contest(contest_file(opens=NOW + timedelta(days=2))))
 
 
-def test_early_close_moves_closes_at_to_now_and_the_tally_follows_the_grace(commission, clock):
+def test_early_close_ends_the_window_after_the_notice_and_the_tally_follows_the_grace(commission, clock):
     commission.save_contest(parse_contest(contest_file()))
     clock.advance(hours=1)
     answer = commission.close(CONTEST)
     assert (answer["state"], answer["closes_at"], answer["tally_from"]) == \
-        ("closed", "2026-03-10T10:00:00.000000Z", "2026-03-10T10:02:00.000000Z")
+        ("closed", "2026-03-10T10:00:10.000000Z", "2026-03-10T10:02:10.000000Z")
     assert commission.close(CONTEST) == answer
+
+
+def test_an_open_contest_may_end_sooner_but_not_before_the_notice(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    with pytest.raises(ContestError, match="10 s from now at the earliest"):
+        commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(seconds=9))))
+    assert commission.save_contest(parse_contest(contest_file(closes=NOW + timedelta(seconds=10))))[0] == "updated"
+
+
+def test_a_contest_that_has_not_opened_may_end_at_any_later_time(commission):
+    commission.save_contest(parse_contest(contest_file(opens=NOW + timedelta(seconds=1))))
+    soon = contest_file(opens=NOW + timedelta(seconds=1), closes=NOW + timedelta(seconds=2))
+    assert commission.save_contest(parse_contest(soon))[0] == "updated"
 
 
 def test_provisional_results_count_the_votes_so_far(commission, memory_store):
