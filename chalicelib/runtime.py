@@ -186,7 +186,7 @@ class Runtime:
     def sign_in(self) -> AdminSignIn:
         from chalicelib.voting.admin_session import AdminSignIn
 
-        return AdminSignIn(self.verifier, self.keys, self.settings.admin_iins, self.clock)
+        return AdminSignIn(self.verifier, self.keys, self.settings.admin_iins, self.clock, self.store)
 
     @cached_property
     def commission(self) -> Commission:

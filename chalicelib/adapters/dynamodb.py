@@ -1,4 +1,4 @@
-"""DynamoDB through PynamoDB: the contests, votes and signing sessions tables behind the ports
+"""DynamoDB through PynamoDB: the contests, votes, signing sessions and spent-challenges tables behind the ports
 (`voting.ports.Store`).
 A thin adapter: it maps records to items and back, turns every DynamoDB failure into
 `StorageUnavailable`, and applies each write's condition; the rules live in the services.
@@ -10,6 +10,10 @@ key is a keyed hash of the IIN and the signed CMS is stored sealed to the commis
 
 Signing sessions (eGov mobile): one item per session id, settled by conditional updates, and
 deleted by DynamoDB's TTL (`delete_after`) a day after they expire.
+
+Spent challenges: one item per single-use nonce (admin sign-in), written with a conditional put and
+deleted by DynamoDB's TTL after the token has expired, so the table stays as small as the sign-ins
+of the last minutes.
 
 Retries: PynamoDB hands `Meta.max_retry_attempts` to botocore's "standard" retry mode (jittered
 exponential backoff, throttling and 5xx retried). Two retries and short timeouts: a Lambda answers
@@ -123,6 +127,16 @@ class SessionItem(Model):
 TTL_ATTRIBUTE = SessionItem.delete_after.attr_name  # the template's TimeToLiveSpecification names it too
 
 
+class SpentChallengeItem(Model):
+    """A single-use challenge's nonce, kept until its token expires (DynamoDB's TTL deletes it)."""
+
+    class Meta(_Settings):
+        abstract = True
+
+    nonce = UnicodeAttribute(hash_key=True)
+    expires = TTLAttribute()
+
+
 def vote_key(contest_id: str, voter: str) -> str:
     return f"{contest_id}#{voter}"
 
@@ -166,20 +180,20 @@ class DynamoStore:
             os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         self.local = bool(endpoint)
-        self.table_names = (f"{prefix}contests", f"{prefix}votes", f"{prefix}sessions")
-        self.contests, self.votes, self.sessions = _bind(*self.table_names, endpoint, region)
+        self.table_names = (f"{prefix}contests", f"{prefix}votes", f"{prefix}sessions", f"{prefix}challenges")
+        self.contests, self.votes, self.sessions, self.challenges = _bind(*self.table_names, endpoint, region)
         self._connection_lock = threading.Lock()
 
     def _models(self) -> tuple[type[Model], ...]:
-        return (self.contests, self.votes, self.sessions)
+        return (self.contests, self.votes, self.sessions, self.challenges)
 
     def create_tables(self, wait: bool = True) -> list[str]:
         created = []
         with _storage_errors():
             for model, name in zip(self._models(), self.table_names, strict=True):
                 if not model.exists():
-                    # The sessions' TTL: dynalite has no UpdateTimeToLive, so a local server may lack
-                    # it (sessions then stay on disk; the rules never rely on the deletion).
+                    # The TTLs (sessions, spent challenges): dynalite has no UpdateTimeToLive, so a local
+                    # server may lack them (items then stay on disk; the rules never rely on the deletion).
                     model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST", ignore_update_ttl_errors=self.local)
                     created.append(name)
         return created
@@ -317,14 +331,21 @@ class DynamoStore:
         condition = (model.status == WAITING) & (model.claim.does_not_exist() | (model.claim == claim))
         return _applied(lambda: model(session_id).update(actions=actions, condition=condition))
 
+    # Single-use challenges
+
+    def spend_challenge(self, nonce: str, expires_at: datetime) -> bool:
+        item = self.challenges(nonce, expires=expires_at)
+        return _applied(lambda: item.save(condition=self.challenges.nonce.does_not_exist()))
+
     def _votes_connection(self) -> TableConnection:
         # One client for all scan workers: made once, before they race to make one each.
         with self._connection_lock:
             return self.votes._get_connection()
 
 
-def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: str | None,
-          region: str) -> tuple[type[ContestItem], type[VoteItem], type[SessionItem]]:
+def _bind(contests_table: str, votes_table: str, sessions_table: str, challenges_table: str,
+          endpoint: str | None,
+          region: str) -> tuple[type[ContestItem], type[VoteItem], type[SessionItem], type[SpentChallengeItem]]:
     """The schemas bound to this store's tables: classes of its own, so two stores never share
     PynamoDB's per-class table name, endpoint or connection."""
     _region = region  # a class body cannot read a name it assigns from the enclosing scope
@@ -372,7 +393,14 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, endpoint: 
             host = endpoint
             region = _region
 
-    return Contests, Votes, Sessions
+
+    class SpentChallenges(OnContestsClient, SpentChallengeItem):
+        class Meta(_Settings):
+            table_name = challenges_table
+            host = endpoint
+            region = _region
+
+    return Contests, Votes, Sessions, SpentChallenges
 
 
 def _stored(item: ContestItem) -> StoredContest:

@@ -36,6 +36,7 @@ class MemoryStore:
         self._votes: dict[tuple[str, str], VoteRecord] = {}
         self._receipts: dict[str, tuple[str, str]] = {}
         self._sessions: dict[str, SigningSession] = {}
+        self._spent: dict[str, datetime] = {}
 
     # Contests
 
@@ -138,4 +139,13 @@ class MemoryStore:
             if session is None or session.status != WAITING or session.claim not in (None, claim):
                 return False
             self._sessions[session_id] = change(session)
+            return True
+
+    # Single-use challenges
+
+    def spend_challenge(self, nonce: str, expires_at: datetime) -> bool:
+        with self._lock:
+            if nonce in self._spent:
+                return False
+            self._spent[nonce] = expires_at
             return True

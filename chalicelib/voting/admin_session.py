@@ -1,10 +1,12 @@
 """Admin sign-in with the administrator's own ЭЦП, and the short-lived session token it earns.
 
-1. `POST /admin/challenges` → a stateless challenge (purpose `admin-login`, scope `admin`).
+1. `POST /admin/challenges` → a challenge (purpose `admin-login`, scope `admin`), 3 minutes.
 2. The admin signs `{"v": 1, "purpose": "admin-login", "challenge": "<token>"}` in NCALayer with
    any NCA key of theirs (AUTH keys too) and posts `{"cms"}` to `POST /admin/sessions`.
 3. The signature, path and revocation are checked by the same verifier as votes; the IIN must be
-   listed in `VOTING_ADMIN_IINS`; the answer is a Bearer token valid for 15 minutes.
+   listed in `VOTING_ADMIN_IINS`; the challenge's nonce is spent (one conditional write, so the
+   same signed document never opens a second session); the answer is a Bearer token valid for
+   15 minutes.
 
 The token never carries the IIN: it is bound to the admin's *actor* — a keyed hash of the IIN
 (`Keys.audit`) — which is also what the audit log names. Token: `a1.<expires>.<actor>.<mac>`,
@@ -22,6 +24,7 @@ from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.voting import challenge, tokens
 from chalicelib.voting.ballot import ADMIN_LOGIN_KEYS, load_signed_json
 from chalicelib.voting.keys import Keys, mac
+from chalicelib.voting.ports import ChallengeStore
 from chalicelib.voting.rejection import Rejection, verifier_refusals
 from chalicelib.voting.signed_body import read_signed_body
 
@@ -67,12 +70,13 @@ def allowed_actors(keys: Keys, admin_iins: Collection[str]) -> frozenset[str]:
 
 class AdminSignIn:
     def __init__(self, verifier: SignatureVerifier, keys: Keys, admin_iins: Collection[str],
-                 clock: Callable[[], datetime]) -> None:
-        self.verifier, self.keys, self.clock = verifier, keys, clock
+                 clock: Callable[[], datetime], challenges: ChallengeStore) -> None:
+        self.verifier, self.keys, self.clock, self.challenges = verifier, keys, clock, challenges
         self.actors = allowed_actors(keys, admin_iins)
 
     def challenge(self) -> challenge.Challenge:
-        return challenge.issue(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, self.clock())
+        return challenge.issue(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, self.clock(),
+                               challenge.ADMIN_LOGIN_LIFETIME)
 
     def sign_in(self, body: bytes) -> Session:
         """Verify the signed admin-login document; raise `Rejection` (401/403/4xx) otherwise."""
@@ -83,11 +87,16 @@ class AdminSignIn:
         document = load_signed_json(signed.content, ADMIN_LOGIN_KEYS)
         if document["purpose"] != ADMIN_LOGIN_PURPOSE:
             raise Rejection("invalid_ballot", "not an admin-login document")
-        if not challenge.is_valid(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, document["challenge"], now):
+        issued = challenge.opened(self.keys.challenge, challenge.ADMIN_LOGIN, ADMIN_SCOPE, document["challenge"], now)
+        if issued is None:
             raise Rejection("invalid_challenge")
+        nonce, expires_at = issued
         if not signed.iin:
             raise Rejection("forbidden", "the certificate names no IIN")
         actor = actor_of(self.keys, signed.iin)
         if actor not in self.actors:
             raise Rejection("forbidden", f"actor {actor} is not an administrator")
+        # Last, so only a listed admin's valid sign-in costs a write.
+        if not self.challenges.spend_challenge(f"{ADMIN_LOGIN_PURPOSE}:{nonce}", expires_at):
+            raise Rejection("invalid_challenge", f"admin-login challenge replayed (actor {actor})")
         return issue_token(self.keys, actor, now)

@@ -1,8 +1,10 @@
-"""Stateless challenge tokens: a keyed MAC over (purpose, contest, nonce, expiry).
+"""Challenge tokens: a keyed MAC over (purpose, contest, nonce, expiry).
 
-A challenge proves a ballot was signed for this contest recently; it needs no storage, so
-issuing one costs no database write. Replaying a challenge within its lifetime gains nothing:
-one vote per person is enforced by the IIN, not by the challenge.
+A ballot's challenge proves the ballot was signed for this contest recently; it needs no storage,
+so issuing one costs no database write. Replaying it within its lifetime gains nothing: one vote
+per person is enforced by the IIN, not by the challenge. An admin-login challenge is different —
+a replayed sign-in would mint a new session — so it lives 3 minutes and its nonce is spent once
+(`admin_session.AdminSignIn`, `ports.ChallengeStore`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from chalicelib.voting import tokens
 
 LIFETIME = timedelta(minutes=10)
+ADMIN_LOGIN_LIFETIME = timedelta(minutes=3)  # time to choose the key in NCALayer and type its password
 VOTE = "vote"
 ADMIN_LOGIN = "admin-login"
 _VERSION = "c1"
@@ -32,7 +35,12 @@ def issue(key: bytes, purpose: str, scope: str, now: datetime, lifetime: timedel
 
 def is_valid(key: bytes, purpose: str, scope: str, token: object, now: datetime) -> bool:
     """True when `token` was issued by us for this purpose and scope and has not expired."""
-    return tokens.unseal(key, _VERSION, token, now, purpose, scope) is not None
+    return opened(key, purpose, scope, token, now) is not None
+
+
+def opened(key: bytes, purpose: str, scope: str, token: object, now: datetime) -> tuple[str, datetime] | None:
+    """(nonce, expiry) of a token we issued for this purpose and scope that has not expired, else None."""
+    return tokens.open_sealed(key, _VERSION, token, now, purpose, scope)
 
 
 def lifetime_of(token: object) -> tuple[datetime, datetime] | None:

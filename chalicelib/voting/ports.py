@@ -62,6 +62,13 @@ class VoteStore(Protocol):
         ...
 
 
+class ChallengeStore(Protocol):
+    def spend_challenge(self, nonce: str, expires_at: datetime) -> bool:
+        """Mark a single-use challenge's nonce spent, kept until `expires_at` (then forgotten: the
+        token has expired by then): True the first time, False ever after. One conditional write."""
+        ...
+
+
 class CommissionKey(Protocol):
     """The commission's private key, as far as opening sealed evidence needs it: a key file on the
     commission's machine, or a KMS key only the commission's audit role may use."""
@@ -97,5 +104,5 @@ class SessionStore(Protocol):
         ...
 
 
-class Store(ContestStore, VoteStore, SessionStore, Protocol):
+class Store(ContestStore, VoteStore, SessionStore, ChallengeStore, Protocol):
     """All of them, as the composition root wires one store for every service."""

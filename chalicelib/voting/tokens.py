@@ -28,25 +28,35 @@ def seal(key: bytes, version: str, expires: datetime, payload: str, *context: st
 
 def unseal(key: bytes, version: str, token: object, now: datetime, *context: str) -> str | None:
     """The payload of a token we sealed for this context that has not expired; None otherwise."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-        return None
-    parts = token.split(".")
-    if len(parts) != 4 or parts[0] != version or not parts[1].isdigit() or len(parts[1]) > 12:
+    opened = open_sealed(key, version, token, now, *context)
+    return None if opened is None else opened[0]
+
+
+def open_sealed(key: bytes, version: str, token: object, now: datetime,
+                *context: str) -> tuple[str, datetime] | None:
+    """(payload, expiry) of a token we sealed for this context that has not expired; None otherwise."""
+    parts = _parts(token)
+    if parts is None or parts[0] != version:
         return None
     body = ".".join(parts[:3])
     if not hmac.compare_digest(b64url(mac(key, *context, body)[:_TAG_BYTES]).encode(), parts[3].encode()):
         return None
     if now.timestamp() >= int(parts[1]):
         return None
-    return parts[2]
+    return parts[2], datetime.fromtimestamp(int(parts[1]), UTC)
 
 
-def expiry_of(token: object) -> datetime | None:
-    """The expiry a token states, read without its key (for the offline audit, which has no
-    secret; the signer's signature over the ballot is what vouches for the token's bytes)."""
+def _parts(token: object) -> list[str] | None:
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         return None
     parts = token.split(".")
     if len(parts) != 4 or not parts[1].isdigit() or len(parts[1]) > 12:
         return None
-    return datetime.fromtimestamp(int(parts[1]), UTC)
+    return parts
+
+
+def expiry_of(token: object) -> datetime | None:
+    """The expiry a token states, read without its key (for the offline audit, which has no
+    secret; the signer's signature over the ballot is what vouches for the token's bytes)."""
+    parts = _parts(token)
+    return None if parts is None else datetime.fromtimestamp(int(parts[1]), UTC)

@@ -35,8 +35,8 @@ def test_throttling_is_storage_unavailable(dynamo_store, monkeypatch):
 
 def test_two_stores_keep_to_their_own_tables():
     first, second = DynamoStore("a-", "http://127.0.0.1:1"), DynamoStore("b-", "http://127.0.0.1:2")
-    assert (first.table_names, second.table_names) == (("a-contests", "a-votes", "a-sessions"),
-                                                        ("b-contests", "b-votes", "b-sessions"))
+    assert (first.table_names, second.table_names) == (("a-contests", "a-votes", "a-sessions", "a-challenges"),
+                                                       ("b-contests", "b-votes", "b-sessions", "b-challenges"))
     assert (first.votes.Meta.host, second.votes.receipt_index._model.Meta.table_name) == \
         ("http://127.0.0.1:1", "b-votes")
 
@@ -112,3 +112,19 @@ def test_the_largest_contest_the_rule_accepts_is_stored_and_tallied_in_one_item(
 def test_a_contest_over_the_rule_is_one_dynamodb_would_refuse_as_a_storage_error(dynamo_store):
     with pytest.raises(StorageUnavailable):
         dynamo_store.create_contest(parse_contest(too_large_for_one_record()), NOW)
+
+
+def test_spent_challenges_expire_by_dynamodbs_time_to_live(dynamo_store):
+    if dynamo_store.challenges.Meta.host:
+        pytest.skip("dynalite has no time to live: the local stack keeps spent challenges")
+    connection = dynamo_store.challenges._get_connection().connection
+    described = connection.client.describe_time_to_live(TableName=dynamo_store.table_names[3])
+    assert described["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+
+
+def test_a_spent_challenge_is_stored_with_its_expiry_in_epoch_seconds(dynamo_store):
+    dynamo_store.spend_challenge("admin-login:n1", NOW)
+    [item] = dynamo_store.challenges.scan()
+    assert item.attribute_values["expires"] == NOW
+    raw = dynamo_store.challenges._get_connection().get_item("admin-login:n1")["Item"]
+    assert raw["expires"] == {"N": str(int(NOW.timestamp()))}

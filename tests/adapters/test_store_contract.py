@@ -208,3 +208,19 @@ def test_an_unknown_session_is_neither_claimed_nor_settled(any_store):
     assert not any_store.claim_session("U" * 22, b"first")
     assert not any_store.settle_session("U" * 22, b"first", ACCEPTED_OUTCOME)
     assert any_store.get_session("U" * 22) is None
+
+
+# Single-use challenges (admin sign-in)
+
+
+def test_a_challenge_is_spent_once(any_store):
+    expires = NOW + timedelta(minutes=3)
+    assert any_store.spend_challenge("admin-login:n1", expires)
+    assert not any_store.spend_challenge("admin-login:n1", expires)
+    assert not any_store.spend_challenge("admin-login:n1", expires + timedelta(minutes=1))
+
+
+def test_spending_one_challenge_leaves_the_others_unspent(any_store):
+    expires = NOW + timedelta(minutes=3)
+    assert any_store.spend_challenge("admin-login:n1", expires)
+    assert any_store.spend_challenge("admin-login:n2", expires)

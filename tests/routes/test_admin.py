@@ -82,6 +82,17 @@ def test_listed_admin_signs_in_with_their_ecp_and_gets_a_fifteen_minute_token(ad
     assert json.loads(response.body)["expires_at"] == (NOW + timedelta(minutes=15)).isoformat()
 
 
+def test_a_signed_sign_in_posted_again_opens_no_second_session(admin):
+    challenge = json.loads(admin.http.post("/admin/challenges").body)["challenge"]
+    content = json.dumps({"v": 1, "purpose": "admin-login", "challenge": challenge}).encode()
+    body = json.dumps({"cms": base64.b64encode(admin.pki.sign(content, admin.pki.voter(ADMIN))).decode()})
+    first = admin.http.post("/admin/sessions", body=body, headers={"Content-Type": "application/json"})
+    admin.clock.advance(seconds=30)
+    again = admin.http.post("/admin/sessions", body=body, headers={"Content-Type": "application/json"})
+    assert first.status_code == 201
+    assert (again.status_code, json.loads(again.body)["error"]) == (422, "invalid_challenge")
+
+
 def test_person_not_listed_cannot_sign_in(admin):
     response = sign_in(admin, STRANGER)
     assert (response.status_code, json.loads(response.body)["error"]) == (403, "forbidden")

@@ -35,8 +35,8 @@ def login_body(pki, iin: str = ADMIN, purpose: str = "admin-login", token: str |
 
 
 @pytest.fixture
-def sign_in(pki):
-    return AdminSignIn(pki.verifier(), KEYS, frozenset({ADMIN}), Clock())
+def sign_in(pki, memory_store):
+    return AdminSignIn(pki.verifier(), KEYS, frozenset({ADMIN}), Clock(), memory_store)
 
 
 def test_token_names_the_actor_until_it_expires():
@@ -103,11 +103,43 @@ def test_vote_challenge_cannot_open_an_admin_session(sign_in, pki):
     assert refused.value.code == "invalid_challenge"
 
 
-def test_expired_challenge_is_refused(pki):
-    late = AdminSignIn(pki.verifier(), KEYS, frozenset({ADMIN}), Clock(NOW + timedelta(minutes=11)))
+def test_expired_challenge_is_refused(pki, memory_store):
+    late = AdminSignIn(pki.verifier(), KEYS, frozenset({ADMIN}), Clock(NOW + timedelta(minutes=11)), memory_store)
     with pytest.raises(Rejection) as refused:
         late.sign_in(login_body(pki))
     assert refused.value.code == "invalid_challenge"
+
+
+def test_an_admin_challenge_lives_three_minutes(pki, memory_store):
+    clock = Clock()
+    sign_in = AdminSignIn(pki.verifier(), KEYS, frozenset({ADMIN}), clock, memory_store)
+    issued = sign_in.challenge()
+    assert issued.expires_at == NOW + timedelta(minutes=3)
+    clock.advance(minutes=3)
+    with pytest.raises(Rejection, match="invalid_challenge"):
+        sign_in.sign_in(login_body(pki, token=issued.token))
+
+
+def test_one_signed_sign_in_opens_one_session_however_often_it_is_posted(sign_in, pki):
+    body = login_body(pki, token=sign_in.challenge().token)
+    assert sign_in.sign_in(body).actor == actor_of(KEYS, ADMIN)
+    for _ in range(3):
+        with pytest.raises(Rejection) as refused:
+            sign_in.sign_in(body)
+        assert refused.value.code == "invalid_challenge" and ADMIN not in refused.value.detail
+
+
+def test_a_new_challenge_signs_in_again(sign_in, pki):
+    sign_in.sign_in(login_body(pki, token=sign_in.challenge().token))
+    assert sign_in.sign_in(login_body(pki, token=sign_in.challenge().token)).actor == actor_of(KEYS, ADMIN)
+
+
+def test_a_refused_sign_in_spends_nothing(sign_in, pki, memory_store):
+    token = sign_in.challenge().token
+    with pytest.raises(Rejection, match="forbidden"):
+        sign_in.sign_in(login_body(pki, iin=OTHER, token=token))
+    assert memory_store._spent == {}
+    assert sign_in.sign_in(login_body(pki, token=token)).actor == actor_of(KEYS, ADMIN)
 
 
 @pytest.mark.parametrize("body", [b"", b"[]", b'{"cms": "***"}', b'{"cms": "YQ==", "x": 1}', b"\xff"])
