@@ -1,7 +1,7 @@
 """The operator CLI: create-tables and load-contest."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -71,10 +71,12 @@ def test_missing_file_is_reported(cli, capsys):
 def test_once_open_only_closes_at_may_move(cli, dynamo_store, capsys):
     from chalicelib.voting.contest import parse_contest
 
-    dynamo_store.create_contest(parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=3650))), NOW)
-    moved = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))
+    # Open since NOW (in the past of the machine's clock) until a year after the machine's today.
+    closes = datetime.now(UTC) + timedelta(days=365)
+    dynamo_store.create_contest(parse_contest(contest_file(opens=NOW, closes=closes)), NOW)
+    moved = contest_file(opens=NOW, closes=closes + timedelta(days=1))
     assert manage.main(["load-contest", cli(moved)]) == 0
-    renamed = contest_file(opens=NOW, closes=NOW + timedelta(days=3651))
+    renamed = contest_file(opens=NOW, closes=closes + timedelta(days=1))
     renamed["title"]["ru"] = "Другое название"
     assert manage.main(["load-contest", cli(renamed)]) == 2
     assert "only closes_at may change" in capsys.readouterr().err

@@ -161,6 +161,8 @@ def check_stored_size(contest: Contest) -> None:
     such, never a storage failure to retry."""
     size = stored_size(contest)
     if size > MAX_CONTEST_BYTES:
-        raise ContestError("nominations", f"the contest takes {size // 1024} KiB stored with its result, over the "
+        days = (contest.closes_at - contest.opens_at).days
+        raise ContestError("nominations", f"the contest and its result (votes per nominee, turnout per hour of its "
+                                          f"{days}-day window) take {size // 1024} KiB stored, over the "
                                           f"{MAX_CONTEST_BYTES // 1024} KiB that fit one record: shorten the "
-                                          "descriptions or split the nominations over contests")
+                                          "descriptions or the window, or split the nominations over contests")
