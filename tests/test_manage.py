@@ -71,12 +71,12 @@ def test_missing_file_is_reported(cli, capsys):
 def test_once_open_only_closes_at_may_move(cli, dynamo_store, capsys):
     from chalicelib.voting.contest import parse_contest
 
-    # Open since NOW (in the past of the machine's clock) until a year after the machine's today.
-    closes = datetime.now(UTC) + timedelta(days=365)
-    dynamo_store.create_contest(parse_contest(contest_file(opens=NOW, closes=closes)), NOW)
-    moved = contest_file(opens=NOW, closes=closes + timedelta(days=1))
+    # Open by the machine's clock (the CLI's).
+    opens, closes = datetime.now(UTC) - timedelta(days=1), datetime.now(UTC) + timedelta(days=30)
+    dynamo_store.create_contest(parse_contest(contest_file(opens=opens, closes=closes)), NOW)
+    moved = contest_file(opens=opens, closes=closes + timedelta(days=1))
     assert manage.main(["load-contest", cli(moved)]) == 0
-    renamed = contest_file(opens=NOW, closes=closes + timedelta(days=1))
+    renamed = contest_file(opens=opens, closes=closes + timedelta(days=1))
     renamed["title"]["ru"] = "Другое название"
     assert manage.main(["load-contest", cli(renamed)]) == 2
     assert "only closes_at may change" in capsys.readouterr().err
