@@ -46,12 +46,15 @@ def _refused(error: Exception) -> int:
 
 
 def create_tables(_: argparse.Namespace) -> int:
-    from chalicelib.adapters.dynamodb import DynamoStore
+    from chalicelib.adapters.dynamodb import DynamoStore, OutdatedTable
 
     try:
         store = _runtime().store
         assert isinstance(store, DynamoStore)
         created = store.create_tables()
+    except OutdatedTable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except REFUSALS as error:
         return _refused(error)
     print("created: " + ", ".join(created) if created else "tables already exist")

@@ -3,9 +3,10 @@ and the services, each built on first use and then kept for the process (a Lambd
 local stack, a CLI run). Nothing else wires parts together.
 
 What each entry point takes of it:
-- the API (voters): `voting` (which seals evidence with the commission's public key, `sealer`),
-  `mobile` (eGov mobile's sessions), and `sign_in` for the commission's sign-in;
-- the admin routes and the authorizer: `commission`, `authorize`;
+- the API (voters): `public_reads` (the list, contests, results: from `contests`, the process's
+  copies), `voting` (which seals evidence with the commission's public key, `sealer`) and `mobile`
+  (eGov mobile's sessions);
+- the admin routes and the authorizer: `sign_in`, `commission`, `authorize`;
 - the closer (every minute): `closer` — store and clock only, no secret and no trust;
 - the CRL refresher (every 15 minutes): `refresh_crls` — trust and the CRL bucket, no secret;
 - the CLI (`manage.py`): `store`, `commission`, `closer`, and for the offline audit `verifier` and
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from chalicelib.voting.contest_cache import ContestCache
     from chalicelib.voting.mobile_signing import MobileSigning
     from chalicelib.voting.ports import CommissionKey, Store
+    from chalicelib.voting.public_reads import PublicReads
     from chalicelib.voting.seal import Sealer
 
 log = logging.getLogger("service.runtime")
@@ -165,6 +167,12 @@ class Runtime:
         from chalicelib.voting.contest_cache import ContestCache
 
         return ContestCache(self.store, self.settings.contest_cache_seconds)
+
+    @cached_property
+    def public_reads(self) -> PublicReads:
+        from chalicelib.voting.public_reads import PublicReads
+
+        return PublicReads(self.contests, self.clock)
 
     @cached_property
     def voting(self) -> VotingService:

@@ -323,7 +323,8 @@ def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationStore 
     settings.setdefault("ncalayer_url", "ws://127.0.0.1:13579")  # the dev stage's stand-in
     settings.setdefault("public_url", PUBLIC_URL)  # eGov mobile's API 1/API 2 base
     settings.setdefault("organisation", ORGANISATION)
-    configured = Settings(table_prefix="test-", secret=SECRET, contest_cache_seconds=0, **settings)
+    settings.setdefault("contest_cache_seconds", 0)  # every request reads the store: tests see each change
+    configured = Settings(table_prefix="test-", secret=SECRET, **settings)
     return Runtime(configured, store=store, clock=clock, keys=Keys(SECRET), verifier=pki.verifier(revocation),
                    sealer=commission_sealer(), commission_key=commission_key())
 

@@ -45,6 +45,7 @@ from chalicelib.voting.records import (
     STATE_CLOSED,
     STATE_SCHEDULED,
     STATE_TALLIED,
+    ContestSummary,
     ReceiptRecord,
     StorageUnavailable,
     StoredContest,
@@ -54,6 +55,10 @@ from chalicelib.voting.signing_session import RETENTION, WAITING, Outcome, Signi
 from chalicelib.voting.tally import TallyResult, VoteLine
 
 RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
+# The contest list's projection: a scan of this index reads a few hundred bytes per contest, the
+# table's scan the whole contest file (DynamoDB charges a scan by the items' size, projected or not).
+SUMMARY_INDEX = "summary"
+SUMMARY_FIELDS = ["title", "opens_at", "closes_at", "state"]
 TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _FAILURES = (PynamoDBException, BotoCoreError, ClientError)
@@ -75,12 +80,14 @@ class ContestItem(Model):
 
     id = UnicodeAttribute(hash_key=True)
     document = UnicodeAttribute()  # the contest file, canonical JSON, times in UTC
+    title = UnicodeAttribute(null=True)  # the titles (JSON), for the summary index
     opens_at = UnicodeAttribute()
     closes_at = UnicodeAttribute()
     state = UnicodeAttribute(default=STATE_SCHEDULED)
     revision = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
     result = UnicodeAttribute(null=True)  # the tally (JSON), written once with state closed -> tallied
+    summary_index: ClassVar[GlobalSecondaryIndex[Any]]  # bound with the table, in `_bind`
 
 
 class VoteItem(Model):
@@ -135,6 +142,10 @@ class SpentChallengeItem(Model):
 
     nonce = UnicodeAttribute(hash_key=True)
     expires = TTLAttribute()
+
+
+class OutdatedTable(RuntimeError):
+    """A table made by an earlier version lacks what this one reads (an index)."""
 
 
 def vote_key(contest_id: str, voter: str) -> str:
@@ -196,7 +207,17 @@ class DynamoStore:
                     # server may lack them (items then stay on disk; the rules never rely on the deletion).
                     model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST", ignore_update_ttl_errors=self.local)
                     created.append(name)
+            self._check_summary_index()
         return created
+
+    def _check_summary_index(self) -> None:
+        """A contests table made before the summary index cannot list contests; say so plainly
+        (dynalite cannot add an index to a table; in AWS the template has it)."""
+        client = self.contests._get_connection().connection.client
+        table = client.describe_table(TableName=self.table_names[0])["Table"]
+        if not any(index["IndexName"] == SUMMARY_INDEX for index in table.get("GlobalSecondaryIndexes", [])):
+            raise OutdatedTable(f"table {self.table_names[0]} has no index {SUMMARY_INDEX!r}: an earlier version made "
+                                "it; make it again (the local stack: `make clean-local`, which removes .local)")
 
     def delete_tables(self) -> None:
         with _storage_errors():
@@ -210,14 +231,28 @@ class DynamoStore:
         item = _item(self.contests, contest_id)
         return _stored(item) if item is not None else None
 
-    def list_contests(self) -> list[StoredContest]:
+    def list_summaries(self) -> list[ContestSummary]:
+        connection = self.contests._get_connection()
+        summaries, start_key = [], None
         with _storage_errors():
-            stored = [_stored(item) for item in self.contests.scan()]
-        return sorted(stored, key=lambda s: s.contest.opens_at)
+            while True:
+                page = connection.scan(index_name=SUMMARY_INDEX, exclusive_start_key=start_key)
+                summaries += [self._summary(item) for item in page.get("Items", [])]
+                start_key = page.get("LastEvaluatedKey")
+                if not start_key:
+                    break
+        return sorted(summaries, key=lambda s: s.opens_at)
+
+    @staticmethod
+    def _summary(item: dict[str, Any]) -> ContestSummary:
+        return ContestSummary(item["id"]["S"], json.loads(item["title"]["S"]),
+                              parse_iso_utc(item["opens_at"]["S"]), parse_iso_utc(item["closes_at"]["S"]),
+                              item["state"]["S"])
 
     def create_contest(self, contest: Contest, now: datetime) -> bool:
-        item = self.contests(contest.id, document=contest.to_json(), opens_at=iso_utc(contest.opens_at),
-                             closes_at=iso_utc(contest.closes_at), revision=1, updated_at=iso_utc(now))
+        item = self.contests(contest.id, document=contest.to_json(), title=_titles(contest),
+                             opens_at=iso_utc(contest.opens_at), closes_at=iso_utc(contest.closes_at), revision=1,
+                             updated_at=iso_utc(now))
         return _applied(lambda: item.save(condition=self.contests.id.does_not_exist()))
 
     def update_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
@@ -236,7 +271,8 @@ class DynamoStore:
 
     def _contest_actions(self, contest: Contest, now: datetime) -> list[Any]:
         model = self.contests
-        return [model.document.set(contest.to_json()), model.opens_at.set(iso_utc(contest.opens_at)),
+        return [model.document.set(contest.to_json()), model.title.set(_titles(contest)),
+                model.opens_at.set(iso_utc(contest.opens_at)),
                 model.closes_at.set(iso_utc(contest.closes_at)), model.revision.add(1),
                 model.updated_at.set(iso_utc(now))]
 
@@ -276,7 +312,8 @@ class DynamoStore:
             for item in self.votes.scan(condition, consistent_read=True):
                 yield _vote_record(item)
 
-    def tally_segment(self, contest_id: str, segment: int, total_segments: int) -> Iterator[VoteLine]:
+    def tally_segment(self, contest_id: str, segment: int, total_segments: int,
+                      consistent: bool = True) -> Iterator[VoteLine]:
         """Items are read as plain DynamoDB JSON: a model object per vote would cost more than the scan."""
         connection = self._votes_connection()
         start_key = None
@@ -284,7 +321,7 @@ class DynamoStore:
             while True:
                 page = connection.scan(
                     filter_condition=self.votes.contest == contest_id, attributes_to_get=TALLY_FIELDS,
-                    segment=segment, total_segments=total_segments, consistent_read=True,
+                    segment=segment, total_segments=total_segments, consistent_read=consistent,
                     exclusive_start_key=start_key,
                 )
                 for item in page.get("Items", []):
@@ -343,18 +380,26 @@ class DynamoStore:
             return self.votes._get_connection()
 
 
-def _bind(contests_table: str, votes_table: str, sessions_table: str, challenges_table: str,
-          endpoint: str | None,
+def _bind(contests_table: str, votes_table: str, sessions_table: str, challenges_table: str, endpoint: str | None,
           region: str) -> tuple[type[ContestItem], type[VoteItem], type[SessionItem], type[SpentChallengeItem]]:
     """The schemas bound to this store's tables: classes of its own, so two stores never share
     PynamoDB's per-class table name, endpoint or connection."""
     _region = region  # a class body cannot read a name it assigns from the enclosing scope
+
+    class SummaryIndex(GlobalSecondaryIndex["Contests"]):
+        class Meta:
+            index_name = SUMMARY_INDEX
+            projection = IncludeProjection(SUMMARY_FIELDS)
+
+        id = UnicodeAttribute(hash_key=True)
 
     class Contests(ContestItem):
         class Meta(_Settings):
             table_name = contests_table
             host = endpoint
             region = _region
+
+        summary_index = SummaryIndex()
 
     class OnContestsClient:
         """One botocore client for the store's tables, made on first use: PynamoDB builds one per
@@ -393,7 +438,6 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, challenges
             host = endpoint
             region = _region
 
-
     class SpentChallenges(OnContestsClient, SpentChallengeItem):
         class Meta(_Settings):
             table_name = challenges_table
@@ -401,6 +445,10 @@ def _bind(contests_table: str, votes_table: str, sessions_table: str, challenges
             region = _region
 
     return Contests, Votes, Sessions, SpentChallenges
+
+
+def _titles(contest: Contest) -> str:
+    return json.dumps(dict(contest.title), ensure_ascii=False, sort_keys=True)
 
 
 def _stored(item: ContestItem) -> StoredContest:

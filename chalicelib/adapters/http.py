@@ -50,6 +50,12 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
                      _EVERY_ANSWER, headers)
 
 
+def public_json(body: Any, max_age: int) -> Response:
+    """A public read any cache may keep `max_age` seconds (API Gateway, CloudFront, browsers); the
+    same for every caller, whatever their language (refusals, which are not, stay no-store)."""
+    return json_response(200, body, {"Cache-Control": f"public, max-age={max_age}"})
+
+
 def page_response(page: str, csp: str, cache: str, headers: Mapping[str, str] | None = None) -> Response:
     return _response(page, 200, "text/html; charset=utf-8", cache, _PAGES,
                      {"Content-Security-Policy": csp, **(headers or {})})

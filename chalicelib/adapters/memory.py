@@ -15,6 +15,7 @@ from chalicelib.voting.records import (
     STATE_CLOSED,
     STATE_SCHEDULED,
     STATE_TALLIED,
+    ContestSummary,
     ReceiptRecord,
     StoredContest,
     VoteRecord,
@@ -45,9 +46,10 @@ class MemoryStore:
             held = self._contests.get(contest_id)
             return held.stored if held else None
 
-    def list_contests(self) -> list[StoredContest]:
+    def list_summaries(self) -> list[ContestSummary]:
         with self._lock:
-            return sorted((h.stored for h in self._contests.values()), key=lambda s: s.contest.opens_at)
+            held = sorted((h.stored for h in self._contests.values()), key=lambda s: s.contest.opens_at)
+        return [ContestSummary.of(stored) for stored in held]
 
     def create_contest(self, contest: Contest, now: datetime) -> bool:
         with self._lock:
@@ -95,7 +97,8 @@ class MemoryStore:
             vote = self._votes.get(key) if key else None
         return ReceiptRecord(vote.contest, vote.nominee, vote.nomination, vote.cast_at) if vote else None
 
-    def tally_segment(self, contest_id: str, segment: int, total_segments: int) -> Iterable[VoteLine]:
+    def tally_segment(self, contest_id: str, segment: int, total_segments: int,
+                      consistent: bool = True) -> Iterable[VoteLine]:
         # A stable hash of the key spreads votes over segments, as DynamoDB's partitions do.
         return [VoteLine(v.receipt, v.nominee, v.cast_at) for key, v in self._snapshot(contest_id)
                 if zlib.crc32(f"{key[0]}#{key[1]}".encode()) % total_segments == segment]

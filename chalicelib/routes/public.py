@@ -5,8 +5,15 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import runtime
-from chalicelib.adapters.http import JSON_TYPES, body_of, handled, header, json_response, preferred_language
-from chalicelib.voting.presenters import contest_details, contest_summary
+from chalicelib.adapters.http import (
+    JSON_TYPES,
+    body_of,
+    handled,
+    header,
+    json_response,
+    preferred_language,
+    public_json,
+)
 
 public = Blueprint(__name__)
 
@@ -14,16 +21,15 @@ public = Blueprint(__name__)
 @public.route("/contests", methods=["GET"])
 @handled(public, "list_contests")
 def list_contests() -> Response:
-    voting = runtime.current().voting
-    now = voting.clock()
-    return json_response(200, {"contests": [contest_summary(s, now) for s in voting.list_contests()]})
+    answer = runtime.current().public_reads.contest_list()
+    return public_json(answer.body, answer.max_age)
 
 
 @public.route("/contests/{contest_id}", methods=["GET"])
 @handled(public, "get_contest")
 def get_contest(contest_id: str) -> Response:
-    voting = runtime.current().voting
-    return json_response(200, contest_details(voting.contest(contest_id), voting.clock()))
+    answer = runtime.current().public_reads.contest(contest_id)
+    return public_json(answer.body, answer.max_age)
 
 
 @public.route("/contests/{contest_id}/challenges", methods=["POST"], content_types=JSON_TYPES)
@@ -49,7 +55,8 @@ def check_receipt(receipt: str) -> Response:
 @public.route("/contests/{contest_id}/results", methods=["GET"])
 @handled(public, "public_results")
 def public_results(contest_id: str) -> Response:
-    return json_response(200, runtime.current().commission.public_results(contest_id))
+    answer = runtime.current().public_reads.results(contest_id)
+    return public_json(answer.body, answer.max_age)
 
 
 @public.route("/", methods=["GET"])

@@ -61,9 +61,6 @@ class VotingService:
             raise Rejection("contest_not_found")
         return stored
 
-    def list_contests(self) -> list[StoredContest]:
-        return self.store.list_contests()
-
     def issue_challenge(self, contest_id: str) -> challenge.Challenge:
         stored = self.contest(contest_id)
         now = self.clock()

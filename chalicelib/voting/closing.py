@@ -26,6 +26,7 @@ from chalicelib.voting.records import (
     STATE_SCHEDULED,
     STATE_TALLIED,
     ConcurrentUpdate,
+    ContestSummary,
     StorageUnavailable,
     StoredContest,
 )
@@ -64,20 +65,21 @@ class Closer:
     def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy) -> None:
         self.store, self.clock, self.policy = store, clock, policy
 
-    def due(self, stored: StoredContest, now: datetime) -> bool:
-        return stored.state != STATE_TALLIED and now >= stored.contest.closes_at + self.policy.grace
+    def due(self, summary: ContestSummary, now: datetime) -> bool:
+        return summary.state != STATE_TALLIED and now >= summary.closes_at + self.policy.grace
 
     def run(self) -> list[Outcome]:
-        """Close and tally every due contest (what the schedule calls every minute)."""
+        """Close and tally every due contest (what the schedule calls every minute): it reads every
+        contest's summary, and the whole contest only of those that are due."""
         now = self.clock()
         outcomes = []
-        for stored in self.store.list_contests():
-            if not self.due(stored, now):
+        for summary in self.store.list_summaries():
+            if not self.due(summary, now):
                 continue
             try:
-                outcome = self.finish(stored)
+                outcome = self.finish(self._read(summary.id))
             except (StorageUnavailable, ConcurrentUpdate, TallyError) as error:
-                outcome = Outcome(stored.contest.id, "failed", None, None, f"{type(error).__name__}: {error}")
+                outcome = Outcome(summary.id, "failed", None, None, f"{type(error).__name__}: {error}")
             outcomes.append(outcome)
         return outcomes
 
@@ -112,11 +114,11 @@ class Closer:
             raise ConcurrentUpdate(stored.contest.id)
         return after
 
-    def count(self, stored: StoredContest) -> TallyResult:
+    def count(self, stored: StoredContest, consistent: bool = True) -> TallyResult:
         contest_id = stored.contest.id
 
         def scan(segment: int, total: int) -> Iterable[VoteLine]:
-            return self.store.tally_segment(contest_id, segment, total)
+            return self.store.tally_segment(contest_id, segment, total, consistent)
 
         return tally(stored.contest, scan, self.clock(), self.policy.workers)
 
@@ -139,8 +141,9 @@ class Closer:
 
     def provisional(self, stored: StoredContest) -> TallyResult:
         """Counts so far (admins, while voting is open or before the tally): the same tally and
-        rule; it is provisional because votes may still arrive."""
-        return self.count(stored)
+        rule over an eventually consistent scan (half the reads); it is provisional because votes
+        may still arrive."""
+        return self.count(stored, consistent=False)
 
     def _read(self, contest_id: str) -> StoredContest:
         stored = self.store.get_contest(contest_id)

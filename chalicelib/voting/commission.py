@@ -5,6 +5,7 @@ The routes and the CLI call this; storage is injected.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,10 @@ from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.results import FINAL, PROVISIONAL, csv_filename, results_csv, results_document
 from chalicelib.voting.signed_body import json_body
 from chalicelib.voting.tally import TallyResult
+from chalicelib.voting.timed_cache import TimedCache
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
+PROVISIONAL_SECONDS = 60.0
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 # What a contest file and its future result may take of its record; the rest is the record's
 # other fields (id, times, state, revision, the title for the list).
@@ -31,23 +34,19 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
 class Commission:
-    def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store, self.clock = store, clock
         self.closer = Closer(store, clock, policy)
+        # A provisional count scans every vote of the contest: it is made at most once a minute per
+        # process however often admins look (its `tallied_at` says when it was counted).
+        self._provisional: TimedCache[str, TallyResult] = TimedCache(PROVISIONAL_SECONDS, monotonic)
 
     def _contest(self, contest_id: str) -> StoredContest:
         stored = self.store.get_contest(contest_id) if len(contest_id) <= 128 else None
         if stored is None:
             raise Rejection("contest_not_found")
         return stored
-
-    def public_results(self, contest_id: str) -> dict[str, Any]:
-        stored = self._contest(contest_id)
-        if stored.contest.results_visibility != "public":
-            raise Rejection("results_not_public")
-        if stored.state != STATE_TALLIED or stored.result is None:
-            raise Rejection("results_not_ready")
-        return results_document(stored.contest, stored.result, FINAL)
 
     def admin_result(self, contest_id: str) -> tuple[StoredContest, TallyResult, str]:
         """The final result once tallied; until then a provisional count up to now."""
@@ -56,7 +55,7 @@ class Commission:
             return stored, stored.result, FINAL
         if self.clock() < stored.contest.opens_at:
             raise Rejection("voting_not_open")
-        return stored, self.closer.provisional(stored), PROVISIONAL
+        return stored, self._provisional.get(stored.contest.id, lambda: self.closer.provisional(stored)), PROVISIONAL
 
     def admin_results(self, contest_id: str) -> dict[str, Any]:
         stored, result, status = self.admin_result(contest_id)

@@ -13,7 +13,7 @@ from chalicelib.voting.timed_cache import TimedCache
 
 if TYPE_CHECKING:  # settings reads CONTEST_CACHE_SECONDS at import: keep this module light
     from chalicelib.voting.ports import ContestStore
-    from chalicelib.voting.records import StoredContest
+    from chalicelib.voting.records import ContestSummary, StoredContest
 
 MAX_CONTEST_ID = 128
 CONTEST_CACHE_SECONDS = 5.0
@@ -23,6 +23,7 @@ class ContestCache:
     def __init__(self, store: ContestStore, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._contests: TimedCache[str, StoredContest | None] = TimedCache(seconds, clock)
+        self._summaries: TimedCache[None, list[ContestSummary]] = TimedCache(seconds, clock)
 
     @property
     def seconds(self) -> float:
@@ -32,3 +33,7 @@ class ContestCache:
         if len(contest_id) > MAX_CONTEST_ID:
             return None
         return self._contests.get(contest_id, lambda: self.store.get_contest(contest_id))
+
+    def summaries(self) -> list[ContestSummary]:
+        """Every contest's summary, by opening time (one read of the summary index per `seconds`)."""
+        return self._summaries.get(None, self.store.list_summaries)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.voting.contest import Contest
-from chalicelib.voting.records import ReceiptRecord, StoredContest, VoteRecord
+from chalicelib.voting.records import ContestSummary, ReceiptRecord, StoredContest, VoteRecord
 from chalicelib.voting.signing_session import Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult, VoteLine
 
@@ -23,8 +23,8 @@ CONTEST_RECORD_BYTES = 400 * 1024
 class ContestStore(Protocol):
     def get_contest(self, contest_id: str) -> StoredContest | None: ...
 
-    def list_contests(self) -> list[StoredContest]:
-        """Every contest, by opening time."""
+    def list_summaries(self) -> list[ContestSummary]:
+        """Every contest's summary, by opening time: never the contest files themselves."""
         ...
 
     def create_contest(self, contest: Contest, now: datetime) -> bool:
@@ -53,8 +53,10 @@ class VoteStore(Protocol):
 
     def find_receipt(self, receipt: str) -> ReceiptRecord | None: ...
 
-    def tally_segment(self, contest_id: str, segment: int, total_segments: int) -> Iterable[VoteLine]:
-        """One segment of a parallel scan of the contest's votes, only what the tally reads."""
+    def tally_segment(self, contest_id: str, segment: int, total_segments: int,
+                      consistent: bool = True) -> Iterable[VoteLine]:
+        """One segment of a parallel scan of the contest's votes, only what the tally reads;
+        `consistent=False` for a provisional count (half the read cost, may miss the last second)."""
         ...
 
     def counted_votes(self, contest_id: str, closes_at: str) -> Iterator[VoteRecord]:

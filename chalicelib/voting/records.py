@@ -4,10 +4,11 @@ storage can fail. The rules (voting, closing) work on these and never see Dynamo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.voting.contest import Contest
+from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, Contest
 from chalicelib.voting.tally import TallyResult
 
 STATE_SCHEDULED = "scheduled"
@@ -33,6 +34,29 @@ class StoredContest:
     def status(self, now: datetime) -> str:
         """upcoming / open / closed by the window while scheduled; then its state (closed, tallied)."""
         return self.contest.status_at(now) if self.state == STATE_SCHEDULED else self.state
+
+
+@dataclass(frozen=True)
+class ContestSummary:
+    """What the contest list and the closer read of a contest: no nominations, so reading every
+    contest's summary costs bytes per contest, not the size of its file."""
+
+    id: str
+    title: Mapping[str, str]
+    opens_at: datetime  # UTC
+    closes_at: datetime  # UTC
+    state: str
+
+    @classmethod
+    def of(cls, stored: StoredContest) -> ContestSummary:
+        contest = stored.contest
+        return cls(contest.id, dict(contest.title), contest.opens_at, contest.closes_at, stored.state)
+
+    def status(self, now: datetime) -> str:
+        """upcoming / open / closed by the window while scheduled; then its state (closed, tallied)."""
+        if self.state != STATE_SCHEDULED:
+            return self.state
+        return UPCOMING if now < self.opens_at else OPEN if now < self.closes_at else CLOSED
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,3 @@ class TimedCache(Generic[Key, Value]):
                 self._entries.clear()
             self._entries[key] = (now, value)
         return value
-
-    def age(self, key: Key) -> float | None:
-        """Seconds since the value kept for `key` was loaded; None when nothing is kept."""
-        held = self._entries.get(key)
-        return None if held is None else self._clock() - held[0]

@@ -128,3 +128,32 @@ def test_a_spent_challenge_is_stored_with_its_expiry_in_epoch_seconds(dynamo_sto
     assert item.attribute_values["expires"] == NOW
     raw = dynamo_store.challenges._get_connection().get_item("admin-login:n1")["Item"]
     assert raw["expires"] == {"N": str(int(NOW.timestamp()))}
+
+
+def test_the_contest_list_reads_the_summary_index_not_the_contest_files(dynamo_store, monkeypatch):
+    from chalicelib.voting.contest import parse_contest
+    from tests.conftest import contest_file
+
+    dynamo_store.create_contest(parse_contest(contest_file()), NOW)
+    connection = dynamo_store.contests._get_connection()
+    scans = []
+    real_scan = connection.scan
+    monkeypatch.setattr(connection, "scan", lambda **kwargs: scans.append(kwargs) or real_scan(**kwargs))
+    assert [s.id for s in dynamo_store.list_summaries()] == ["best-social-worker-2025"]
+    assert [scan["index_name"] for scan in scans] == ["summary"]
+    [item] = real_scan(index_name="summary")["Items"]
+    assert set(item) == {"id", "title", "opens_at", "closes_at", "state"}
+
+
+def test_a_contests_table_of_an_earlier_version_is_named_as_such(dynamo_store):
+    from chalicelib.adapters.dynamodb import OutdatedTable
+
+    client = dynamo_store.contests._get_connection().connection.client
+    name = dynamo_store.table_names[0]
+    client.delete_table(TableName=name)
+    client.get_waiter("table_not_exists").wait(TableName=name)
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",  # as an earlier version made it
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    with pytest.raises(OutdatedTable, match="make clean-local"):
+        dynamo_store.create_tables()

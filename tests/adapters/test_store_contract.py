@@ -4,7 +4,7 @@ dynalite over HTTP. One conditional write per voter; each contest step applied o
 from datetime import timedelta
 
 from chalicelib.voting.contest import parse_contest
-from chalicelib.voting.records import VoteRecord
+from chalicelib.voting.records import ContestSummary, VoteRecord
 from chalicelib.voting.signing_session import Outcome, SigningSession
 from chalicelib.voting.tally import TallyResult
 from tests.conftest import NOW, contest_file, stored_votes
@@ -77,7 +77,24 @@ def test_contests_are_listed_by_opening_time(any_store):
     later = parse_contest(contest_file("later", opens=NOW + timedelta(days=1), closes=NOW + timedelta(days=2)))
     any_store.create_contest(later, NOW)
     created(any_store)
-    assert [s.contest.id for s in any_store.list_contests()] == [CONTEST, "later"]
+    assert [s.id for s in any_store.list_summaries()] == [CONTEST, "later"]
+
+
+def test_a_summary_tells_title_window_and_state_without_the_nominations(any_store):
+    stored = created(any_store)
+    any_store.close_contest(stored.contest.with_closes_at(NOW), stored.revision, NOW)
+    [summary] = any_store.list_summaries()
+    assert summary == ContestSummary(CONTEST, stored.contest.title, stored.contest.opens_at, NOW, "closed")
+
+
+def test_summaries_follow_every_change_of_the_contest(any_store):
+    stored = created(any_store)
+    renamed = contest_file(closes=NOW + timedelta(days=9))
+    renamed["title"]["en"] = "The best social worker"
+    any_store.update_contest(parse_contest(renamed), stored.revision, NOW)
+    [summary] = any_store.list_summaries()
+    assert (summary.title["en"], summary.closes_at, summary.state) == ("The best social worker",
+                                                                       NOW + timedelta(days=9), "scheduled")
 
 
 def test_an_update_at_the_stored_revision_is_applied(any_store):

@@ -276,3 +276,40 @@ def test_a_nomination_of_369_renders_and_filters_to_one(site, open_page):
     page.locator("#found").get_by_text(f"Показано кандидатов: 1 из {total}").wait_for()
     choose(page, page.locator(".nominee:visible label").inner_text())
     screenshot(page, "big-nomination-search-phone")
+
+
+COUNT_CONTEST_LOADS = """
+window.contestLoads = 0;
+var realFetch = window.fetch;
+window.fetch = function (path) {
+  if (String(path).indexOf('contests/') === 0 && String(path).indexOf('/', 9) === -1) window.contestLoads += 1;
+  return realFetch.apply(this, arguments);
+};
+Math.random = function () { return 0.5; };  // this page's moment: the middle of the spread
+"""
+
+
+def test_at_opening_each_page_reloads_the_contest_at_its_own_moment_of_the_next_twenty_seconds(site, browser):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.browser.conftest import add_contest
+    from tests.conftest import contest_file
+
+    now = datetime.now(UTC)
+    contest_id = f"opens-soon-{now:%H%M%S%f}"
+    add_contest(site.stack, contest_file(contest_id, opens=now + timedelta(seconds=30), closes=now + timedelta(days=1)))
+    context = browser.new_context(locale="ru-RU", **DESKTOP)
+    try:
+        page = context.new_page()
+        page.add_init_script(COUNT_CONTEST_LOADS)
+        page.clock.install()  # the page's timers and Date, moved by the test; the server keeps its own
+        page.goto(f"{site.url}?contest={contest_id}")
+        page.locator("#phase").get_by_text("Голосование ещё не началось").wait_for()
+        assert page.evaluate("window.contestLoads") == 1
+        page.clock.fast_forward("00:31")  # past opens_at: the countdown's tick sees it
+        page.clock.fast_forward(9_000)
+        assert page.evaluate("window.contestLoads") == 1  # not at the second of opening
+        page.clock.fast_forward(1_500)
+        assert page.evaluate("window.contestLoads") == 2  # 0.5 × 20 s after it
+    finally:
+        context.close()

@@ -286,3 +286,29 @@ def test_rejection_logs_never_carry_the_citizens_certificate_serial(service, cap
     assert error(service.post_vote(service.vote_body(expired))) == "certificate_expired"
     output = capsys.readouterr().out
     assert readable_identity(output.encode(), revoked) == readable_identity(output.encode(), expired) == []
+
+
+@pytest.fixture
+def cached(service):
+    """The service as AWS runs it: each process keeps its copies of contests for 5 s."""
+    from tests.conftest import make_runtime
+
+    runtime.install(make_runtime(service.pki, service.clock, service.store, contest_cache_seconds=5.0))
+    return service
+
+
+@pytest.mark.parametrize("path", ["/contests", f"/contests/{CONTEST}"])
+def test_the_list_and_a_contest_may_be_kept_by_a_cache_for_five_seconds(cached, path):
+    assert cached.http.get(path).headers["Cache-Control"] == "public, max-age=5"
+
+
+def test_refusals_are_never_cached(cached):
+    assert cached.http.get("/contests/nope").headers["Cache-Control"] == "no-store"
+    assert cached.http.get(f"/contests/{CONTEST}/results").headers["Cache-Control"] == "no-store"
+
+
+def test_published_results_may_be_kept_by_a_cache_for_an_hour(service):
+    service.clock.advance(days=5, minutes=2)
+    service.runtime.closer.run()
+    response = service.http.get(f"/contests/{CONTEST}/results")
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "public, max-age=3600")

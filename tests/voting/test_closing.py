@@ -160,10 +160,10 @@ def test_two_closers_at_once_store_one_result(stack, store, pki, clock, monkeypa
     both_counting = threading.Barrier(2, timeout=60)  # generous: a loaded CI machine
     scan = store.tally_segment
 
-    def segment(contest_id: str, number: int, total: int):
+    def segment(contest_id: str, number: int, total: int, consistent: bool = True):
         if number == 0:
             both_counting.wait()  # neither closer stores before the other has started counting
-        return scan(contest_id, number, total)
+        return scan(contest_id, number, total, consistent)
 
     monkeypatch.setattr(store, "tally_segment", segment)
     outcomes: list[list[dict]] = []

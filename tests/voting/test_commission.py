@@ -134,3 +134,30 @@ def test_a_contest_too_large_for_one_record_is_refused_naming_the_limit(commissi
     assert "over the 392 KiB that fit one record" in refused.value.problem
     assert commission.store.get_contest(CONTEST) is None
 
+
+
+def test_provisional_counts_cost_one_eventually_consistent_count_a_minute_however_many_views(memory_store, clock,
+                                                                                               monkeypatch):
+    from chalicelib.voting.records import VoteRecord
+
+    ticks = [0.0]
+    commission = Commission(memory_store, clock, ClosingPolicy(workers=2), monotonic=lambda: ticks[0])
+    commission.save_contest(parse_contest(contest_file()))
+    scans: list[bool] = []
+    real = memory_store.tally_segment
+
+    def segment(contest_id, number, total, consistent=True):
+        scans.append(consistent)
+        return real(contest_id, number, total, consistent)
+
+    monkeypatch.setattr(memory_store, "tally_segment", segment)
+    for _ in range(50):
+        assert commission.admin_results(CONTEST)["total"] == 0
+    assert scans == [False, False]  # one count: two scan segments, eventually consistent
+    memory_store.record_vote(VoteRecord(CONTEST, "v1", "R-1", "rh-001", "rehab", "2026-03-10T09:00:00.000000Z",
+                                        "RSA/SHA-256", b"sealed elsewhere"))
+    ticks[0] = 59.0
+    assert commission.admin_results(CONTEST)["total"] == 0  # counted less than a minute ago
+    ticks[0] = 60.0
+    document = commission.admin_results(CONTEST)
+    assert (document["total"], document["tallied_at"], len(scans)) == (1, "2026-03-10T09:00:00.000000Z", 4)

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.voting.casting import VotingService
 from chalicelib.voting.contest import parse_contest
+from chalicelib.voting.contest_cache import ContestCache
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.mobile_signing import MobileSigning
 from chalicelib.voting.records import StorageUnavailable
@@ -32,7 +33,7 @@ CONTEST = "best-social-worker-2025"
 def mobile(memory_store, pki):
     memory_store.create_contest(parse_contest(contest_file()), NOW)
     voting = VotingService(pki.verifier(), Keys(SECRET), memory_store, commission_sealer(), Clock(),
-                           contest_cache_seconds=0)
+                           ContestCache(memory_store, 0))
     return MobileSigning(voting, memory_store, PUBLIC_URL, ORGANISATION)
 
 

@@ -286,11 +286,11 @@
     var c = state.contest, box = $('countdown');
     var opens = Date.parse(c.opens_at), closes = Date.parse(c.closes_at), at = now();
     if (state.status === 'upcoming') {
-      if (at >= opens) { refresh(); return; }
+      if (at >= opens) { refreshSoon(); return; }
       box.textContent = t('countdownOpen', { d: duration(opens - at) });
       box.hidden = false;
     } else if (state.status === 'open') {
-      if (at >= closes) { refresh(); return; }
+      if (at >= closes) { refreshSoon(); return; }
       box.textContent = t('countdownClose', { d: duration(closes - at) });
       box.hidden = false;
     } else {
@@ -918,6 +918,15 @@
       if (state.status === 'closed') loadResults();
       if (!state.timer) state.timer = setInterval(tick, 1000);
     });
+  }
+
+  // Every open page reaches opens_at and closes_at at the same second: each reloads the contest at
+  // a random moment of the next RELOAD_SPREAD_MS, so a million pages do not ask at once.
+  var RELOAD_SPREAD_MS = 20000;
+  var reloadTimer = null;
+  function refreshSoon() {
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(function () { reloadTimer = null; refresh(); }, Math.random() * RELOAD_SPREAD_MS);
   }
 
   var refreshing = false;
