@@ -10,7 +10,8 @@ URL is the API root (`http://127.0.0.1:8000` for `make run`, the stage's Endpoin
 issuing CA makes a throw-away citizen per voter, so the target must trust that CA (its
 `VOTING_TRUST_DIR` holds DIR/trust/*.pem; never on a production stage).
 
-Before timing: one challenge per `--ballots-per-challenge` voters, a random nominee per voter,
+First `GET /health` must answer 200 (every part a vote needs is there), else it stops saying
+which part failed. Before timing: one challenge per `--ballots-per-challenge` voters, a random nominee per voter,
 every ballot signed (attached CMS, as NCALayer makes it). A share of voters sends the same ballot
 twice (a retry: one 201 and one 200 with the same receipt) and another share two ballots for
 different nominees (one 201 and one 409). Timed: all POSTs, shuffled, over C keep-alive
@@ -111,6 +112,15 @@ class Api:
         except ValueError:
             document = {"error": "not_json"}
         return response.status, document if isinstance(document, dict) else {}
+
+
+def check_health(api: Api) -> None:
+    """The target must say every part a vote needs is there (`GET /health`) before any ballot is signed."""
+    status, answer = api.call("GET", "/health")
+    if status != 200:
+        failed = [part for part, state in (answer.get("checks") or {}).items() if state != "ok"]
+        raise SystemExit(f"GET /health answered {status}: not ready to vote"
+                         + (f" ({', '.join(failed)} failed)" if failed else ""))
 
 
 def pick_contest(api: Api, wanted: str | None) -> tuple[str, list[str]]:
@@ -306,6 +316,7 @@ def main() -> int:
         raise SystemExit(f"{args.pki} is not a development PKI (manage.py dev-pki DIR makes one)")
     api = Api(args.url, args.timeout)
     try:
+        check_health(api)
         contest, nominees = pick_contest(api, args.contest)
     except (OSError, http.client.HTTPException) as error:
         raise SystemExit(f"cannot reach {args.url}: {error}") from None

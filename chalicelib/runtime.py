@@ -46,8 +46,10 @@ if TYPE_CHECKING:
     from chalicelib.voting.ports import CommissionKey, Store
     from chalicelib.voting.public_reads import PublicReads
     from chalicelib.voting.seal import Sealer
+    from chalicelib.voting.timed_cache import TimedCache
 
 log = logging.getLogger("service.runtime")
+HEALTH_SECONDS = 5.0
 logs.configure()  # the process's logging: one JSON line per record, set before anything logs
 
 
@@ -208,6 +210,37 @@ class Runtime:
     @property
     def closer(self) -> Closer:
         return self.commission.closer
+
+    def health(self) -> dict[str, str]:
+        """What a canary and `bench/load.py` ask before trusting this process with votes: every part
+        a vote needs built (or already there) and the tables reached by single-key reads, never a
+        scan; "ok" or "failed" per part (the reason goes to the log, not to the caller). Checked at
+        most once per 5 s per process, so a flood of health checks reads nothing more."""
+        return self._health.get(None, self._check_health)
+
+    @cached_property
+    def _health(self) -> TimedCache[None, dict[str, str]]:
+        from chalicelib.voting.timed_cache import TimedCache
+
+        return TimedCache(HEALTH_SECONDS)
+
+    def _check_health(self) -> dict[str, str]:
+        parts: dict[str, Callable[[], object]] = {
+            "secret": lambda: self.keys,
+            "trust_anchors": lambda: self.verifier,  # built from the trust folder, which needs an anchor
+            "evidence_key": lambda: self.sealer,
+            "tables": self.store.reach,
+        }
+        checks = {"settings": "ok"}
+        for name, build in parts.items():
+            try:
+                build()
+                checks[name] = "ok"
+            except Exception as error:  # every failure is a "failed" part; none escapes the check
+                checks[name] = "failed"
+                logs.event(log, "health_check_failed", logging.ERROR, part=name, detail=f"{type(error).__name__}: "
+                                                                                     f"{str(error)[:200]}")
+        return checks
 
     def authorize(self, token: object, method_arn: str) -> dict[str, Any]:
         """The admin authorizer's decision for this token (see `adapters.admin_gate.decide`)."""

@@ -110,3 +110,33 @@ def test_load_tool_refuses_a_folder_that_is_not_a_pki(tmp_path):
     done = subprocess.run([sys.executable, "bench/load.py", "http://127.0.0.1:9", "--pki", str(tmp_path)],  # noqa: S603
                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0 and "is not a development PKI" in done.stderr
+
+
+def test_load_tool_stops_at_a_target_that_is_not_healthy(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Unhealthy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"error": "unavailable", "status": "unavailable",
+                               "checks": {"settings": "ok", "tables": "failed"}}).encode()
+            self.send_response(503 if self.path == "/health" else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    (tmp_path / "ca").mkdir()
+    (tmp_path / "ca" / "nca-key.pem").write_text("")  # what the tool checks before reaching the target
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unhealthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = subprocess.run([sys.executable, "bench/load.py", f"http://127.0.0.1:{server.server_port}",  # noqa: S603
+                               "--pki", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              check=False)
+    finally:
+        server.shutdown()
+    assert done.returncode != 0
+    assert "GET /health answered 503: not ready to vote (tables failed)" in done.stderr

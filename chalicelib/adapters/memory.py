@@ -114,6 +114,9 @@ class MemoryStore:
         with self._lock:
             return [(key, v) for key, v in self._votes.items() if key[0] == contest_id]
 
+    def reach(self) -> None:
+        """Memory is always there."""
+
     # Signing sessions (kept past their TTL: the rules read expires_at, never the deletion)
 
     def create_session(self, session: SigningSession) -> bool:

@@ -1,4 +1,5 @@
-"""The citizens' routes: contests, challenges, votes, receipts, public results, and the voting page."""
+"""The citizens' routes: contests, challenges, votes, receipts, public results, the voting page, and the
+health check for canaries and load tools."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from chalicelib import runtime
 from chalicelib.adapters.http import (
     JSON_TYPES,
     body_of,
+    error_response,
     handled,
     header,
     json_response,
     preferred_language,
     public_json,
 )
+from chalicelib.settings import ConfigurationError
 
 public = Blueprint(__name__)
 
@@ -57,6 +60,20 @@ def check_receipt(receipt: str) -> Response:
 def public_results(contest_id: str) -> Response:
     answer = runtime.current().public_reads.results(contest_id)
     return public_json(answer.body, answer.max_age)
+
+
+@public.route("/health", methods=["GET"])
+@handled(public, "health")
+def health() -> Response:
+    """200 when every part a vote needs is there, else 503 naming the parts that failed."""
+    try:
+        checks = runtime.current().health()
+    except ConfigurationError:
+        checks = {"settings": "failed"}
+    if all(state == "ok" for state in checks.values()):
+        return json_response(200, {"status": "ok", "checks": checks})
+    return error_response("unavailable", preferred_language(header(public.current_request, "accept-language")),
+                          {"status": "unavailable", "checks": checks})
 
 
 @public.route("/", methods=["GET"])

@@ -71,6 +71,13 @@ class ChallengeStore(Protocol):
         ...
 
 
+class Reachable(Protocol):
+    def reach(self) -> None:
+        """Reach the storage a vote needs with single-key reads of keys that do not exist (no
+        scan; a fraction of a read unit); raise `StorageUnavailable` when it cannot."""
+        ...
+
+
 class CommissionKey(Protocol):
     """The commission's private key, as far as opening sealed evidence needs it: a key file on the
     commission's machine, or a KMS key only the commission's audit role may use."""
@@ -106,5 +113,5 @@ class SessionStore(Protocol):
         ...
 
 
-class Store(ContestStore, VoteStore, SessionStore, ChallengeStore, Protocol):
+class Store(ContestStore, VoteStore, SessionStore, ChallengeStore, Reachable, Protocol):
     """All of them, as the composition root wires one store for every service."""

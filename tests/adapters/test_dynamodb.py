@@ -157,3 +157,22 @@ def test_a_contests_table_of_an_earlier_version_is_named_as_such(dynamo_store):
                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
     with pytest.raises(OutdatedTable, match="make clean-local"):
         dynamo_store.create_tables()
+
+
+def test_tables_that_cannot_be_reached_fail_the_reach():
+    with pytest.raises(StorageUnavailable):
+        short = DynamoStore("u-", "http://127.0.0.1:1")
+        short.contests.Meta.connect_timeout_seconds = 0.2
+        short.reach()
+
+
+def test_reaching_the_tables_reads_single_keys_and_never_scans(dynamo_store, monkeypatch):
+    calls = []
+    for model in (dynamo_store.contests, dynamo_store.votes):
+        connection = model._get_connection()
+        for operation in ("get_item", "query", "scan"):
+            real = getattr(connection, operation)
+            monkeypatch.setattr(connection, operation,
+                                lambda *a, _real=real, _op=operation, **k: calls.append(_op) or _real(*a, **k))
+    dynamo_store.reach()
+    assert sorted(calls) == ["get_item", "query"]

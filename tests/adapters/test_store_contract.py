@@ -241,3 +241,4 @@ def test_spending_one_challenge_leaves_the_others_unspent(any_store):
     expires = NOW + timedelta(minutes=3)
     assert any_store.spend_challenge("admin-login:n1", expires)
     assert any_store.spend_challenge("admin-login:n2", expires)
+

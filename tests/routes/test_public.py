@@ -312,3 +312,39 @@ def test_published_results_may_be_kept_by_a_cache_for_an_hour(service):
     service.runtime.closer.run()
     response = service.http.get(f"/contests/{CONTEST}/results")
     assert (response.status_code, response.headers["Cache-Control"]) == (200, "public, max-age=3600")
+
+
+def test_health_is_ok_when_every_part_a_vote_needs_is_there(service):
+    response = service.http.get("/health")
+    assert (response.status_code, json.loads(response.body)) == (200, {"status": "ok", "checks": {
+        "settings": "ok", "secret": "ok", "trust_anchors": "ok", "evidence_key": "ok", "tables": "ok"}})
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_names_the_part_that_failed_and_answers_503(service, capsys):
+    from tests.conftest import make_runtime
+
+    wired = make_runtime(service.pki, service.clock, service.store, trust_dir="/nonexistent")
+    del wired.__dict__["verifier"]  # built from the trust folder, as in AWS
+    runtime.install(wired)
+    response = service.http.get("/health")
+    document = json.loads(response.body)
+    assert (response.status_code, document["error"], document["status"]) == (503, "unavailable", "unavailable")
+    assert document["checks"]["trust_anchors"] == "failed" and document["checks"]["tables"] == "ok"
+    assert response.headers["Retry-After"]
+    assert "/nonexistent" not in response.body.decode() and "/nonexistent" in capsys.readouterr().out
+
+
+def test_health_with_unusable_settings_says_so(service, monkeypatch):
+    runtime.install(None)
+    monkeypatch.setenv("VOTING_CRL_CACHE_SECONDS", "many")  # not one the dev stage sets for each request
+    response = service.http.get("/health")
+    assert (response.status_code, json.loads(response.body)["checks"]) == (503, {"settings": "failed"})
+
+
+def test_health_reaches_the_tables_at_most_once_per_five_seconds(service, monkeypatch):
+    reached = []
+    monkeypatch.setattr(service.store, "reach", lambda: reached.append(1))
+    for _ in range(20):
+        assert service.http.get("/health").status_code == 200
+    assert reached == [1]
