@@ -76,6 +76,14 @@ def health() -> Response:
                           {"status": "unavailable", "checks": checks})
 
 
+@public.route("/openapi.json", methods=["GET"])
+@handled(public, "openapi")
+def openapi() -> Response:
+    from chalicelib.adapters.openapi import document
+
+    return public_json(document(), 3600)
+
+
 @public.route("/", methods=["GET"])
 @handled(public, "voting_page")
 def voting_page() -> Response:

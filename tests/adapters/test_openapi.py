@@ -1,0 +1,93 @@
+"""The OpenAPI 3 description at /openapi.json: a valid document, every route of the app and no
+other, and every refusal it lists is the catalogue's, with the catalogue's status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+
+import app as application
+from chalicelib.adapters.openapi import document
+from chalicelib.voting.rejection import CODES, status_for
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+def operations():
+    for path, item in document()["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def listed_codes(response: dict) -> set[str]:
+    """The refusal codes a response names: `error.enum` in its schema, however nested."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            error = node.get("properties", {}).get("error") if isinstance(node.get("properties"), dict) else None
+            if isinstance(error, dict) and "enum" in error:
+                found.update(error["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(response.get("content", {}))
+    return found
+
+
+def test_the_document_is_valid_openapi_3():
+    validate(document())
+    assert document()["openapi"].startswith("3.")
+
+
+def test_it_describes_every_route_of_the_app_and_no_other():
+    described = {(path, method.upper()) for path, method, _ in operations()}
+    routed = {(path, method) for path, entries in application.app.routes.items() for method in entries}
+    assert described == routed
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), list(operations()), ids=lambda v: str(v)[:40])
+def test_every_refusal_it_lists_is_the_catalogues_with_its_status(path, method, operation):
+    for status, response in operation["responses"].items():
+        codes = listed_codes(response)
+        assert codes <= CODES, f"{method} {path} {status}: {codes - CODES}"
+        assert all(status_for(code) == int(status) for code in codes), f"{method} {path} {status}"
+
+
+def test_every_code_of_the_catalogue_is_listed_by_some_route():
+    listed = set().union(*(listed_codes(r) for _, _, o in operations() for r in o["responses"].values()))
+    assert listed == CODES
+
+
+def test_the_error_codes_are_filled_in_from_the_catalogue():
+    code = document()["components"]["schemas"]["ErrorCode"]
+    assert code["enum"] == sorted(CODES)
+    assert "- `already_voted` (409): Everyone has one vote in this contest" in code["description"]
+
+
+def test_the_document_is_served_at_openapi_json(service):
+    response = service.http.get("/openapi.json")
+    assert (response.status_code, json.loads(response.body)) == (200, document())
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+
+
+def conforms(body: object, schema: str) -> None:
+    OAS30Validator({"$ref": f"#/components/schemas/{schema}", "components": document()["components"]}).validate(body)
+
+
+def test_the_apps_answers_have_the_shapes_it_describes(service):
+    conforms(json.loads(service.http.get("/contests").body), "ContestList")
+    conforms(json.loads(service.http.get("/contests/best-social-worker-2025").body), "ContestDetails")
+    conforms(json.loads(service.http.post("/contests/best-social-worker-2025/challenges").body), "Challenge")
+    vote = service.post_vote(service.vote_body(service.pki.voter("900101300777")))
+    conforms(json.loads(vote.body), "Vote")
+    conforms(json.loads(service.http.get(f"/receipts/{json.loads(vote.body)['receipt']}").body), "Receipt")
+    conforms(json.loads(service.http.get("/health").body), "Health")
+    conforms(json.loads(service.http.get("/contests/nope").body), "Error")
