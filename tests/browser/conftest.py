@@ -22,6 +22,7 @@ import pytest
 
 from devtools.stack import LocalStack, free_port, stop, wait_for_port
 from tests.conftest import ROOT, contest_file
+from tests.stage_proxy import StagePrefix
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -32,6 +33,7 @@ CLOSED_ID = "closed-contest"
 UPCOMING_ID = "upcoming-contest"
 BIG_ID = "big-contest"
 BIG_NOMINATION = 369
+ADMIN_IIN = "880202400456"  # a member of the commission, listed in the stack's VOTING_ADMIN_IINS
 
 
 def chromium_executable() -> str | None:
@@ -109,7 +111,8 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
     ncalayer_port = free_port()
     stack = LocalStack(tmp_path_factory.mktemp("stack"), api_port=free_port(), dynamodb_port=free_port(),
                        ncalayer_port=ncalayer_port, with_demo=True,
-                       overrides={"VOTING_NCALAYER_URL": f"ws://127.0.0.1:{ncalayer_port}"})
+                       overrides={"VOTING_NCALAYER_URL": f"ws://127.0.0.1:{ncalayer_port}",
+                                  "VOTING_ADMIN_IINS": ADMIN_IIN})
     stack.start()
     try:
         now = datetime.now(UTC)
@@ -126,6 +129,14 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         yield Site(stack)
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stage(site: Site) -> Iterator[StagePrefix]:
+    """The same API behind a stage prefix, as API Gateway serves it (`…/api/`)."""
+    proxy = StagePrefix(site.stack.api_port)
+    yield proxy
+    proxy.close()
 
 
 def second_api(site: Site, **settings: str) -> Iterator[str]:

@@ -21,6 +21,8 @@ function refusal(status,b){var code=b.error||(status===401?"unauthorized":status
 function texts(){document.documentElement.lang=lang;document.querySelectorAll("[data-t]").forEach(function(e){e.textContent=t(e.dataset.t)});
  $("lang").value=lang;document.title=t("title")}
 function showError(msg){$("error").textContent=msg||"";$("error").hidden=!msg}
+// Paths are relative to the page (at <stage>/admin), as the voting page's: under API Gateway's
+// stage prefix (…/api/admin) "admin/…" is …/api/admin/…; an absolute "/admin/…" would miss the stage.
 function api(method,path,body,type){var h={"Accept-Language":lang};if(token)h.Authorization="Bearer "+token;
  if(body!==undefined)h["Content-Type"]=type||"application/json";
  return fetch(path,{method:method,headers:h,body:body}).then(function(r){
@@ -39,9 +41,9 @@ function signWithNcaLayer(data){return new Promise(function(resolve,reject){
   if(m.status===undefined)return;done=true;ws.close();
   if(m.status===true&&m.body&&m.body.result)resolve(m.body.result[0]);else reject(new Error(m.message||m.code||"NCALayer"))}})}
 function signIn(){showError("");$("signin").disabled=true;$("hint").textContent=t("signing");
- api("POST","/admin/challenges","{}").then(json).then(function(c){
+ api("POST","admin/challenges","{}").then(json).then(function(c){
   return signWithNcaLayer(b64(JSON.stringify({v:1,purpose:"admin-login",challenge:c.challenge})))})
- .then(function(cms){return api("POST","/admin/sessions",JSON.stringify({cms:cms})).then(json)})
+ .then(function(cms){return api("POST","admin/sessions",JSON.stringify({cms:cms})).then(json)})
  .then(function(s){token=s.token;expires=s.expires_at;sessionStorage.setItem("admin-token",token);
   sessionStorage.setItem("admin-expires",expires);signedIn()})
  .catch(function(e){showError(e.message)}).then(function(){$("signin").disabled=false;$("hint").textContent=""})}
@@ -49,7 +51,7 @@ function signOut(){token=null;sessionStorage.removeItem("admin-token");sessionSt
  $("app").hidden=true;$("login").hidden=false;$("signout").hidden=true}
 function signedIn(){$("login").hidden=true;$("app").hidden=false;$("signout").hidden=false;
  $("session").textContent=t("session")+" "+astana(expires);
- fetch("/contests").then(json).then(function(b){contests=b.contests;var sel=$("contest");sel.innerHTML="";
+ fetch("contests").then(json).then(function(b){contests=b.contests;var sel=$("contest");sel.innerHTML="";
   contests.forEach(function(c){var o=document.createElement("option");o.value=c.id;o.textContent=(c.title[lang]||c.title.ru)+" ("+t("st_"+c.status)+")";sel.appendChild(o)});
   var keep=sessionStorage.getItem("admin-contest");if(keep&&contests.some(function(c){return c.id===keep}))sel.value=keep;
   load()}).catch(function(e){showError(e.message)})}
@@ -73,7 +75,7 @@ function columns(points,width){points=hourly(points);var h=170,max=1,n=Math.max(
   if(points.length>1)s+='<text x="'+(44+(points.length-1)*(bw+2)+bw)+'" y="'+(h-4)+'" text-anchor="end">'+esc(astana(points[points.length-1].hour))+'</text>'}
  return '<svg role="img" width="100%" viewBox="0 0 '+width+' '+h+'" xmlns="http://www.w3.org/2000/svg">'+s+'</svg>'}
 function load(){current=$("contest").value;if(!current)return;sessionStorage.setItem("admin-contest",current);showError("");
- api("GET","/admin/contests/"+encodeURIComponent(current)+"/results").then(json).then(render).catch(function(e){
+ api("GET","admin/contests/"+encodeURIComponent(current)+"/results").then(json).then(render).catch(function(e){
   $("results").innerHTML='<p class="muted">'+esc(e.message||t("notready"))+'</p>';$("summary").innerHTML=""})}
 function render(r){var final=r.status==="final";
  $("summary").innerHTML='<div class="totals"><div><span class="muted">'+t("status")+'</span><b><span class="badge'+(final?" final":"")+'">'+t(r.status)+'</span></b></div>'+
@@ -90,12 +92,12 @@ function download(path,name){api("GET",path).then(function(r){if(!r.ok)return js
 $("lang").addEventListener("change",function(){lang=this.value;localStorage.setItem("admin-lang",lang);texts();if(token)signedIn()});
 $("signin").addEventListener("click",signIn);$("signout").addEventListener("click",signOut);
 $("contest").addEventListener("change",load);
-$("csvbtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/results?format=csv&lang="+lang,current+"-results.csv")});
-$("evidencebtn").addEventListener("click",function(){download("/admin/contests/"+encodeURIComponent(current)+"/evidence",current+"-evidence-sealed.jsonl")});
+$("csvbtn").addEventListener("click",function(){download("admin/contests/"+encodeURIComponent(current)+"/results?format=csv&lang="+lang,current+"-results.csv")});
+$("evidencebtn").addEventListener("click",function(){download("admin/contests/"+encodeURIComponent(current)+"/evidence",current+"-evidence-sealed.jsonl")});
 $("closebtn").addEventListener("click",function(){if(!window.confirm(t("confirm")))return;
- api("POST","/admin/contests/"+encodeURIComponent(current)+"/close","{}").then(json).then(load).catch(function(e){showError(e.message)})});
+ api("POST","admin/contests/"+encodeURIComponent(current)+"/close","{}").then(json).then(load).catch(function(e){showError(e.message)})});
 $("finalists").addEventListener("change",function(){var f=this.files[0];if(!f)return;f.arrayBuffer().then(function(buf){
- return api("PUT","/admin/contests/"+encodeURIComponent(current)+"/nominees",buf,"text/csv").then(json)}).then(function(b){
+ return api("PUT","admin/contests/"+encodeURIComponent(current)+"/nominees",buf,"text/csv").then(json)}).then(function(b){
  $("uploaded").textContent=t("loaded")+": "+b.nominees+" ("+b.outcome+")";load()}).catch(function(e){showError(e.message)});this.value=""});
 texts();if(token&&expires&&new Date(expires)>new Date())signedIn();else signOut();
 })();
