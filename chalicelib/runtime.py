@@ -82,7 +82,7 @@ class Runtime:
         if secret is None and self.settings.secret_parameter:
             from chalicelib.adapters.ssm import read_secret
 
-            secret = check_secret(read_secret(self.settings.secret_parameter))
+            secret = check_secret(read_secret(self.settings.secret_parameter), local_stack=False)  # SSM: AWS
         if secret is None:
             raise ConfigurationError("VOTING_SECRET (or VOTING_SECRET_PARAM) is not set")
         return Keys(secret)

@@ -30,6 +30,16 @@ _LOCAL_URL = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?
 _ORGANISATION_KEYS = {"nameRu": "name_ru", "nameKz": "name_kz", "nameEn": "name_en", "bin": "bin"}
 
 
+# Secrets written in this repository — the dev stage's in .chalice/config.json, the tests' — are
+# public: with one, anybody forges challenges, receipts and admin sessions offline. Each works on
+# the local stack only (`Settings.local_stack`), never in AWS.
+DEVELOPMENT_SECRETS = frozenset({
+    "development-only-secret-not-for-production-use-0001",
+    "test-secret-that-is-long-enough-for-hmac-keys-0123456789",
+})
+_LOOPBACK = re.compile(r"https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?/?")
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; the text names it and says what is expected."""
 
@@ -40,6 +50,7 @@ class Settings:
     table_prefix: str = "voting-dev-"
     dynamodb_endpoint: str | None = None  # a local DynamoDB-compatible server; None in AWS
     region: str = "us-east-1"
+    in_lambda: bool = False  # AWS_LAMBDA_FUNCTION_NAME is set: this runs in AWS, whatever else says
     # Trust and revocation
     trust_dir: str | None = None
     crl_dir: str | None = None
@@ -71,9 +82,11 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        endpoint = env.get("VOTING_DYNAMODB_ENDPOINT") or None
+        in_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
         secret = env.get("VOTING_SECRET") or None
         if secret is not None:
-            check_secret(secret)
+            check_secret(secret, local_stack=_is_local(endpoint, in_lambda))
         admins = frozenset(i.strip() for i in env.get("VOTING_ADMIN_IINS", "").split(",") if i.strip())
         if any(not (len(i) == 12 and i.isascii() and i.isdigit()) for i in admins):
             raise ConfigurationError("VOTING_ADMIN_IINS must be 12-digit IINs separated by commas")
@@ -98,7 +111,8 @@ class Settings:
             raise ConfigurationError("VOTING_TALLY_WORKERS must be within 1..64")
         return cls(
             table_prefix=env.get("VOTING_TABLE_PREFIX", "voting-dev-"),
-            dynamodb_endpoint=env.get("VOTING_DYNAMODB_ENDPOINT") or None,
+            dynamodb_endpoint=endpoint,
+            in_lambda=in_lambda,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             trust_dir=env.get("VOTING_TRUST_DIR") or None,
             crl_dir=env.get("VOTING_CRL_DIR") or None,
@@ -127,15 +141,23 @@ class Settings:
         """eGov mobile signing is offered: the API knows its public address and who it is."""
         return self.public_url is not None and self.organisation is not None
 
+    @property
+    def local_stack(self) -> bool:
+        """The local stack (or a test): storage on this machine's loopback, and not in AWS Lambda."""
+        return _is_local(self.dynamodb_endpoint, self.in_lambda)
+
     def required_trust_dir(self) -> str:
         if not self.trust_dir:
             raise ConfigurationError("VOTING_TRUST_DIR is not set (the folder of trusted CA certificates)")
         return self.trust_dir
 
 
-def check_secret(secret: str) -> str:
+def check_secret(secret: str, local_stack: bool) -> str:
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"VOTING_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+    if secret in DEVELOPMENT_SECRETS and not local_stack:
+        raise ConfigurationError("VOTING_SECRET is a development secret published in the repository: it works on "
+                                 "the local stack only; give this stage its own (SSM, VOTING_SECRET_PARAM)")
     return secret
 
 
@@ -166,6 +188,10 @@ def _organisation(text: str) -> Organisation | None:
     if not (len(document["bin"]) == 12 and document["bin"].isascii() and document["bin"].isdigit()):
         raise ConfigurationError("VOTING_ORGANISATION.bin must be the organisation's 12-digit BIN")
     return Organisation(**{field_name: document[key].strip() for key, field_name in _ORGANISATION_KEYS.items()})
+
+
+def _is_local(endpoint: str | None, in_lambda: bool) -> bool:
+    return endpoint is not None and not in_lambda and _LOOPBACK.fullmatch(endpoint.strip()) is not None
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

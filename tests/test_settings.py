@@ -113,3 +113,76 @@ def test_the_public_address_needs_the_organisation():
 def test_a_wrong_organisation_is_refused_naming_the_variable(organisation):
     with pytest.raises(ConfigurationError, match="VOTING_ORGANISATION"):
         Settings.from_environment({"VOTING_ORGANISATION": organisation})
+
+
+DEV_SECRET = "development-only-secret-not-for-production-use-0001"
+
+
+def dev_stage() -> dict[str, str]:
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    return {**config["environment_variables"], **config["stages"]["dev"]["environment_variables"]}
+
+
+def test_every_secret_written_in_the_repository_is_known_as_a_development_secret():
+    from chalicelib.settings import DEVELOPMENT_SECRETS
+    from tests.conftest import SECRET
+
+    assert {dev_stage()["VOTING_SECRET"], SECRET} <= DEVELOPMENT_SECRETS
+
+
+def test_the_development_secret_works_on_the_local_stack():
+    assert Settings.from_environment(dev_stage()).secret == DEV_SECRET
+
+
+@pytest.mark.parametrize("where", [
+    {"AWS_LAMBDA_FUNCTION_NAME": "voting-dev-api"},  # the dev stage deployed to AWS as it is
+    {"VOTING_DYNAMODB_ENDPOINT": ""},  # AWS's DynamoDB
+    {"VOTING_DYNAMODB_ENDPOINT": "https://dynamodb.eu-central-1.amazonaws.com"},
+    {"VOTING_DYNAMODB_ENDPOINT": "http://127.0.0.1.example.org:8001"},
+])
+def test_a_development_secret_is_refused_outside_the_local_stack(where):
+    with pytest.raises(ConfigurationError, match="development secret published in the repository"):
+        Settings.from_environment({**dev_stage(), **where})
+
+
+def test_a_development_secret_from_ssm_is_refused(monkeypatch):
+    from chalicelib.adapters import ssm
+    from chalicelib.runtime import Runtime
+
+    monkeypatch.setattr(ssm, "read_secret", lambda name: DEV_SECRET)
+    wired = Runtime(Settings.from_environment({"VOTING_SECRET_PARAM": "/voting-prod/secret"}))
+    with pytest.raises(ConfigurationError, match="development secret"):
+        wired.keys
+
+
+def test_an_admin_token_forged_offline_with_the_development_secret_opens_nothing_in_aws():
+    from types import SimpleNamespace
+
+    from chalicelib.adapters.admin_gate import Unauthorized, authorize
+    from chalicelib.runtime import Runtime
+    from chalicelib.voting.admin_session import actor_of, issue_token
+    from chalicelib.voting.keys import Keys
+    from tests.conftest import NOW
+
+    forged = issue_token(Keys(DEV_SECRET), actor_of(Keys(DEV_SECRET), "880202400456"), NOW).token
+    in_aws = {**dev_stage(), "AWS_LAMBDA_FUNCTION_NAME": "voting-dev-admin-session",
+              "VOTING_ADMIN_IINS": "880202400456"}
+    request = SimpleNamespace(token=f"Bearer {forged}", method_arn="arn:aws:execute-api:x:1:api/api/GET/admin")
+    with pytest.raises(Unauthorized):
+        authorize(request, lambda token, arn: Runtime(Settings.from_environment(in_aws)).authorize(token, arn))
+
+
+def test_the_dev_stage_cannot_be_deployed_to_aws():
+    """`chalice deploy` deploys `dev` when no stage is given: its functions are given a role in no
+    account (000000000000), so Lambda refuses to create them and nothing of the dev stage runs."""
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    dev = config["stages"]["dev"]
+    assert dev["manage_iam_role"] is False
+    assert dev["iam_role_arn"].startswith("arn:aws:iam::000000000000:role/")
+    assert "iam_role_arn" not in config and "manage_iam_role" not in config  # prod keeps its own roles
