@@ -155,7 +155,7 @@ def test_a_development_secret_from_ssm_is_refused(monkeypatch):
     monkeypatch.setattr(ssm, "read_secret", lambda name: DEV_SECRET)
     wired = Runtime(Settings.from_environment({"VOTING_SECRET_PARAM": "/voting-prod/secret"}))
     with pytest.raises(ConfigurationError, match="development secret"):
-        wired.keys
+        _ = wired.keys
 
 
 def test_an_admin_token_forged_offline_with_the_development_secret_opens_nothing_in_aws():

@@ -61,9 +61,26 @@ def page_response(page: str, csp: str, cache: str, headers: Mapping[str, str] | 
                      {"Content-Security-Policy": csp, **(headers or {})})
 
 
-def asset_response(body: str, content_type: str) -> Response:
-    # Linked as name?v=<content hash>: a new deploy links new URLs, so a long cache is safe.
-    return _response(body, 200, content_type, "public, max-age=86400", _PAGES)
+def asset_response(body: str, content_type: str, version: str, asked: str | None, if_none_match: str | None) -> Response:
+    """An asset of the voting page, which links it as `name?v=<content hash>`: asked with this
+    content's hash it never changes, so any cache keeps it a year; asked otherwise (an old page
+    during a deploy, no `v`) it must be revalidated. Its ETag is its hash either way."""
+    etag = f'"{version}"'
+    cache = "public, max-age=31536000, immutable" if asked == version else "no-cache"
+    if if_none_match == etag:
+        return _response("", 304, content_type, cache, _PAGES, {"ETag": etag})
+    return _response(body, 200, content_type, cache, _PAGES, {"ETag": etag})
+
+
+def revalidated_page(page: str, csp: str, etag: str, if_none_match: str | None,
+                     headers: Mapping[str, str] | None = None) -> Response:
+    """A page any cache may keep but must revalidate (`no-cache`): 304 without a body when the
+    caller's copy is still this one (its ETag)."""
+    quoted = f'"{etag}"'
+    if if_none_match == quoted:
+        return _response("", 304, "text/html; charset=utf-8", "no-cache", _PAGES,
+                         {"ETag": quoted, "Content-Security-Policy": csp, **(headers or {})})
+    return page_response(page, csp, "no-cache", {"ETag": quoted, **(headers or {})})
 
 
 def svg_response(svg: str) -> Response:

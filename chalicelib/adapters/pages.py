@@ -44,6 +44,10 @@ class Page:
     html: str
     csp: str
 
+    @functools.cached_property
+    def etag(self) -> str:
+        return hashlib.sha256((self.csp + "\n" + self.html).encode()).hexdigest()[:24]
+
 
 @functools.cache
 def asset(name: str) -> Asset:
@@ -78,6 +82,7 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return template
 
 
+@functools.cache
 def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False) -> Page:
     """The page; `egov_mobile` says whether it offers signing in eGov mobile (the stage knows its
     public address). Its QR codes are same-origin images, so the CSP needs nothing more."""

@@ -3,13 +3,15 @@ evidence, early close and uploads; and the admin page. Every admin action writes
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from chalice import AuthResponse, Blueprint, Response
+from chalice import AuthResponse, Blueprint, Chalice, Response
 
 from chalicelib import runtime
-from chalicelib.adapters import admin_gate
+from chalicelib.adapters import admin_gate, logs
 from chalicelib.adapters.http import (
     JSON_TYPES,
     body_of,
@@ -19,8 +21,27 @@ from chalicelib.adapters.http import (
     language_of,
     query_param,
 )
+from chalicelib.voting.rejection import message_for
 
 admin = Blueprint(__name__)
+log = logging.getLogger("service.admin")
+ADMIN_PREFIX = "/admin"
+
+
+def commission_entry(app: Chalice) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of the commission's function: the same app, for `/admin…` routes only
+    (API Gateway routes nothing else here; anything else is refused, not served with this role)."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        resource = str((event.get("requestContext") or {}).get("resourcePath") or "")
+        if resource != ADMIN_PREFIX and not resource.startswith(ADMIN_PREFIX + "/"):
+            logs.event(log, "admin_function_refused", logging.ERROR, resource=resource[:200])
+            return {"statusCode": 403, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", "en")})}
+        answer: dict[str, Any] = app(event, context)
+        return answer
+
+    return handle
 
 
 @admin.authorizer(ttl_seconds=0)

@@ -15,6 +15,7 @@ from chalicelib.adapters.http import (
     json_response,
     preferred_language,
     public_json,
+    query_param,
 )
 from chalicelib.settings import ConfigurationError
 
@@ -87,13 +88,15 @@ def openapi() -> Response:
 @public.route("/", methods=["GET"])
 @handled(public, "voting_page")
 def voting_page() -> Response:
-    from chalicelib.adapters.http import page_response
+    from chalicelib.adapters.http import revalidated_page
     from chalicelib.adapters.pages import voting_page as render
 
-    language = preferred_language(header(public.current_request, "accept-language"))
+    request = public.current_request
+    language = preferred_language(header(request, "accept-language"))
     settings = runtime.current().settings
     page = render(language, settings.ncalayer_url, settings.mobile_signing)
-    return page_response(page.html, page.csp, "no-cache", {"Content-Language": language, "Vary": "Accept-Language"})
+    return revalidated_page(page.html, page.csp, page.etag, header(request, "if-none-match"),
+                            {"Content-Language": language, "Vary": "Accept-Language"})
 
 
 @public.route("/assets/{name}", methods=["GET"])
@@ -102,4 +105,7 @@ def page_asset(name: str) -> Response:
     from chalicelib.adapters.http import asset_response
     from chalicelib.adapters.pages import ASSETS, asset
 
-    return asset_response(asset(name).body, ASSETS[name])
+    request = public.current_request
+    found = asset(name)
+    return asset_response(found.body, ASSETS[name], found.version, query_param(request, "v"),
+                          header(request, "if-none-match"))

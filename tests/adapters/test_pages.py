@@ -167,3 +167,35 @@ def test_neither_page_adds_the_astana_offset_by_hand():
 @pytest.mark.parametrize("path", ["/", "/admin", f"/assets/vote.js?v={pages.asset('vote.js').version}"])
 def test_pages_and_assets_tell_the_browser_to_use_https_only(http, path):
     assert header(http.get(path), "Strict-Transport-Security") == "max-age=63072000"
+
+
+def test_an_asset_asked_by_its_content_hash_may_be_kept_a_year(http):
+    version = pages.asset("vote.js").version
+    response = http.get(f"/assets/vote.js?v={version}")
+    assert header(response, "Cache-Control") == "public, max-age=31536000, immutable"
+    assert header(response, "ETag") == f'"{version}"'
+
+
+@pytest.mark.parametrize("query", ["", "?v=0123456789ab"])
+def test_an_asset_asked_without_its_hash_must_be_revalidated(http, query):
+    assert header(http.get(f"/assets/vote.js{query}"), "Cache-Control") == "no-cache"
+
+
+def test_an_unchanged_asset_is_answered_304_without_a_body(http):
+    version = pages.asset("vote.css").version
+    response = http.get(f"/assets/vote.css?v={version}", headers={"If-None-Match": f'"{version}"'})
+    assert (response.status_code, response.body) == (304, b"")
+
+
+def test_the_voting_page_is_revalidated_and_an_unchanged_one_is_304(http):
+    first = http.get("/", headers={"Accept-Language": "kk"})
+    etag = header(first, "ETag")
+    assert header(first, "Cache-Control") == "no-cache" and etag
+    again = http.get("/", headers={"Accept-Language": "kk", "If-None-Match": etag})
+    assert (again.status_code, again.body) == (304, b"")
+    other_language = http.get("/", headers={"Accept-Language": "en", "If-None-Match": etag})
+    assert other_language.status_code == 200 and header(other_language, "ETag") != etag
+
+
+def test_the_admin_page_is_never_cached(http):
+    assert header(http.get("/admin"), "Cache-Control") == "no-store"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +18,33 @@ from devtools.package import (
     main,
     public_url_problems,
 )
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
+CRL_URLS = "http://crl.pki.gov.kz/nca_rsa.crl,http://crl.pki.gov.kz/nca_d_rsa.crl"
+
+
+def ready_project(folder: Path) -> Path:
+    """This project as an operator makes it ready for prod: the NCA's CAs in chalicelib/trust/prod/
+    (here a CA made for the test) and the CRL URLs in the stage."""
+    from devtools import devpki
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copytree(ROOT / "chalicelib", folder / "chalicelib", ignore=ignore)
+    shutil.copytree(ROOT / ".chalice", folder / ".chalice", ignore=shutil.ignore_patterns("deployments", "venv"))
+    (folder / "chalicelib" / "trust" / "prod" / "root.der").write_bytes(devpki.issue_ca("PACKAGE TEST ROOT").der)
+    config = json.loads((folder / ".chalice" / "config.json").read_text())
+    config["stages"]["prod"]["environment_variables"]["VOTING_CRL_URLS"] = CRL_URLS
+    (folder / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+    return folder
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build")
-    assert main(["--out", str(out)]) == 0
+    assert main(["--out", str(out), "--project", str(ready_project(tmp_path_factory.mktemp("project")))]) == 0
     return out
 
 
@@ -41,11 +61,10 @@ def test_package_has_a_template_and_a_zip(built):
     assert (built / "deployment.zip").stat().st_size > 0
 
 
-def test_tables_are_on_demand_recoverable_encrypted_and_protected(template):
+def test_tables_of_record_are_on_demand_recoverable_encrypted_and_protected(template):
     tables = resources_of(template, "AWS::DynamoDB::Table")
-    assert {t["Properties"]["TableName"] for t in tables.values()} >= {"voting-prod-contests", "voting-prod-votes",
-                                                                       "voting-prod-sessions"}
-    for table in tables.values():
+    for name in ("ContestsTable", "VotesTable"):
+        table = tables[name]
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
         assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -79,10 +98,10 @@ def test_policies_name_only_actions_and_resources_without_wildcards(template):
                 assert statement["Resource"] != "*" and "*" not in statement["Resource"]
 
 
-def test_only_the_api_can_read_the_secret(template):
+def test_only_the_api_functions_and_the_authorizer_can_read_the_secret(template):
     readers = [name for name, role in resources_of(template, "AWS::IAM::Role").items()
                if "ssm:GetParameter" in json.dumps(role)]
-    assert sorted(readers) == ["AdminSessionRole", "ApiHandlerRole"]  # the API and its admin authorizer
+    assert sorted(readers) == ["AdminApiRole", "AdminSessionRole", "ApiHandlerRole"]
 
 
 def test_cfn_lint_passes(built):
@@ -195,3 +214,173 @@ def test_a_prod_public_address_that_is_not_https_is_reported():
 def test_an_egov_mobile_setting_that_does_not_load_is_reported():
     config = {"stages": {"dev": {"environment_variables": {"VOTING_PUBLIC_URL": "https://x.kz/api"}}}}
     assert public_url_problems(config)[0].startswith("stage dev: VOTING_ORGANISATION must be set")
+
+
+def role_statements(template: dict, role: str) -> dict[str, dict]:
+    [policy] = resources_of(template, "AWS::IAM::Role")[role]["Properties"]["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def integration_of(operation: dict) -> str:
+    return operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+
+
+# --- one function per side (least privilege) --------------------------------------------------
+
+def test_the_commissions_routes_go_to_their_own_function_and_no_other_route_does(template):
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            wanted = "${AdminApi.Arn}" if path == "/admin" or path.startswith("/admin/") else "${APIHandler.Arn}"
+            assert wanted in integration_of(operation), f"{method} {path}"
+    assert {p for p in paths if p.startswith("/admin")} >= {"/admin", "/admin/sessions", "/admin/contests/{contest_id}"}
+
+
+def test_api_gateway_may_invoke_the_commissions_function_for_admin_paths_only(template):
+    permission = template["Resources"]["AdminApiInvokePermission"]["Properties"]
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith("${RestAPI}/*/*/admin*")
+
+
+def test_the_voters_function_only_reads_contests_and_receipts_writes_votes_and_settles_sessions(template):
+    statements = role_statements(template, "ApiHandlerRole")
+    tables = {sid: (s["Action"], s["Resource"]) for sid, s in statements.items() if sid not in
+              ("OwnLogs", "Secret", "CrlObjects", "CrlList")}
+    assert tables == {
+        "Contests": (["dynamodb:GetItem"], [{"Fn::GetAtt": ["ContestsTable", "Arn"]}]),
+        "Summaries": (["dynamodb:Scan"], [{"Fn::Join": ["", [{"Fn::GetAtt": ["ContestsTable", "Arn"]},
+                                                             "/index/summary"]]}]),
+        "Votes": (["dynamodb:GetItem", "dynamodb:PutItem"], [{"Fn::GetAtt": ["VotesTable", "Arn"]}]),
+        "Receipts": (["dynamodb:Query"], [{"Fn::Join": ["", [{"Fn::GetAtt": ["VotesTable", "Arn"]},
+                                                             "/index/receipt"]]}]),
+        "Sessions": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                     [{"Fn::GetAtt": ["SessionsTable", "Arn"]}]),
+    }
+    assert statements["CrlObjects"]["Action"] == ["s3:GetObject"]
+
+
+def test_only_the_commissions_function_writes_contests_scans_votes_for_results_and_spends_challenges(template):
+    statements = role_statements(template, "AdminApiRole")
+    assert statements["Contests"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert statements["Votes"]["Action"] == ["dynamodb:Scan"]
+    assert statements["Challenges"]["Action"] == ["dynamodb:PutItem"]
+    for role in ("ApiHandlerRole", "AdminSessionRole", "RefreshCrlsRole", "CloseContestsRole"):
+        statements = role_statements(template, role)
+        assert "dynamodb:PutItem" not in statements.get("Contests", {}).get("Action", [])
+        assert "Challenges" not in statements
+
+
+def test_the_authorizer_reads_the_secret_and_nothing_else(template):
+    assert set(role_statements(template, "AdminSessionRole")) == {"OwnLogs", "Secret"}
+
+
+def test_the_commissions_function_runs_the_same_app_with_its_own_limits(template):
+    admin = template["Resources"]["AdminApi"]["Properties"]
+    voters = template["Resources"]["APIHandler"]["Properties"]
+    assert (admin["Handler"], admin["CodeUri"]) == ("app.admin_api", voters["CodeUri"])
+    assert admin["Role"] == {"Fn::GetAtt": ["AdminApiRole", "Arn"]}
+    assert (admin["ReservedConcurrentExecutions"], voters["ReservedConcurrentExecutions"]) == (10, 500)
+    assert admin["Environment"]["Variables"]["VOTING_ADMIN_IINS"] == {"Ref": "AdminIins"}
+    assert "VOTING_ADMIN_IINS" not in voters["Environment"]["Variables"]
+
+
+# --- names from the stack ---------------------------------------------------------------------
+
+def test_every_name_derives_from_the_stack_so_stacks_share_an_account(template):
+    text = json.dumps(template)
+    assert "voting-prod" not in text and "/voting/prod" not in text
+    tables = resources_of(template, "AWS::DynamoDB::Table")
+    assert {t["Properties"]["TableName"]["Fn::Sub"] for t in tables.values()} == {
+        "${AWS::StackName}-contests", "${AWS::StackName}-votes", "${AWS::StackName}-sessions",
+        "${AWS::StackName}-challenges"}
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["VOTING_TABLE_PREFIX"] == {"Fn::Sub": "${AWS::StackName}-"}, name
+        assert function["Properties"]["FunctionName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
+    assert template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["VOTING_SECRET_PARAM"] == \
+        {"Fn::Sub": "/${AWS::StackName}/secret"}
+
+
+def test_the_spent_challenges_table_forgets_by_time_to_live(template):
+    table = template["Resources"]["ChallengesTable"]
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True} and table["DeletionPolicy"] == "Delete"
+
+
+def test_the_contest_list_has_its_summary_index(template):
+    [index] = template["Resources"]["ContestsTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert (index["IndexName"], index["Projection"]["NonKeyAttributes"]) == (
+        "summary", ["title", "opens_at", "closes_at", "state"])
+
+
+# --- the edge ---------------------------------------------------------------------------------
+
+def test_the_stage_throttles_every_method_and_the_commissions_hardest(template):
+    settings = {(s["ResourcePath"], s["HttpMethod"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
+                for s in template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]}
+    assert settings[("/*", "*")] == (1000, 2000)
+    assert settings[("/contests~1{contest_id}~1votes", "POST")] == (2000, 4000)
+    assert settings[("/admin~1sessions", "POST")] == settings[("/admin", "GET")] == (20, 40)
+    assert settings[("/health", "GET")] == (10, 20)
+
+
+def test_a_waf_web_acl_limits_each_address_and_answers_429_the_pages_retry(template):
+    from chalicelib.voting.rejection import message_for
+
+    acl = template["Resources"]["WebAcl"]["Properties"]
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    assert rules["PerAddress"]["Statement"]["RateBasedStatement"] == {
+        "Limit": 6000, "EvaluationWindowSec": 300, "AggregateKeyType": "IP"}
+    admin = rules["AdminPerAddress"]["Statement"]["RateBasedStatement"]
+    assert admin["Limit"] == 300 and admin["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/api/admin"
+    block = rules["PerAddress"]["Action"]["Block"]["CustomResponse"]
+    assert (block["ResponseCode"], block["ResponseHeaders"]) == (429, [{"Name": "Retry-After", "Value": "60"}])
+    assert json.loads(acl["CustomResponseBodies"]["unavailable"]["Content"]) == {
+        "error": "unavailable", "message": message_for("unavailable")}
+    association = template["Resources"]["WebAclAssociation"]["Properties"]
+    assert association["ResourceArn"]["Fn::Sub"].endswith("/restapis/${RestAPI}/stages/api")
+
+
+def test_the_api_is_regional_so_the_waf_sees_each_citizens_address(template):
+    assert template["Resources"]["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+
+
+def test_api_gateway_compresses_answers_over_a_kilobyte(template):
+    assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
+# --- what a deployment needs ------------------------------------------------------------------
+
+def test_the_admins_are_a_hidden_parameter_that_must_name_iins(template):
+    import re
+
+    parameter = template["Parameters"]["AdminIins"]
+    assert parameter["NoEcho"] is True and "Default" not in parameter
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("880202400456,900101300123") and not pattern.fullmatch("")
+    assert not pattern.fullmatch("88020240045") and not pattern.fullmatch("880202400456, 900101300123")
+
+
+def test_prod_is_not_packaged_without_trust_anchors_and_crl_urls_and_says_what_to_do(tmp_path, capsys):
+    assert main(["--out", str(tmp_path)]) == 2  # this checkout: chalicelib/trust/prod/ holds only its README
+    err = capsys.readouterr().err
+    assert "no trust anchors" in err and "put the NCA production roots and issuing CAs in chalicelib/trust/prod/" in err
+    assert "VOTING_CRL_URLS is empty" in err and "nothing was packaged" in err
+    assert not (tmp_path / "sam.json").exists()
+
+
+def test_an_expired_trust_anchor_or_a_secret_in_the_stage_stops_the_package(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from devtools import devpki
+    from devtools.package import stage_problems
+
+    project = ready_project(tmp_path)
+    old = devpki.issue_ca("OLD ROOT", not_before=datetime.now(UTC) - timedelta(days=30), days=10)
+    (project / "chalicelib" / "trust" / "prod" / "old.der").write_bytes(old.der)
+    settings = {"VOTING_TRUST_DIR": "chalicelib/trust/prod", "VOTING_CRL_URLS": "ftp://x",
+                "VOTING_SECRET": "development-only-secret-not-for-production-use-0001"}
+    problems = stage_problems(settings, project, datetime.now(UTC))
+    assert any("'C=KZ,CN=OLD ROOT'" in p and "is not valid now" in p for p in problems)
+    assert any("'ftp://x' is not an http(s) URL" in p for p in problems)
+    assert any("VOTING_SECRET must not be set" in p for p in problems)

@@ -358,3 +358,30 @@ def test_a_contest_upload_too_large_for_one_record_is_a_validation_error_naming_
     assert (response.status_code, answer["error"]) == (422, "invalid_contest")
     assert "over the 392 KiB that fit one record" in answer["problems"][0]
     assert upcoming.store.get_contest("next-year").contest.nominations[0].nominees[0].id == "hc-001"
+
+
+# --- the commission's own function (in AWS API Gateway sends /admin… to it) ------------------
+
+def proxy_event(resource: str, method: str = "GET") -> dict:
+    """What API Gateway sends a Lambda proxy integration for a request without a body."""
+    return {"resource": resource, "path": resource, "httpMethod": method, "headers": {"accept-language": "ru"},
+            "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+            "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
+            "requestContext": {"resourcePath": resource, "httpMethod": method, "stage": "api", "requestId": "r-1",
+                               "path": f"/api{resource}", "identity": {"sourceIp": "192.0.2.1"}}}
+
+
+def test_the_commissions_function_serves_the_admin_routes(admin):
+    import app as application
+
+    answer = application.admin_api(proxy_event("/admin"), None)
+    assert answer["statusCode"] == 200 and "kz.gov.pki.knca.basics" in answer["body"]
+    assert application.admin_api(proxy_event("/admin/challenges", "POST"), None)["statusCode"] == 201
+
+
+@pytest.mark.parametrize("resource", ["/contests", "/", "/contests/{contest_id}/votes", "/administration", ""])
+def test_the_commissions_function_refuses_every_other_route(admin, resource):
+    import app as application
+
+    answer = application.admin_api(proxy_event(resource), None)
+    assert (answer["statusCode"], json.loads(answer["body"])["error"]) == (403, "forbidden")
