@@ -43,7 +43,7 @@ STAGE = "prod"
 API_STAGE = "api"  # .chalice/config.json: api_gateway_stage
 LOG_RETENTION_DAYS = 400  # a contest's logs outlive its appeals period
 CRL_PREFIX = "crl/"
-SECRET_PARAMETER = "/${AWS::StackName}/secret"  # the SSM SecureString the operator puts the secret in
+SECRET_PARAMETER = "/${AWS::StackName}/secret"  # noqa: S105 - the SSM parameter's name, not a secret
 ADMIN_FUNCTION = "AdminApi"  # app.py: admin_api, the commission's function
 ADMIN_PREFIX = "/admin"
 
@@ -80,8 +80,8 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     # The closer: the summaries, each due contest's state and result, a parallel scan of the votes. No secret.
     "CloseContests": {"role": "CloseContestsRole", "suffix": "close-contests", "secret": False, "crl": None,
                       "admins": False,
-                      "tables": {"contests": ["dynamodb:GetItem", "dynamodb:UpdateItem"], "summaries": ["dynamodb:Scan"],
-                                 "votes": ["dynamodb:Scan"]}},
+                      "tables": {"contests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                                 "summaries": ["dynamodb:Scan"], "votes": ["dynamodb:Scan"]}},
 }
 
 # The edge (README, "Protection at the edge"). API Gateway: requests per second and burst per method.
@@ -289,7 +289,8 @@ def waf_resources() -> dict[str, Any]:
     body = json.dumps({"error": "unavailable", "message": message_for("unavailable")}, ensure_ascii=False)
 
     def rate_rule(name: str, priority: int, limit: int, scope: dict[str, Any] | None = None) -> dict[str, Any]:
-        statement: dict[str, Any] = {"Limit": limit, "EvaluationWindowSec": WAF_WINDOW_SECONDS, "AggregateKeyType": "IP"}
+        statement: dict[str, Any] = {"Limit": limit, "EvaluationWindowSec": WAF_WINDOW_SECONDS,
+                                     "AggregateKeyType": "IP"}
         if scope:
             statement["ScopeDownStatement"] = scope
         return {"Name": name, "Priority": priority, "Statement": {"RateBasedStatement": statement},
@@ -367,7 +368,7 @@ def merge_template(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "TablePrefix": {"Value": _sub("${AWS::StackName}-"),
                             "Description": "VOTING_TABLE_PREFIX for manage.py against this stack"},
             "SecretParameterName": {"Value": _sub(SECRET_PARAMETER),
-                                    "Description": "put the service secret here (SSM SecureString) before the first vote"},
+                                    "Description": "the service secret goes here (SSM SecureString) before any vote"},
             "CrlBucketName": {"Value": {"Ref": "CrlBucket"}},
             "EvidenceKeyArn": {"Value": {"Fn::GetAtt": ["EvidenceKey", "Arn"]}},
             "CommissionAuditRoleArn": {"Value": {"Fn::GetAtt": [AUDIT_ROLE, "Arn"]}},

@@ -61,7 +61,8 @@ def page_response(page: str, csp: str, cache: str, headers: Mapping[str, str] | 
                      {"Content-Security-Policy": csp, **(headers or {})})
 
 
-def asset_response(body: str, content_type: str, version: str, asked: str | None, if_none_match: str | None) -> Response:
+def asset_response(body: str, content_type: str, version: str, asked: str | None,
+                   if_none_match: str | None) -> Response:
     """An asset of the voting page, which links it as `name?v=<content hash>`: asked with this
     content's hash it never changes, so any cache keeps it a year; asked otherwise (an old page
     during a deploy, no `v`) it must be revalidated. Its ETag is its hash either way."""
