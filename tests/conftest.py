@@ -198,8 +198,12 @@ def fresh_runtime():
     from chalicelib import runtime
 
     runtime.install(None)
+    environ = os.environ
     yield
     runtime.install(None)
+    # chalice.test swaps os.environ for a copy with the dev stage's settings during each request;
+    # requests racing on threads can leave a copy behind, which would leak into the next test.
+    os.environ = environ
 
 
 @pytest.fixture
