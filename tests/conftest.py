@@ -203,7 +203,7 @@ def fresh_runtime():
     runtime.install(None)
     # chalice.test swaps os.environ for a copy with the dev stage's settings during each request;
     # requests racing on threads can leave a copy behind, which would leak into the next test.
-    os.environ = environ
+    os.environ = environ  # noqa: B003 - the process's own mapping back, not a new one
 
 
 @pytest.fixture
