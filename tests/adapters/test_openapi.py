@@ -91,3 +91,10 @@ def test_the_apps_answers_have_the_shapes_it_describes(service):
     conforms(json.loads(service.http.get(f"/receipts/{json.loads(vote.body)['receipt']}").body), "Receipt")
     conforms(json.loads(service.http.get("/health").body), "Health")
     conforms(json.loads(service.http.get("/contests/nope").body), "Error")
+    started = service.http.post("/contests/best-social-worker-2025/mobile-signatures",
+                                body=json.dumps({"nominee": "hc-001"}), headers={"Content-Type": "application/json"})
+    conforms(json.loads(started.body), "MobileSession")
+    session = json.loads(started.body)["id"]
+    conforms(json.loads(service.http.get(f"/contests/best-social-worker-2025/mobile-signatures/{session}").body),
+             "MobilePoll")
+    conforms(json.loads(service.http.get(f"/egov/{session}").body), "EgovApi1")
