@@ -2,7 +2,7 @@
 
 Commands: create-tables, load-contest FILE [--nominees CSV], close ID [--wait], results ID [--csv|--json],
 evidence ID FILE [--open], audit FILE [--results JSON] [--clock-tolerance MINUTES], evidence-key DIR | --kms KEY,
-dev-pki DIR, serve.
+refresh-crls [--check], crl-urls CERTIFICATE..., dev-pki DIR, serve.
 """
 
 from __future__ import annotations
@@ -291,6 +291,55 @@ class _ProgressBar:
         print(file=sys.stderr)
 
 
+def refresh_crls(args: argparse.Namespace) -> int:
+    """The CRL refresher by hand: VOTING_CRL_URLS into the CRL bucket (AWS), or VOTING_CRL_DIR into
+    VOTING_CRL_INDEX_DIR (locally); with --check, download and verify only, writing nothing."""
+    from chalicelib.verify.crl_refresh import MemoryIndexes
+
+    try:
+        report = _runtime().refresh_crls(MemoryIndexes() if args.check else None)
+    except REFUSALS as error:
+        return _refused(error)
+    for source in report.read:
+        print(f"verified   {source}" + ("  (past its own nextUpdate)" if source in report.stale_sources else ""))
+    for source in report.unchanged:
+        print(f"unchanged  {source}")
+    for source in report.older:
+        print(f"older      {source}  (older than the index holds: not used)")
+    for source, reason, why in report.failed:
+        print(f"refused    {source}  ({why})" if reason != "unreachable" else f"unreachable {source}  ({why})")
+    for written in report.written:
+        delta = f", delta CRL {written.delta_number} (+{written.delta_entries})" if written.delta_number else ""
+        print(f"{'would index' if args.check else 'indexed'}  {written.issuer}: {written.base_entries} revoked, "
+              f"CRL {written.crl_number}{delta}, next update {written.next_update:%Y-%m-%d %H:%M} UTC")
+    for issuer, why in report.index_problems:
+        print(f"problem    {issuer}: {why}")
+    return 1 if report.failed or report.index_problems else 0
+
+
+def crl_urls(args: argparse.Namespace) -> int:
+    """The CRL Distribution Points and Freshest CRL URLs certificates name: where their CA publishes
+    its base and delta CRLs (give a citizen's certificate of each CA: its CA's CRLs are named there)."""
+    from chalicelib.verify.certificate import Certificate, CertificateError
+
+    found: list[str] = []
+    for name in args.certificates:
+        try:
+            certificates = Certificate.from_pem_or_der(Path(name).read_bytes())
+        except (OSError, CertificateError) as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            return 2
+        for certificate in certificates:
+            print(f"{name}: {certificate.subject_text} (issued by {certificate.issuer_text})")
+            for label, urls in (("base CRL", certificate.crl_urls), ("delta CRL", certificate.delta_crl_urls)):
+                for url in urls:
+                    print(f"  {label:<9} {url}")
+                    found.append(url)
+    if found:
+        print("VOTING_CRL_URLS=" + ",".join(dict.fromkeys(u for u in found if u.startswith(("http://", "https://")))))
+    return 0
+
+
 def dev_pki(args: argparse.Namespace) -> int:
     from devtools.localpki import write_dev_pki
 
@@ -343,6 +392,13 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--kms", metavar="KEY", help="a KMS key id, ARN or alias: print its public key")
     keys.add_argument("--no-passphrase", action="store_true", help="leave the private key unencrypted (development)")
     keys.set_defaults(run=evidence_key)
+    refresher = commands.add_parser("refresh-crls", help="download and verify the CRLs and write each CA's "
+                                                         "revocation index (what the schedule does)")
+    refresher.add_argument("--check", action="store_true", help="download and verify only; write nothing")
+    refresher.set_defaults(run=refresh_crls)
+    sources = commands.add_parser("crl-urls", help="the CRL URLs (base and delta) certificates name")
+    sources.add_argument("certificates", nargs="+", metavar="CERTIFICATE")
+    sources.set_defaults(run=crl_urls)
     pki = commands.add_parser("dev-pki", help="write a development CA and voter keys (never for production)")
     pki.add_argument("dir")
     pki.set_defaults(run=dev_pki)

@@ -27,6 +27,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -181,6 +182,7 @@ def first_vote(runs: int) -> dict[str, float]:
         folder = Path(scratch)
         (folder / "trust").mkdir()
         (folder / "trust" / "root.pem").write_bytes(root.pem)
+        write_crl_index(folder, secret, root, nca, now)
         prefix = f"cold{uuid.uuid4().hex[:6]}-"
         store = DynamoStore(prefix, endpoint, "us-east-1")
         store.create_tables()
@@ -189,6 +191,7 @@ def first_vote(runs: int) -> dict[str, float]:
         store.create_contest(parse_contest(document), now - timedelta(days=1))
         env = {**environment(), "VOTING_DYNAMODB_ENDPOINT": endpoint, "VOTING_TABLE_PREFIX": prefix,
                "VOTING_SECRET": secret, "VOTING_TRUST_DIR": str(folder / "trust"), "BENCH_CONTEST": contest,
+               "VOTING_CRL_INDEX_DIR": str(folder / "crl-index"),
                "VOTING_EVIDENCE_KEY": commission_pem,
                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
         ballots = []
@@ -215,6 +218,25 @@ def first_vote(runs: int) -> dict[str, float]:
                 extra = (str(ballots[n][1]),) if name == "floor" else ()
                 samples[name].append(timed(code, argument, *extra))
     return {name: median(values) for name, values in samples.items()}
+
+
+def write_crl_index(folder: Path, secret: str, root: Any, nca: Any, now: Any) -> None:
+    """Both CAs' CRLs refreshed into the index folder the vote reads (as the local stack does)."""
+    from datetime import timedelta
+
+    from chalicelib.adapters.pki_folders import IndexFolder
+    from chalicelib.verify.certificate import Certificate
+    from chalicelib.verify.crl_refresh import refresh
+    from chalicelib.verify.trust import TrustStore
+    from chalicelib.voting.keys import Keys
+    from devtools import devpki
+
+    crls = {f"{n}.crl": devpki.issue_crl(ca, {}, this_update=now - timedelta(hours=1),
+                                         next_update=now + timedelta(days=7)) for n, ca in enumerate((root, nca))}
+    trust = TrustStore([Certificate(root.der), Certificate(nca.der)])
+    report = refresh(list(crls), crls.__getitem__, trust, IndexFolder(folder / "crl-index"), Keys(secret).crl_index,
+                     now)
+    assert len(report.written) == 2, report
 
 
 def first_vote_report(medians: dict[str, float], runs: int) -> str:

@@ -219,7 +219,8 @@ def main() -> None:
     keys = Keys(SECRET)
     settings = Settings(table_prefix="bench-", secret=SECRET, contest_cache_seconds=60,
                         ncalayer_url="ws://127.0.0.1:13579", admin_iins=("700000000001",))
-    verifier = SignatureVerifier(TrustStore([Certificate(setup.root.der)]))
+    verifier = SignatureVerifier(TrustStore([Certificate(setup.root.der)]),
+                                 devpki.current_revocation(setup.root, setup.nca))
     sealer = Sealer(rsa.generate_private_key(public_exponent=65537, key_size=3072).public_key())
     installed = Runtime(settings, store=MemoryStore(), keys=keys, verifier=verifier, sealer=sealer)
     runtime.install(installed)

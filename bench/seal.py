@@ -103,6 +103,7 @@ def main() -> None:
     from chalicelib.voting.contest import parse_contest
     from chalicelib.voting.keys import Keys
     from chalicelib.voting.seal import Sealer, open_sealed
+    from devtools.devpki import current_revocation
 
     keys = Keys(SECRET)
     commission = KeyFileCommissionKey(rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS))
@@ -118,7 +119,8 @@ def main() -> None:
         for run in range(args.runs):
             store = MemoryStore()
             store.create_contest(contest, now - timedelta(days=1))
-            service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, store, sealer)
+            verifier = SignatureVerifier(TrustStore([Certificate(root.der)]), current_revocation(root, inter))
+            service = VotingService(verifier, keys, store, sealer)
             service.cast(CONTEST, ballots[-1])  # warm: the CA link, the contest cache
             batch = ballots[run * args.votes:(run + 1) * args.votes]
             figures["vote"].append(per_item(lambda i, b=batch, s=service: s.cast(CONTEST, b[i]), len(batch)))

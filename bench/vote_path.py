@@ -114,7 +114,10 @@ def main() -> None:
         now = datetime.now(UTC)
         document = contest_document(CONTEST, now - timedelta(hours=1), now + timedelta(days=1))
         store.create_contest(parse_contest(document), now - timedelta(days=1))
-        service = VotingService(SignatureVerifier(TrustStore([Certificate(root.der)])), keys, store, sealer)
+        from devtools.devpki import current_revocation
+
+        verifier = SignatureVerifier(TrustStore([Certificate(root.der)]), current_revocation(root, inter))
+        service = VotingService(verifier, keys, store, sealer)
         client = boto3_client(endpoint, pool=args.concurrency * 2)
         table = f"{prefix}votes"
 

@@ -8,7 +8,8 @@ What each entry point takes of it:
   (eGov mobile's sessions);
 - the admin routes and the authorizer: `sign_in`, `commission`, `authorize`;
 - the closer (every minute): `closer` — store and clock only, no secret and no trust;
-- the CRL refresher (every 15 minutes): `refresh_crls` — trust and the CRL bucket, no secret;
+- the CRL refresher (every 15 minutes): `refresh_crls` — trust, the CRL bucket and the key that
+  seals the revocation indexes (derived from the secret);
 - the CLI (`manage.py`): `store`, `commission`, `closer`, and for the offline audit `verifier` and
   `commission_key` (the private key: KMS or a key file; never built by any function in AWS).
 Parts an entry point does not touch are never built, so its role needs no right to them.
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     # vote, not at import.
     from chalicelib.adapters.crl_sources import S3CrlBucket
     from chalicelib.verify.certificate import Certificate
-    from chalicelib.verify.crl_refresh import RefreshReport
-    from chalicelib.verify.revocation import RefreshingRevocation, RevocationStore
+    from chalicelib.verify.crl_refresh import IndexStore, RefreshReport
+    from chalicelib.verify.revocation import IndexSource, Revocation
     from chalicelib.verify.signature import SignatureVerifier
     from chalicelib.verify.trust import TrustStore
     from chalicelib.voting.admin_session import AdminSignIn
@@ -125,25 +126,32 @@ class Runtime:
         return trust_from_folder(self.settings.required_trust_dir())
 
     @cached_property
-    def revocation(self) -> RevocationStore | RefreshingRevocation:
-        """CRLs from the CRL folder and, in AWS, the newest ones the refresher stored in S3."""
-        from chalicelib.adapters.pki_folders import crls_in_folder
-        from chalicelib.verify.revocation import RefreshingRevocation, RevocationStore, read_crls
+    def revocation(self) -> Revocation:
+        """The revocation step: fail closed, from each CA's index (README, "Revocation")."""
+        from chalicelib.verify.revocation import Revocation
 
         s = self.settings
-        if s.crl_bucket is None:
-            lists, refused = read_crls(crls_in_folder(s.crl_dir) if s.crl_dir else [], self.trust)
-            for line in refused:
-                logs.event(log, "crl_rejected", logging.ERROR, crl=line)
-            return RevocationStore(lists, s.crl_tolerance, _stale_crl_metric)
-        bucket = self.crl_bucket
+        return Revocation(self.revocation_indexes, s.crl_tolerance, s.crl_optional, _revocation_alarm)
 
-        def load() -> list[tuple[str, bytes]]:
-            return (crls_in_folder(s.crl_dir) if s.crl_dir else []) + bucket.all()
+    @cached_property
+    def revocation_indexes(self) -> IndexSource:
+        """Where each CA's index is read (on first need, not here: the authorizer never needs one):
+        in AWS the CRL bucket, locally the folder the local refresher writes; without either (the
+        offline audit, tools) the refresher runs in this process over the CRL folder."""
+        s = self.settings
+        if s.crl_bucket or s.crl_index_dir:
+            from chalicelib.adapters.pki_folders import IndexFolder
+            from chalicelib.verify.revocation import RefreshingIndexes
 
-        # Loaded on first use, not here: the authorizer never needs the CRLs.
-        return RefreshingRevocation(load, self.trust, s.crl_tolerance, timedelta(seconds=s.crl_cache_seconds),
-                                    on_stale=_stale_crl_metric)
+            fetch = self.crl_bucket.fetch if s.crl_bucket else IndexFolder(s.crl_index_dir or "").fetch
+            return RefreshingIndexes(fetch, self.keys.crl_index, timedelta(seconds=s.crl_cache_seconds),
+                                     clock=self.clock, on_problem=_index_problem)
+        from chalicelib.adapters.pki_folders import crls_in_folder
+        from chalicelib.verify.crl_refresh import held_indexes_from_crls
+
+        held, report = held_indexes_from_crls(crls_in_folder(s.crl_dir) if s.crl_dir else [], self.trust, self.clock())
+        report_refresh(report)
+        return held
 
     @cached_property
     def crl_bucket(self) -> S3CrlBucket:
@@ -248,20 +256,68 @@ class Runtime:
 
         return decide(self.keys, self.settings.admin_iins, token, method_arn, self.clock())
 
-    def refresh_crls(self) -> RefreshReport:
-        """The scheduled job: download, verify and store the configured CRLs."""
+    def refresh_crls(self, store: IndexStore | None = None) -> RefreshReport:
+        """The CRL refresher (the schedule in AWS, `manage.py refresh-crls`, the local stack): read
+        the CRLs of VOTING_CRL_URLS (else the files of VOTING_CRL_DIR), verify each new one once,
+        and write each CA's index into the CRL bucket (else VOTING_CRL_INDEX_DIR) or `store`."""
         from chalicelib.adapters.crl_sources import download
-        from chalicelib.verify.crl_refresh import refresh_crls
+        from chalicelib.adapters.pki_folders import IndexFolder, crl_files
+        from chalicelib.verify.crl_refresh import refresh
 
         s = self.settings
-        if s.crl_bucket is None or not s.crl_urls:
-            raise ConfigurationError("VOTING_CRL_BUCKET and VOTING_CRL_URLS must be set for the CRL refresh")
-        return refresh_crls(s.crl_urls, self.trust, self.crl_bucket, download, self.clock(), prefix=s.crl_prefix)
+        fetch: Callable[[str], bytes]
+        if s.crl_urls:
+            sources, fetch = list(s.crl_urls), download
+        elif s.crl_dir:
+            files = {file.name: file for file in crl_files(s.crl_dir)}
+            sources, fetch = list(files), lambda name: files[name].read_bytes()
+        else:
+            raise ConfigurationError("no CRLs to refresh: set VOTING_CRL_URLS (with VOTING_CRL_BUCKET, in AWS) "
+                                     "or VOTING_CRL_DIR (with VOTING_CRL_INDEX_DIR, locally)")
+        if store is None:
+            if s.crl_bucket is None and s.crl_index_dir is None:
+                raise ConfigurationError("VOTING_CRL_BUCKET (AWS) or VOTING_CRL_INDEX_DIR (locally) must be set: "
+                                         "where the revocation indexes go")
+            store = self.crl_bucket if s.crl_bucket else IndexFolder(s.crl_index_dir or "")
+        return refresh(sources, fetch, self.trust, store, self.keys.crl_index, self.clock())
 
 
-def _stale_crl_metric(issuer: Certificate, beyond_tolerance: bool) -> None:
-    name = "CrlStaleBeyondTolerance" if beyond_tolerance else "CrlStale"
-    logs.metric(log, name, 1, logging.ERROR, issuer=issuer.subject_text[:200])
+_ALARMS = {"stale": ("CrlStale", logging.WARNING), "stale_beyond_tolerance": ("CrlStaleBeyondTolerance", logging.ERROR),
+           "no_crl": ("RevocationUnavailable", logging.ERROR)}
+
+
+def _revocation_alarm(kind: str, issuer: Certificate) -> None:
+    """A vote under `issuer` met a stale index, or none: one metric a vote (votes refused count)."""
+    name, level = _ALARMS[kind]
+    logs.metric(log, name, 1, level, issuer=issuer.subject_text[:200])
+
+
+def _index_problem(kind: str, detail: str) -> None:
+    """A vote function could not take a CA's stored index (kind: unreachable, refused, older, missing)."""
+    logs.metric(log, f"CrlIndex{kind.title()}", 1, logging.ERROR, issuer=detail[:200])
+
+
+def report_refresh(report: RefreshReport) -> dict[str, int]:
+    """The refresher's report as log lines and metrics (the schedule's, and the in-process
+    refresh's); the counts it returns."""
+    for source, reason, why in report.failed:
+        logs.metric(log, "CrlRefreshFailed", 1, logging.ERROR, url=source[:200], reason=reason)
+        logs.event(log, "crl_refresh_failed", logging.ERROR, url=source[:200], reason=reason, detail=why)
+    for source in report.stale_sources:
+        logs.metric(log, "CrlSourceStale", 1, logging.ERROR, url=source[:200])
+    for source in report.older:
+        logs.metric(log, "CrlSourceOlder", 1, logging.ERROR, url=source[:200])
+    for issuer, why in report.index_problems:
+        logs.metric(log, "CrlIndexProblem", 1, logging.ERROR, issuer=issuer)
+        logs.event(log, "crl_index_problem", logging.ERROR, issuer=issuer, detail=why)
+    for written in report.written:
+        logs.event(log, "crl_index_written", issuer=written.issuer, base_entries=written.base_entries,
+                   delta_entries=written.delta_entries, crl_number=written.crl_number,
+                   delta_number=written.delta_number, next_update=written.next_update.isoformat())
+    counts = {"read": len(report.read), "unchanged": len(report.unchanged), "failed": len(report.failed),
+              "older": len(report.older), "written": len(report.written)}
+    logs.event(log, "crl_refresh", **counts)
+    return counts
 
 
 _lock = threading.Lock()

@@ -54,6 +54,8 @@ class Settings:
     # Trust and revocation
     trust_dir: str | None = None
     crl_dir: str | None = None
+    crl_index_dir: str | None = None  # where the local refresher writes the indexes votes read
+    crl_optional: frozenset[bytes] = frozenset()  # CA fingerprints whose signers may vote without a CRL
     crl_tolerance: timedelta = timedelta(hours=24)
     crl_cache_seconds: float = 300.0
     crl_urls: tuple[str, ...] = ()
@@ -116,6 +118,8 @@ class Settings:
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             trust_dir=env.get("VOTING_TRUST_DIR") or None,
             crl_dir=env.get("VOTING_CRL_DIR") or None,
+            crl_index_dir=env.get("VOTING_CRL_INDEX_DIR") or None,
+            crl_optional=_fingerprints(env.get("VOTING_CRL_OPTIONAL", "")),
             crl_tolerance=timedelta(hours=_number(env, "VOTING_CRL_TOLERANCE_HOURS", 24.0)),
             crl_cache_seconds=_number(env, "VOTING_CRL_CACHE_SECONDS", 300.0),
             crl_urls=tuple(u.strip() for u in env.get("VOTING_CRL_URLS", "").split(",") if u.strip()),
@@ -192,6 +196,21 @@ def _organisation(text: str) -> Organisation | None:
 
 def _is_local(endpoint: str | None, in_lambda: bool) -> bool:
     return endpoint is not None and not in_lambda and _LOOPBACK.fullmatch(endpoint.strip()) is not None
+
+
+def _fingerprints(text: str) -> frozenset[bytes]:
+    """VOTING_CRL_OPTIONAL: SHA-256 fingerprints (hex of the CA certificate's DER), comma-separated,
+    case and colons ignored."""
+    found = set()
+    for part in text.split(","):
+        cleaned = part.strip().replace(":", "").lower()
+        if not cleaned:
+            continue
+        if not re.fullmatch(r"[0-9a-f]{64}", cleaned):
+            raise ConfigurationError("VOTING_CRL_OPTIONAL must be SHA-256 fingerprints of CA certificates (64 hex "
+                                     f"digits each, colons allowed), separated by commas, not {part.strip()[:80]!r}")
+        found.add(bytes.fromhex(cleaned))
+    return frozenset(found)
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -6,11 +6,14 @@ never used to verify anything: verification lives in `signature` and `trust`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from asn1crypto import algos, cms
+from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,7 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from chalicelib.verify.certificate import EKU_INDIVIDUAL
+from chalicelib.verify.certificate import EKU_INDIVIDUAL, Certificate
+from chalicelib.verify.crl_refresh import held_indexes_from_crls
+from chalicelib.verify.revocation import Revocation
+from chalicelib.verify.trust import TrustStore
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -78,10 +84,12 @@ def issue_ca(
     ca: bool = True,
     name: x509.Name | None = None,
     extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (),
+    crl_sign: bool = True,
 ) -> Issued:
     """A CA certificate; self-signed when `issuer` is None. `ca=False` makes a certificate that
     looks like a CA by name only (for tests of a non-CA issuer); `name` replaces the subject
-    `CN=common_name, C=KZ`; `extensions` adds (extension, critical) pairs."""
+    `CN=common_name, C=KZ`; `extensions` adds (extension, critical) pairs; `crl_sign=False` leaves
+    cRLSign out of its keyUsage."""
     key = key or new_key("rsa")
     name = name if name is not None else x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
@@ -101,7 +109,7 @@ def issue_ca(
         .add_extension(
             x509.KeyUsage(
                 digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=crl_sign,
                 encipher_only=False, decipher_only=False,
             ),
             critical=True,
@@ -185,33 +193,152 @@ def issue_person(
     return Issued(builder.sign(issuer.key, _signing_hash(issuer.key)), key)
 
 
+@dataclass(frozen=True)
+class CrlSigner:
+    """Who signs a CRL: the issuer's name (DER), its key identifier, the signature algorithm and
+    how to sign. `crl_signer` makes one for an RSA or ECDSA key; `gost_keys.GostCa` for a GOST key."""
+
+    issuer_name: bytes
+    key_identifier: bytes | None
+    signature_oid: str
+    sign: Callable[[bytes], bytes]
+    null_parameters: bool  # what this algorithm's AlgorithmIdentifier carries by default
+
+
+def crl_signer(issuer: Issued) -> CrlSigner:
+    key = issuer.key
+    identifier = issuer.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    name = issuer.certificate.subject.public_bytes()
+    if isinstance(key, rsa.RSAPrivateKey):
+        return CrlSigner(name, identifier, "1.2.840.113549.1.1.11",
+                         lambda tbs: key.sign(tbs, padding.PKCS1v15(), hashes.SHA256()), True)
+    chosen = _signing_hash(key)
+    oid = "1.2.840.10045.4.3.3" if isinstance(chosen, hashes.SHA384) else "1.2.840.10045.4.3.2"
+    return CrlSigner(name, identifier, oid, lambda tbs: key.sign(tbs, ec.ECDSA(chosen)), False)
+
+
+REASONS = {"keyCompromise": 1, "superseded": 4, "certificateHold": 6, "removeFromCRL": 8}
+Extension = tuple[str, bool, bytes]  # (OID, critical, the extnValue's content)
+
+
 def issue_crl(
-    issuer: Issued,
-    revoked: dict[int, datetime],
+    issuer: Issued | CrlSigner,
+    revoked: dict[int, datetime] | list[tuple[int, datetime]],
     *,
     this_update: datetime | None = None,
     next_update: datetime | None = None,
     number: int | None = None,
     delta_base: int | None = None,
+    reasons: dict[int, int] | None = None,
+    inner_null: bool | None = None,
+    outer_null: bool | None = None,
+    without_next_update: bool = False,
+    extensions: tuple[Extension, ...] = (),
+    entry_extensions: dict[int, tuple[Extension, ...]] | None = None,
+    pem: bool = False,
 ) -> bytes:
-    """A DER CRL signed by `issuer` listing serial → revocation time; with `delta_base`, a delta
-    CRL extending base CRL number `delta_base`."""
+    """A CRL signed by `issuer` listing serial → revocation time (DER, or PEM; a list of pairs may
+    list a serial twice), written out here
+    so that tests can make every form real CAs publish: `number` (cRLNumber), `delta_base` (a delta
+    CRL extending base CRL number `delta_base`), `reasons` (serial → CRLReason, e.g.
+    REASONS["removeFromCRL"]), the NULL parameters of the signature AlgorithmIdentifier inside and
+    outside tbsCertList chosen separately (the NCA's quirk: `inner_null=False, outer_null=True`),
+    and any other CRL or entry extension. Fast enough for a million entries."""
+    signer = issuer if isinstance(issuer, CrlSigner) else crl_signer(issuer)
     start = this_update or datetime.now(UTC) - timedelta(hours=1)
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.certificate.subject)
-        .last_update(start)
-        .next_update(next_update or start + timedelta(days=7))
-    )
+    end = next_update or start + timedelta(days=7)
+    inner = _algorithm(signer.signature_oid, signer.null_parameters if inner_null is None else inner_null)
+    outer = _algorithm(signer.signature_oid, signer.null_parameters if outer_null is None else outer_null)
+    listed = _revoked_certificates(revoked, reasons or {}, entry_extensions or {})
+    crl_extensions = [(AUTHORITY_KEY_IDENTIFIER, False, der_element(0x30, der_element(0x80, signer.key_identifier)))
+                      ] if signer.key_identifier else []
     if number is not None:
-        builder = builder.add_extension(x509.CRLNumber(number), critical=False)
+        crl_extensions.append(("2.5.29.20", False, _integer(number)))
     if delta_base is not None:
-        builder = builder.add_extension(x509.DeltaCRLIndicator(delta_base), critical=True)
-    for serial, when in revoked.items():
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
-        )
-    return builder.sign(issuer.key, _signing_hash(issuer.key)).public_bytes(serialization.Encoding.DER)
+        crl_extensions.append(("2.5.29.27", True, _integer(delta_base)))
+    crl_extensions += extensions
+    tbs = der_element(0x30, b"".join([
+        _integer(1), inner, signer.issuer_name, _time(start),
+        b"" if without_next_update else _time(end),
+        der_element(0x30, listed) if listed else b"",
+        der_element(0xA0, der_element(0x30, _extensions(crl_extensions))) if crl_extensions else b"",
+    ]))
+    crl = der_element(0x30, tbs + outer + der_element(0x03, b"\x00" + signer.sign(tbs)))
+    if not pem:
+        return crl
+    body = base64.encodebytes(crl).replace(b"\n", b"")
+    lines = b"\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return b"-----BEGIN X509 CRL-----\n" + lines + b"\n-----END X509 CRL-----\n"
+
+
+AUTHORITY_KEY_IDENTIFIER = "2.5.29.35"
+
+
+def revocation_from_crls(crls: list[bytes], crl_trust: TrustStore, now: datetime | None = None,
+                         **options: Any) -> Revocation:
+    """Revocation as the vote path checks it: `crls` refreshed into indexes in this process (the
+    refresher's code, `crl_trust` verifying them), read back by `Revocation` (`options`: its
+    tolerance, optional, alarm). For tests, the load tool and the benchmarks."""
+    held, _ = held_indexes_from_crls([(f"crl-{n}.crl", crl) for n, crl in enumerate(crls)], crl_trust,
+                                     now or datetime.now(UTC))
+    return Revocation(held, **options)
+
+
+def current_revocation(*cas: Issued, now: datetime | None = None) -> Revocation:
+    """Revocation over an empty, current CRL of each CA: for verifiers whose subject is not revocation."""
+    moment = now or datetime.now(UTC)
+    crls = [issue_crl(ca, {}, this_update=moment - timedelta(days=1), next_update=moment + timedelta(days=400))
+            for ca in cas]
+    return revocation_from_crls(crls, TrustStore([Certificate(ca.der) for ca in cas]), moment)
+
+
+def der_element(tag: int, content: bytes) -> bytes:
+    """One DER element (definite, minimal length)."""
+    length = len(content)
+    if length < 0x80:
+        return bytes((tag, length)) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes((tag, 0x80 | size)) + length.to_bytes(size, "big") + content
+
+
+def _algorithm(oid: str, null: bool) -> bytes:
+    return der_element(0x30, core.ObjectIdentifier(oid).dump() + (b"\x05\x00" if null else b""))
+
+
+def _integer(value: int) -> bytes:
+    return der_element(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
+
+
+_TIMES: dict[datetime, bytes] = {}
+
+
+def _time(moment: datetime) -> bytes:
+    known = _TIMES.get(moment)
+    if known is None:
+        utc = moment.astimezone(UTC)
+        known = (der_element(0x17, utc.strftime("%y%m%d%H%M%SZ").encode()) if 1950 <= utc.year < 2050 else
+                 der_element(0x18, utc.strftime("%Y%m%d%H%M%SZ").encode()))
+        if len(_TIMES) < 100_000:
+            _TIMES[moment] = known
+    return known
+
+
+def _extensions(extensions: list[Extension] | tuple[Extension, ...]) -> bytes:
+    return b"".join(der_element(0x30, core.ObjectIdentifier(oid).dump() + (b"\x01\x01\xff" if critical else b"")
+                                + der_element(0x04, value)) for oid, critical, value in extensions)
+
+
+def _revoked_certificates(revoked: dict[int, datetime] | list[tuple[int, datetime]], reasons: dict[int, int],
+                          entry_extensions: dict[int, tuple[Extension, ...]]) -> bytes:
+    reason_codes = {code: _extensions([("2.5.29.21", False, der_element(0x0A, bytes((code,))))])
+                    for code in set(reasons.values())}
+    parts = []
+    for serial, when in revoked.items() if isinstance(revoked, dict) else revoked:
+        extra = reason_codes.get(reasons.get(serial, -1), b"")
+        if serial in entry_extensions:
+            extra += _extensions(entry_extensions[serial])
+        parts.append(der_element(0x30, _integer(serial) + _time(when) + (der_element(0x30, extra) if extra else b"")))
+    return b"".join(parts)
 
 
 def _signing_hash(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384:

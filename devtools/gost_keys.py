@@ -54,14 +54,16 @@ from chalicelib.verify.gost.signature import (
     parse_spki,
 )
 from devtools import devpki
-from devtools.devpki import Issued
+from devtools.devpki import CrlSigner, Issued, der_element
 
 __all__ = [
+    "GostCa",
     "GostKeyError",
     "GostKeyFile",
     "GostPrivateKey",
     "KeyMismatch",
     "WrongPassword",
+    "issue_gost_ca",
     "load_pkcs12",
     "multiply",
     "pkcs12_kdf",
@@ -518,16 +520,8 @@ def public_key_info(key: GostPrivateKey) -> bytes:
     size = key.curve.size
     point = core.OctetString(x.to_bytes(size, "little") + y.to_bytes(size, "little")).dump()
     oid = core.ObjectIdentifier  # asn1crypto knows no GOST key algorithm: the DER is put together here
-    algorithm = _der(0x30, oid(key.key_oid).dump() + _der(0x30, oid(PARAMS_GOST2015_512_A).dump()))
-    return _der(0x30, algorithm + _der(0x03, b"\x00" + point))
-
-
-def _der(tag: int, content: bytes) -> bytes:
-    length = len(content)
-    if length < 0x80:
-        return bytes([tag, length]) + content
-    size = (length.bit_length() + 7) // 8
-    return bytes([tag, 0x80 | size]) + length.to_bytes(size, "big") + content
+    algorithm = der_element(0x30, oid(key.key_oid).dump() + der_element(0x30, oid(PARAMS_GOST2015_512_A).dump()))
+    return der_element(0x30, algorithm + der_element(0x03, b"\x00" + point))
 
 
 @dataclass(frozen=True)
@@ -570,3 +564,51 @@ def issue_gost_person(issuer: Issued, iin: str, **options: Any) -> GostPerson:
         "signature_value": signature,
     })
     return GostPerson(signed.dump(), key)
+
+
+@dataclass(frozen=True)
+class GostCa:
+    """A development CA with a GOST 34.10-2015/512 key (self-signed): it signs CRLs the way the
+    NCA's GOST CAs do, for tests and benchmarks of GOST-signed CRLs."""
+
+    certificate_der: bytes
+    key: GostPrivateKey
+
+    def crl_signer(self) -> CrlSigner:
+        certificate = Certificate(self.certificate_der)
+        return CrlSigner(certificate.subject_der, certificate.key_identifier, self.key.signature_oid, self.key.sign,
+                         True)
+
+
+def issue_gost_ca(common_name: str, **options: Any) -> GostCa:
+    """A self-signed GOST 34.10-2015/512 CA (`devpki.issue_ca`'s profile and options, keyUsage with
+    keyCertSign and cRLSign), made like `issue_gost_person`: the profile with a throw-away key, its
+    key replaced, signed again with the GOST key."""
+    key = generate_key()
+    template = devpki.issue_ca(common_name, **options)
+    tbs = asn1_x509.Certificate.load(template.der)["tbs_certificate"]
+    spki = public_key_info(key)
+    tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(spki)
+    for extension in tbs["extensions"]:
+        if extension["extn_id"].native == "key_identifier":  # RFC 5280's method 1: SHA-1 of the key bits
+            extension["extn_value"] = core.OctetString(hashlib.sha1(spki[-(2 * key.curve.size + 3):]).digest())  # noqa: S324
+    algorithm = der_element(0x30, core.ObjectIdentifier(key.signature_oid).dump() + b"\x05\x00")
+    # The tbsCertificate's own signature field (after version and serial) names GOST too.
+    parts = _children(tbs.dump())
+    parts[2] = algorithm
+    tbs_der = der_element(0x30, b"".join(parts))
+    signed = der_element(0x30, tbs_der + algorithm + der_element(0x03, b"\x00" + key.sign(tbs_der)))
+    return GostCa(signed, key)
+
+
+def _children(element: bytes) -> list[bytes]:
+    """The encoded children of one DER SEQUENCE."""
+    from chalicelib.verify import der
+
+    _, start, stop = der.element(element, 0, len(element))
+    found = []
+    for _, content_start, content_stop in der.children(element, start, stop):
+        header = content_start - 2 if content_stop - content_start < 0x80 else \
+            content_start - 2 - ((content_stop - content_start).bit_length() + 7) // 8
+        found.append(element[header:content_stop])
+    return found

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.crl_sources import INDEX_FOLDER
 from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
 from chalicelib.settings import ConfigurationError, Settings
 
@@ -43,6 +44,7 @@ STAGE = "prod"
 API_STAGE = "api"  # .chalice/config.json: api_gateway_stage
 LOG_RETENTION_DAYS = 400  # a contest's logs outlive its appeals period
 CRL_PREFIX = "crl/"
+CRL_INDEX_FOLDER = INDEX_FOLDER  # what vote functions read: crl/index/<CA fingerprint>.idx
 SECRET_PARAMETER = "/${AWS::StackName}/secret"  # noqa: S105 - the SSM parameter's name, not a secret
 ADMIN_FUNCTION = "AdminApi"  # app.py: admin_api, the commission's function
 ADMIN_PREFIX = "/admin"
@@ -72,7 +74,9 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     ADMIN_FUNCTION: {"role": "AdminApiRole", "suffix": "admin-api", "secret": True, "crl": "read", "admins": True,
                      "tables": {"contests": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                                 "votes": ["dynamodb:Scan"], "challenges": ["dynamodb:PutItem"]}},
-    "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": False, "crl": "write",
+    # The CRL refresher: downloads the NCA's CRLs, writes the verified CRLs and each CA's revocation
+    # index; the secret derives the key that seals the indexes (README, "Revocation").
+    "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": True, "crl": "write",
                     "admins": False, "tables": {}},
     # The built-in authorizer of /admin routes: checks the session token's MAC (keyed by the secret).
     "AdminSession": {"role": "AdminSessionRole", "suffix": "admin-session", "secret": True, "crl": None,
@@ -161,14 +165,14 @@ def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
                            "Resource": [_sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:"
                                              f"parameter{SECRET_PARAMETER}")]})
     if spec["crl"] is not None:
-        objects = {"Fn::Join": ["", [{"Fn::GetAtt": ["CrlBucket", "Arn"]}, f"/{CRL_PREFIX}*"]]}
-        object_actions = ["s3:GetObject"] + (["s3:PutObject"] if spec["crl"] == "write" else [])
-        statements += [
-            {"Sid": "CrlObjects", "Effect": "Allow", "Action": object_actions, "Resource": [objects]},
-            {"Sid": "CrlList", "Effect": "Allow", "Action": ["s3:ListBucket"],
-             "Resource": [{"Fn::GetAtt": ["CrlBucket", "Arn"]}],
-             "Condition": {"StringLike": {"s3:prefix": [f"{CRL_PREFIX}*"]}}},
-        ]
+        # The refresher writes the CRLs and the indexes; the others read the indexes only (one GET
+        # by name each, no listing). Nobody else may write there: the bucket's rights are one of the
+        # two guards of an index, its HMAC the other (README, "Revocation").
+        writes = spec["crl"] == "write"
+        objects = {"Fn::Join": ["", [{"Fn::GetAtt": ["CrlBucket", "Arn"]},
+                                     f"/{CRL_PREFIX}{'' if writes else CRL_INDEX_FOLDER}*"]]}
+        statements.append({"Sid": "CrlObjects", "Effect": "Allow",
+                           "Action": ["s3:GetObject"] + (["s3:PutObject"] if writes else []), "Resource": [objects]})
     return {"PolicyName": f"{logical_id}LeastPrivilege",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
 
@@ -420,7 +424,9 @@ def stage_problems(settings: dict[str, str], project: Path, now: datetime) -> li
     for name, why in (("VOTING_SECRET", "the secret lives in SSM only (VOTING_SECRET_PARAM, set by the template)"),
                       ("VOTING_DYNAMODB_ENDPOINT", "AWS's DynamoDB needs no endpoint"),
                       ("VOTING_TABLE_PREFIX", "table names follow the stack's name"),
-                      ("VOTING_ADMIN_IINS", "the admins are the stack's AdminIins parameter")):
+                      ("VOTING_ADMIN_IINS", "the admins are the stack's AdminIins parameter"),
+                      ("VOTING_CRL_OPTIONAL", "signers under those CAs would vote without any revocation check "
+                                              "(development only)")):
         if settings.get(name):
             problems.append(f"stage {STAGE}: {name} must not be set: {why}")
     return problems

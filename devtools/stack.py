@@ -1,9 +1,10 @@
 """`manage.py serve`: the whole local stack in one process tree, stopped cleanly by Ctrl-C.
 
 dynalite (DynamoDB API over HTTP, data on disk under .local/dynamodb) → tables → the demo contest
-(once) → the development PKI (once) → the development commission key (once, .local/evidence: the
-API seals evidence to its public half; `manage.py audit` opens with the private half) →
-`chalice local` on http://127.0.0.1:8000 → the NCALayer stand-in on ws://127.0.0.1:13579.
+(once) → the development PKI (once) → its CRL refreshed into the revocation index the API reads
+(.local/pki/crl-index; again every 15 minutes with the closer) → the development commission key
+(once, .local/evidence: the API seals evidence to its public half; `manage.py audit` opens with the
+private half) → `chalice local` on http://127.0.0.1:8000 → the NCALayer stand-in on ws://127.0.0.1:13579.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"
@@ -127,6 +132,7 @@ class LocalStack:
             "VOTING_DYNAMODB_ENDPOINT": self.dynamodb,
             "VOTING_TRUST_DIR": str(self.pki_dir / "trust"),
             "VOTING_CRL_DIR": str(self.pki_dir / "crl"),
+            "VOTING_CRL_INDEX_DIR": str(self.pki_dir / "crl-index"),  # what the local refresher writes
             # The API seals to the public key only; the private key file is for the commission's
             # tools (`VOTING_EVIDENCE_KEY_FILE=<folder>/evidence/commission-private.pem manage.py audit`).
             "VOTING_EVIDENCE_KEY": public_pem,
@@ -155,7 +161,7 @@ class LocalStack:
                 say(line)
             if self.run_closer:
                 self._start("closer", [sys.executable, "-m", "devtools.closer", "--every", "60"])
-                say("closer every minute (as the schedule in AWS)")
+                say("closer every minute and CRL refresher every 15 minutes (as the schedules in AWS)")
         except BaseException:
             self.stop()
             raise
@@ -214,6 +220,7 @@ def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) 
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     wired = Runtime(Settings.from_environment(environment))
     lines = write_dev_pki(pki_dir)
+    lines.append(refreshed(wired))
     store = wired.store
     assert isinstance(store, DynamoStore)
     created = store.create_tables()
@@ -226,6 +233,20 @@ def prepare(environment: dict[str, str], pki_dir: Path, with_demo: bool = True) 
     else:
         lines.append(f"demo contest {DEMO_ID} already there (kept)")
     return lines
+
+
+def refreshed(wired: Runtime) -> str:
+    """The CRL folder refreshed into the index folder (the development CA ships a CRL: no CA is
+    optional on the local stack), in one line."""
+    report = wired.refresh_crls()
+    problems = [f"{source}: {why}" for source, _, why in report.failed] + [f"{ca}: {why}" for ca, why in
+                                                                         report.index_problems]
+    if problems:
+        raise RuntimeError("the development CRL does not load: " + "; ".join(problems))
+    written = ", ".join(f"{w.issuer} ({w.base_entries} revoked, next update {w.next_update:%Y-%m-%d})"
+                        for w in report.written)
+    return (f"CRL index written to {wired.settings.crl_index_dir}: {written}" if written else
+            f"CRL index in {wired.settings.crl_index_dir} is current (kept)")
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

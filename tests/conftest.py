@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.verify.certificate import Certificate
-from chalicelib.verify.revocation import RevocationStore
+from chalicelib.verify.revocation import Revocation, RevocationCheck
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import devpki
@@ -37,6 +37,22 @@ def nca() -> Path:
     return folder
 
 
+# Every CRL of the shared folder: its three issuing CAs' (the roots' and the former production CAs'
+# are not there).
+NCA_CRLS = ("rsa/nca_rsa_test.crl", "gost2004/nca_gost_test.crl", "gost2015/nca_gost2022_test.crl")
+
+
+def nca_revocation(nca: Path, trust: TrustStore, *, crls: bool = True) -> Revocation:
+    """The NCA's real test CRLs (unless `crls=False`) refreshed into indexes, as the vote path reads
+    them. A CA of `trust` that none of them covers is listed as optional, as VOTING_CRL_OPTIONAL
+    does in development: the shared folder has no CRL of it to check against."""
+    from chalicelib.verify.crl_refresh import held_indexes_from_crls
+
+    held, _ = held_indexes_from_crls([(name, (nca / name).read_bytes()) for name in NCA_CRLS] if crls else [],
+                                     trust, NOW)
+    return Revocation(held, optional=[a.fingerprint for a in trust.anchors if held.index_for(a) is None])
+
+
 @dataclass
 class TestPki:
     """Root → intermediate → citizens, all valid around NOW."""
@@ -55,12 +71,31 @@ class TestPki:
     def trust(self) -> TrustStore:
         return TrustStore([Certificate(self.root.der)])
 
-    def verifier(self, revocation: RevocationStore | None = None) -> SignatureVerifier:
-        return SignatureVerifier(self.trust(), revocation)
+    def crl_trust(self) -> TrustStore:
+        """The CAs whose CRLs the refresher verifies: the root's and the intermediate's."""
+        return TrustStore([Certificate(self.root.der), Certificate(self.intermediate.der)])
+
+    def crls(self, revoked: dict[int, datetime] | None = None, **options: object) -> list[bytes]:
+        """A CRL of each CA, current around NOW (the intermediate's lists `revoked`)."""
+        options.setdefault("this_update", NOW - timedelta(days=1))
+        options.setdefault("next_update", NOW + timedelta(days=400))
+        return [devpki.issue_crl(self.root, {}, **options),
+                devpki.issue_crl(self.intermediate, revoked or {}, **options)]
+
+    def revocation(self, crls: list[bytes] | None = None, **options: object) -> Revocation:
+        """Revocation as the vote path checks it: the CRLs refreshed into indexes (both CAs' by default)."""
+        return revocation_from(self.crls() if crls is None else crls, self.crl_trust(), **options)
+
+    def verifier(self, revocation: RevocationCheck | None = None) -> SignatureVerifier:
+        return SignatureVerifier(self.trust(), revocation or self.revocation())
 
     def sign(self, content: bytes, voter: devpki.Issued, **options: object) -> bytes:
         options.setdefault("chain", (self.intermediate,))
         return devpki.sign_cms(content, voter, **options)
+
+
+def revocation_from(crls: list[bytes], trust: TrustStore, *, now: datetime = NOW, **options: object) -> Revocation:
+    return devpki.revocation_from_crls(crls, trust, now, **options)
 
 
 @pytest.fixture(scope="session")
@@ -319,7 +354,7 @@ class Service:
         return stored_votes(self.store, contest)
 
 
-def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationStore | None = None, **settings: object):
+def make_runtime(pki: TestPki, clock: Clock, store, revocation: RevocationCheck | None = None, **settings: object):
     from chalicelib.runtime import Runtime
     from chalicelib.settings import Settings
     from chalicelib.voting.keys import Keys

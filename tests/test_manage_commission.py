@@ -45,7 +45,8 @@ def clock():
 
 @pytest.fixture
 def contest(dynamo_store, pki, clock, monkeypatch, tmp_path):
-    """An open contest with four signed votes stored, and the test PKI as the trust folder."""
+    """An open contest with four signed votes stored, the test PKI as the trust folder (both CAs, as
+    the CRLs' issuers must be there) and its CRLs as the CRL folder."""
     dynamo_store.create_contest(parse_contest(contest_file()), NOW - timedelta(days=1))
     for i, nominee in enumerate(["hc-001", "hc-001", "hc-002", "rh-001"]):
         cms = pki.sign(ballot_bytes(CONTEST, nominee, a_challenge(CONTEST, NOW - timedelta(minutes=1))),
@@ -56,8 +57,15 @@ def contest(dynamo_store, pki, clock, monkeypatch, tmp_path):
     trust = tmp_path / "trust"
     trust.mkdir()
     (trust / "root.der").write_bytes(pki.root.der)
+    (trust / "nca.der").write_bytes(pki.intermediate.der)
+    crls = tmp_path / "crl"
+    crls.mkdir()
+    for n, crl in enumerate(pki.crls()):
+        (crls / f"{n}.crl").write_bytes(crl)
     monkeypatch.setenv("VOTING_TRUST_DIR", str(trust))
-    monkeypatch.delenv("VOTING_CRL_DIR", raising=False)
+    monkeypatch.setenv("VOTING_CRL_DIR", str(crls))
+    for name in ("VOTING_CRL_INDEX_DIR", "VOTING_CRL_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VOTING_EVIDENCE_KEY_FILE", str(write_commission_key(tmp_path / "commission-private.pem")))
     for name in ("VOTING_EVIDENCE_KMS_KEY", "VOTING_EVIDENCE_KEY_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)

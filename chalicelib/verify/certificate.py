@@ -234,6 +234,16 @@ class Certificate:
         return None if found is None else found.key_identifier
 
     @property
+    def crl_urls(self) -> list[str]:
+        """cRLDistributionPoints' URIs: where the issuing CA publishes its (base) CRL."""
+        return _uris(self._value(x509.CRLDistributionPoints, policy.CRL_DISTRIBUTION_POINTS))
+
+    @property
+    def delta_crl_urls(self) -> list[str]:
+        """freshestCRL's URIs: where the issuing CA publishes its delta CRL."""
+        return _uris(self._value(x509.FreshestCRL, policy.FRESHEST_CRL))
+
+    @property
     def is_self_issued(self) -> bool:
         return self.subject_der == self.issuer_der
 
@@ -319,6 +329,13 @@ class Certificate:
             return None
         match = _IIN.fullmatch(values[0])
         return match.group(1) if match else None
+
+
+def _uris(points: x509.CRLDistributionPoints | x509.FreshestCRL | None) -> list[str]:
+    # The NCA's 2018 CAs carry one URI holding two: "http://crl.root.gov.kz/rsa.crl\n  URL=http://crl1…".
+    return [] if points is None else [part.removeprefix("URL=") for point in points for name in point.full_name or ()
+                                      if isinstance(name, x509.UniformResourceIdentifier)
+                                      for part in name.value.split()]
 
 
 def _header(start: int, stop: int) -> int:

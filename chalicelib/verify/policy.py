@@ -12,6 +12,10 @@ The limits bound the work a hostile request can cause (sizes before parsing or h
 sizes before any public-key operation, a budget of signature verifications per request, the
 depth of a path); the extension sets say which critical extensions are understood (RFC 5280
 4.2: a certificate with any other critical extension is refused).
+
+CRLs (`verify/crl.py`, read by the refresher only) have their own part: the largest CRL and the
+most entries read, the longest serial, and which CRL and entry extensions are understood (RFC
+5280 5.2, 5.3) or refused because they would change what the list covers.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ SUBJECT_KEY_IDENTIFIER, AUTHORITY_KEY_IDENTIFIER = "2.5.29.14", "2.5.29.35"
 SUBJECT_ALT_NAME, CERTIFICATE_POLICIES = "2.5.29.17", "2.5.29.32"
 NAME_CONSTRAINTS, POLICY_CONSTRAINTS = "2.5.29.30", "2.5.29.36"
 POLICY_MAPPINGS, INHIBIT_ANY_POLICY = "2.5.29.33", "2.5.29.54"
+# CRL extensions (RFC 5280 5.2) and CRL entry extensions (5.3).
+CRL_NUMBER, DELTA_CRL_INDICATOR, ISSUING_DISTRIBUTION_POINT = "2.5.29.20", "2.5.29.27", "2.5.29.28"
+FRESHEST_CRL, CRL_DISTRIBUTION_POINTS = "2.5.29.46", "2.5.29.31"
+REASON_CODE, INVALIDITY_DATE, CERTIFICATE_ISSUER = "2.5.29.21", "2.5.29.24", "2.5.29.29"
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,15 @@ class Policy:
     understood_critical: frozenset[str]
     # Extensions whose rules this verifier does not enforce: a certificate carrying one is refused.
     refused_extensions: frozenset[str]
+    # CRLs: bounded work for the refresher, and what a CRL may say.
+    max_crl_bytes: int
+    max_crl_entries: int
+    max_serial_bytes: int  # a serial's magnitude; RFC 5280 allows 20 octets, the certificate parser 21
+    understood_critical_crl: frozenset[str]  # CRL extensions processed when critical
+    understood_critical_crl_entry: frozenset[str]
+    # A CRL that covers only part of its CA's certificates (issuingDistributionPoint) or lists another
+    # CA's (an indirect CRL's certificateIssuer) would be read as complete: refused.
+    refused_crl_extensions: frozenset[str]
 
 
 NCA = Policy(
@@ -116,4 +133,10 @@ NCA = Policy(
     understood_critical=frozenset({BASIC_CONSTRAINTS, KEY_USAGE, EXTENDED_KEY_USAGE, SUBJECT_KEY_IDENTIFIER,
                                    AUTHORITY_KEY_IDENTIFIER, SUBJECT_ALT_NAME, CERTIFICATE_POLICIES}),
     refused_extensions=frozenset({NAME_CONSTRAINTS, POLICY_CONSTRAINTS, POLICY_MAPPINGS, INHIBIT_ANY_POLICY}),
+    max_crl_bytes=64 * 1024 * 1024,  # national CRLs are tens of MB (10^6 entries: about 40 MB)
+    max_crl_entries=4_000_000,
+    max_serial_bytes=21,
+    understood_critical_crl=frozenset({CRL_NUMBER, DELTA_CRL_INDICATOR, AUTHORITY_KEY_IDENTIFIER}),
+    understood_critical_crl_entry=frozenset({REASON_CODE, INVALIDITY_DATE}),
+    refused_crl_extensions=frozenset({ISSUING_DISTRIBUTION_POINT, CERTIFICATE_ISSUER}),
 )

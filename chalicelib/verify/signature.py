@@ -46,7 +46,7 @@ from chalicelib.verify.policy import (
     EndEntityProfile,
     Policy,
 )
-from chalicelib.verify.revocation import RevocationCheck, RevocationStore
+from chalicelib.verify.revocation import RevocationCheck
 from chalicelib.verify.trust import Budget, TrustStore
 
 
@@ -60,9 +60,11 @@ class VerifiedSignature(NamedTuple):
 
 
 class SignatureVerifier:
-    def __init__(self, trust: TrustStore, revocation: RevocationCheck | None = None, rules: Policy = NCA) -> None:
+    def __init__(self, trust: TrustStore, revocation: RevocationCheck, rules: Policy = NCA) -> None:
+        # No default: a verifier without revocation would accept revoked keys (the caller says
+        # where CRLs come from, `revocation.Revocation`, and so what happens without one).
         self.trust = trust
-        self.revocation = revocation or RevocationStore()
+        self.revocation = revocation
         self.rules = rules
         self._known_cas: dict[bytes, Certificate] = {}  # CA certificates a CMS carries recur on every vote
 

@@ -23,6 +23,8 @@ class Keys:
         self.challenge = _derive(raw, b"challenge-token")
         self.admin_session = _derive(raw, b"admin-session-token")
         self.audit = _derive(raw, b"audit-actor")
+        # The CRL refresher seals each revocation index with it; vote functions check it before use.
+        self.crl_index = _derive(raw, b"crl-index")
 
 
 def _derive(secret: bytes, label: bytes) -> bytes:

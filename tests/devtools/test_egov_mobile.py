@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters.pki_folders import crls_in_folder, trust_from_folder
-from chalicelib.verify.revocation import RevocationStore, read_crls
+from chalicelib.verify.crl_refresh import held_indexes_from_crls
+from chalicelib.verify.revocation import Revocation
 from chalicelib.verify.signature import SignatureVerifier
 from devtools.egov_mobile import ProtocolError, api1_url, signer
 from devtools.localpki import load_dev_pki, write_dev_pki
@@ -41,9 +42,11 @@ def dev_pki(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def verifier(dev_pki) -> SignatureVerifier:
+    """The dev stage's verifier: its trust folder, and its CRL folder refreshed into indexes."""
     trust = trust_from_folder(str(dev_pki / "trust"))
-    lists, _ = read_crls(crls_in_folder(str(dev_pki / "crl")), trust)
-    return SignatureVerifier(trust, RevocationStore(lists))
+    held, report = held_indexes_from_crls(crls_in_folder(str(dev_pki / "crl")), trust, datetime.now(UTC))
+    assert len(held) == 1 and not report.failed
+    return SignatureVerifier(trust, Revocation(held))
 
 
 @pytest.mark.parametrize(("key", "algorithm"), [("rsa", "RSA"), ("ecdsa", "ECDSA"), ("gost", "GOST 34.10-2015/512")])

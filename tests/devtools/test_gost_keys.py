@@ -19,7 +19,7 @@ from chalicelib.verify.policy import ADMIN
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import gost_keys
-from tests.conftest import nca_pki_dir
+from tests.conftest import nca_pki_dir, nca_revocation
 
 # file → (password, algorithm, how the private key holds d)
 GOST_KEYS = {
@@ -57,6 +57,13 @@ def flip_bit(data: bytes, index: int) -> bytes:
 
 def trust(nca: Path, *names: str) -> TrustStore:
     return TrustStore([c for name in names for c in Certificate.from_pem_or_der((nca / name).read_bytes())])
+
+
+def verifier_trusting(nca: Path, *names: str) -> SignatureVerifier:
+    """The service's verifier over these CAs; no CRL checked (every one optional): what is under
+    test is the GOST signature, and the 2004 key here is one the NCA has since revoked."""
+    trusted = trust(nca, *names)
+    return SignatureVerifier(trusted, nca_revocation(nca, trusted, crls=False))
 
 
 # -- primitives, no PKI needed ---------------------------------------------------------------
@@ -138,7 +145,7 @@ def test_one_bit_changed_in_the_signature_or_the_message_fails(nca, name):
 def test_cms_of_a_gost2015_key_verifies_through_the_service_verifier(nca):
     opened = key_file("gost2015/individual_valid_2022.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, signing_time=IN_2022_09)
-    verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
+    verifier = verifier_trusting(nca, "gost2015/nca_gost2022_test.cer")
     result = verifier.verify(cms, IN_2022_09, profile=ADMIN)
     assert (result.iin, result.content, result.algorithm) == ("123456789012", MESSAGE, "GOST 34.10-2015/512")
 
@@ -146,14 +153,14 @@ def test_cms_of_a_gost2015_key_verifies_through_the_service_verifier(nca):
 def test_detached_cms_of_a_gost2015_key_verifies_with_its_content(nca):
     opened = key_file("gost2015/individual_valid_2022.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, detached=True)
-    verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
+    verifier = verifier_trusting(nca, "gost2015/nca_gost2022_test.cer")
     assert verifier.verify(cms, IN_2022_09, MESSAGE, profile=ADMIN).content == MESSAGE
 
 
 def test_cms_of_a_gost2004_key_verifies_through_the_service_verifier(nca):
     opened = key_file("gost2004/ceo_sign_revoked.p12")
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, signing_time=IN_2022_06)
-    verifier = SignatureVerifier(trust(nca, "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem"))
+    verifier = verifier_trusting(nca, "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem")
     result = verifier.verify(cms, IN_2022_06, profile=ADMIN)
     assert (result.iin, result.algorithm) == ("123456789011", "GOST 34.310-2004")
 
@@ -163,7 +170,7 @@ def test_cms_with_a_changed_signed_attribute_is_refused(nca):
     cms = gost_keys.sign_cms_gost(MESSAGE, opened.certificate_der, opened.key, signing_time=IN_2022_09)
     tampered = cms.replace(b"220928000000Z", b"220928000001Z")
     assert tampered != cms
-    verifier = SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer"))
+    verifier = verifier_trusting(nca, "gost2015/nca_gost2022_test.cer")
     with pytest.raises(VerificationError) as caught:
         verifier.verify(tampered, IN_2022_09, profile=ADMIN)
     assert caught.value.code == "invalid_signature"

@@ -19,12 +19,20 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from chalicelib.verify.certificate import Certificate
-from chalicelib.verify.revocation import RevocationStore, read_crl
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from chalicelib.voting.ballot import ballot_bytes
 from devtools import devpki, gost_keys
-from tests.conftest import ROOT, SECRET, Clock, commission_sealer, contest_file, nca_pki_dir, stored_votes
+from tests.conftest import (
+    ROOT,
+    SECRET,
+    Clock,
+    commission_sealer,
+    contest_file,
+    nca_pki_dir,
+    nca_revocation,
+    stored_votes,
+)
 
 CONTEST = "best-social-worker-2025"
 OPENS = datetime(2018, 1, 1, tzinfo=UTC)
@@ -39,7 +47,6 @@ IN_2023_12 = datetime(2023, 12, 1, tzinfo=UTC)  # gost2015/individual_2023 is va
 TRUSTED = ("gost2015/nca_gost2022_test.cer", "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem",
            "rsa/root_rsa_test.pem", "rsa/nca_rsa_test.pem", "production-2015/root_rsa.cer",
            "production-2015/nca_rsa.cer", "production-2015/root_gost.cer", "production-2015/nca_gost.cer")
-CRLS = ("gost2015/nca_gost2022_test.crl", "gost2004/nca_gost_test.crl")
 PASSWORDS = {"gost2015/individual_valid_2022.p12": "Aa123456", "gost2015/ceo_revoked.p12": "Aa123456"}
 
 
@@ -87,9 +94,10 @@ class GostApp:
 
 
 def nca_verifier(nca: Path, with_crls: bool) -> SignatureVerifier:
+    """With the NCA's real test CRLs (the CAs none covers optional), or with every CA optional
+    (`with_crls=False`: the keys of 2023 and 2018 are valid only after or before those CRLs)."""
     trust = TrustStore([c for name in TRUSTED for c in Certificate.from_pem_or_der((nca / name).read_bytes())])
-    crls = [read_crl((nca / name).read_bytes(), trust) for name in CRLS] if with_crls else []
-    return SignatureVerifier(trust, RevocationStore(crls))
+    return SignatureVerifier(trust, nca_revocation(nca, trust, crls=with_crls))
 
 
 @pytest.fixture

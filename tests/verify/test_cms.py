@@ -65,11 +65,12 @@ def test_a_ber_cms_with_indefinite_lengths_and_chunked_content_is_accepted(pki):
 def test_kalkan_cms_reencoded_as_ber_still_verifies(nca):
     from chalicelib.verify.signature import SignatureVerifier
     from chalicelib.verify.trust import TrustStore
+    from tests.conftest import nca_revocation
     from tests.verify.test_signature_nca import certificates
 
     trust = TrustStore(certificates(nca / "rsa", "root_rsa_test.pem", "nca_rsa_test.pem"))
     cms = to_ber((nca / "cms-kalkan" / "attached_one_signer.p7s").read_bytes(), chunk=3)
-    assert SignatureVerifier(trust).verify(cms, IN_2021).content == b"test123"
+    assert SignatureVerifier(trust, nca_revocation(nca, trust)).verify(cms, IN_2021).content == b"test123"
 
 
 @pytest.mark.parametrize("zeros", [1, 2, 16])

@@ -36,7 +36,7 @@ def chain_with(pki, *, root_extensions=(), nca_extensions=(), nca_name=None, lea
     root = devpki.issue_ca("ODD ROOT", not_before=START, extensions=root_extensions)
     nca = devpki.issue_ca("ODD NCA", issuer=root, not_before=START, extensions=nca_extensions, name=nca_name)
     voter = devpki.issue_person(nca, "900101300301", not_before=START, **(leaf_options or {}))
-    verifier = SignatureVerifier(TrustStore([Certificate(root.der)]))
+    verifier = SignatureVerifier(TrustStore([Certificate(root.der)]), devpki.current_revocation(root, nca, now=NOW))
     return verifier, devpki.sign_cms(BALLOT, voter, chain=(nca,))
 
 
@@ -190,5 +190,5 @@ def test_the_admin_profile_takes_a_legal_entitys_key(pki):
 
 def test_a_policy_is_data_that_a_verifier_can_be_given(pki):
     strict = dataclasses.replace(NCA, rsa_bits=(3072, 4096))
-    verifier = SignatureVerifier(pki.trust(), rules=strict)
+    verifier = SignatureVerifier(pki.trust(), pki.revocation(), rules=strict)
     assert refusal(verifier, pki.sign(BALLOT, pki.voter("900101300307"))).code == "invalid_signature"

@@ -8,7 +8,6 @@ import pytest
 
 from chalicelib.verify.certificate import Certificate
 from chalicelib.verify.failures import VerificationError
-from chalicelib.verify.revocation import RevocationStore, read_crl
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import devpki
@@ -130,7 +129,7 @@ def test_intermediate_missing_from_cms_and_trust_is_untrusted(pki):
 
 
 def test_trusted_intermediate_is_an_anchor_without_its_root(pki):
-    verifier = SignatureVerifier(TrustStore([Certificate(pki.intermediate.der)]))
+    verifier = SignatureVerifier(TrustStore([Certificate(pki.intermediate.der)]), pki.revocation())
     assert verifier.verify(pki.sign(BALLOT, pki.voter("900101300123"), chain=()), NOW).iin == "900101300123"
 
 
@@ -159,11 +158,8 @@ def test_expired_intermediate_makes_the_path_expired(pki):
 
 def test_revoked_certificate_is_refused(pki):
     voter = pki.voter("900101300128")
-    crl = devpki.issue_crl(pki.intermediate, {voter.certificate.serial_number: NOW - timedelta(days=2)},
-                           this_update=NOW - timedelta(days=1))
-    trust = TrustStore([Certificate(pki.root.der), Certificate(pki.intermediate.der)])
-    verifier = SignatureVerifier(trust, RevocationStore([read_crl(crl, trust)]))
-    assert refusal(verifier, pki.sign(BALLOT, voter)) == "certificate_revoked"
+    crls = pki.crls({voter.certificate.serial_number: NOW - timedelta(days=2)})
+    assert refusal(pki.verifier(pki.revocation(crls)), pki.sign(BALLOT, voter)) == "certificate_revoked"
 
 
 def test_auth_key_is_not_for_signing(pki):

@@ -12,6 +12,7 @@ from chalicelib.verify.certificate import Certificate
 from chalicelib.verify.failures import VerificationError
 from chalicelib.verify.signature import SignatureVerifier, VerifiedSignature
 from chalicelib.verify.trust import TrustStore
+from tests.conftest import nca_revocation
 
 SIGNING_DAY = datetime(2022, 9, 28, tzinfo=UTC)  # Kalkan's signingTime is 2022-09-27 21:17 UTC
 BEFORE_GOST_KEY = datetime(2021, 6, 1, tzinfo=UTC)  # the RSA co-signer's certificate was valid then
@@ -21,10 +22,14 @@ def trust(nca: Path, *names: str) -> TrustStore:
     return TrustStore([c for name in names for c in Certificate.from_pem_or_der((nca / name).read_bytes())])
 
 
+def verifier_trusting(nca: Path, *names: str) -> SignatureVerifier:
+    trusted = trust(nca, *names)
+    return SignatureVerifier(trusted, nca_revocation(nca, trusted))
+
+
 @pytest.fixture(scope="module")
 def verifier(nca) -> SignatureVerifier:
-    return SignatureVerifier(trust(nca, "gost2015/nca_gost2022_test.cer", "rsa/root_rsa_test.pem",
-                                   "rsa/nca_rsa_test.pem"))
+    return verifier_trusting(nca, "gost2015/nca_gost2022_test.cer", "rsa/root_rsa_test.pem", "rsa/nca_rsa_test.pem")
 
 
 def kalkan(nca: Path, name: str) -> bytes:
@@ -82,7 +87,7 @@ def test_one_bit_changed_in_the_gost_signed_attributes_is_an_invalid_signature(n
 
 
 def test_gost_signer_under_another_trust_is_untrusted(nca):
-    verifier = SignatureVerifier(trust(nca, "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem"))
+    verifier = verifier_trusting(nca, "gost2004/root_gost_test.pem", "gost2004/nca_gost_test.pem")
     outcomes = verifier.verify_every_signer(kalkan(nca, "attached_two_signers.p7s"), SIGNING_DAY)
     assert summary(outcomes[0]) == ("refused", "untrusted_certificate")
 

@@ -13,11 +13,12 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from chalicelib.verify.certificate import Certificate
+from chalicelib.verify.crl import read_crl
 from chalicelib.verify.failures import VerificationError
-from chalicelib.verify.revocation import RevocationStore, read_crl
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import devpki
+from tests.conftest import nca_revocation
 
 BALLOT = b'{"v": 1, "contest": "best-social-worker-2025", "nominee": "hc-001", "challenge": "x"}'
 IN_2021 = datetime(2021, 6, 1, tzinfo=UTC)  # individual_sign_valid_2021 is valid
@@ -41,8 +42,8 @@ def rsa_trust(nca: Path) -> TrustStore:
 
 @pytest.fixture(scope="module")
 def with_crl(nca: Path, rsa_trust: TrustStore) -> SignatureVerifier:
-    crl = read_crl((nca / "rsa" / "nca_rsa_test.crl").read_bytes(), rsa_trust)
-    return SignatureVerifier(rsa_trust, RevocationStore([crl]))
+    """The verifier over the RSA test chain with the NCA's real CRL of its issuing CA."""
+    return SignatureVerifier(rsa_trust, nca_revocation(nca, rsa_trust))
 
 
 def refusal(verifier: SignatureVerifier, cms: bytes, at: datetime) -> str:
@@ -51,15 +52,15 @@ def refusal(verifier: SignatureVerifier, cms: bytes, at: datetime) -> str:
     return caught.value.code
 
 
-def test_valid_2021_sign_key_signs_an_accepted_ballot(nca, rsa_trust):
+def test_valid_2021_sign_key_signs_an_accepted_ballot(nca, with_crl):
     cms = devpki.sign_cms(BALLOT, key_file(nca / "rsa", "individual_sign_valid_2021.p12"), signing_time=IN_2021)
-    result = SignatureVerifier(rsa_trust).verify(cms, IN_2021)
+    result = with_crl.verify(cms, IN_2021)
     assert (result.iin, result.content, result.algorithm) == ("123456789011", BALLOT, "RSA/SHA-256")
 
 
-def test_the_same_ballot_is_refused_once_the_certificate_expired(nca, rsa_trust):
+def test_the_same_ballot_is_refused_once_the_certificate_expired(nca, with_crl):
     cms = devpki.sign_cms(BALLOT, key_file(nca / "rsa", "individual_sign_valid_2021.p12"))
-    assert refusal(SignatureVerifier(rsa_trust), cms, IN_2022) == "certificate_expired"
+    assert refusal(with_crl, cms, IN_2022) == "certificate_expired"
 
 
 def test_nca_crl_verifies_with_its_issuers_key(nca, rsa_trust):
@@ -84,31 +85,35 @@ def test_revoked_auth_key_is_refused_with_the_nca_crl(nca, with_crl):
     assert refusal(with_crl, cms, IN_2022) == "certificate_revoked"
 
 
-def test_auth_key_is_refused_as_not_for_signing(nca, rsa_trust):
+def test_auth_key_is_refused_as_not_for_signing(nca, with_crl):
+    # Before its revocation (2022-01-18 04:41:12 UTC): the key is then refused for what it is.
+    before = datetime(2022, 1, 18, 4, 41, tzinfo=UTC)
     cms = devpki.sign_cms(BALLOT, key_file(nca / "rsa", "individual_auth_revoked.p12"))
-    assert refusal(SignatureVerifier(rsa_trust), cms, IN_2022) == "certificate_not_for_signing"
+    assert refusal(with_crl, cms, before) == "certificate_not_for_signing"
 
 
-def test_kalkan_attached_cms_verifies_within_its_certificates_validity(nca, rsa_trust):
+def test_kalkan_attached_cms_verifies_within_its_certificates_validity(nca, with_crl):
     cms = (nca / "cms-kalkan" / "attached_one_signer.p7s").read_bytes()
-    result = SignatureVerifier(rsa_trust).verify(cms, IN_2021)
+    result = with_crl.verify(cms, IN_2021)
     assert (result.iin, result.content, result.certificate_serial) == (
         "123456789011", b"test123", "4279390A141F5353A62947B61ED65E81741467D1")
 
 
-def test_kalkan_attached_cms_on_its_signing_day_is_refused_as_expired(nca, rsa_trust):
+def test_kalkan_attached_cms_on_its_signing_day_is_refused_as_expired(nca, with_crl):
     # Kalkan signed it on 2022-09-28 with a certificate that had expired on 2022-01-18.
     cms = (nca / "cms-kalkan" / "attached_one_signer.p7s").read_bytes()
-    assert refusal(SignatureVerifier(rsa_trust), cms, KALKAN_SIGNING_DAY) == "certificate_expired"
+    assert refusal(with_crl, cms, KALKAN_SIGNING_DAY) == "certificate_expired"
 
 
 def test_production_2015_sign_key_chains_to_the_former_production_root(nca):
     trust = TrustStore(certificates(nca / "production-2015", "root_rsa.cer", "nca_rsa.cer"))
     cms = devpki.sign_cms(BALLOT, key_file(nca / "production-2015", "individual_sign_rsa_2018.p12"))
-    assert SignatureVerifier(trust).verify(cms, datetime(2019, 1, 1, tzinfo=UTC)).iin == "123456789011"
+    # No CRL of the former production CAs is in the shared folder: they are optional here.
+    verifier = SignatureVerifier(trust, nca_revocation(nca, trust))
+    assert verifier.verify(cms, datetime(2019, 1, 1, tzinfo=UTC)).iin == "123456789011"
 
 
 def test_test_chain_key_is_untrusted_under_the_production_roots(nca):
     trust = TrustStore(certificates(nca / "production-2015", "root_rsa.cer", "nca_rsa.cer"))
     cms = devpki.sign_cms(BALLOT, key_file(nca / "rsa", "individual_sign_valid_2021.p12"))
-    assert refusal(SignatureVerifier(trust), cms, IN_2021) == "untrusted_certificate"
+    assert refusal(SignatureVerifier(trust, nca_revocation(nca, trust)), cms, IN_2021) == "untrusted_certificate"

@@ -94,7 +94,7 @@ def test_a_request_that_needs_more_checks_than_its_budget_is_refused(pki):
     impostors = [devpki.issue_ca("TEST NCA (RSA)", issuer=pki.root, not_before=NOW - timedelta(days=10),
                                  path_length=0) for _ in range(3)]
     cms = pki.sign(BALLOT, pki.voter("900101300409"), chain=(*impostors, pki.intermediate))
-    verifier = SignatureVerifier(pki.trust(), rules=dataclasses.replace(NCA, max_signature_checks=2))
+    verifier = SignatureVerifier(pki.trust(), pki.revocation(), rules=dataclasses.replace(NCA, max_signature_checks=2))
     error = refusal(verifier, cms)
     assert (error.code, "budget" in error.detail) == ("untrusted_certificate", True)
     assert trace.last().signature_checks == 2
@@ -109,7 +109,7 @@ def test_candidates_past_the_policys_count_are_not_tried(pki):
 
 
 def test_a_trust_anchor_in_the_cms_is_used_from_the_store(pki):
-    verifier = SignatureVerifier(TrustStore([Certificate(pki.root.der)]))
+    verifier = SignatureVerifier(TrustStore([Certificate(pki.root.der)]), pki.revocation())
     cms = pki.sign(BALLOT, pki.voter("900101300411"), chain=(pki.intermediate, pki.root))
     assert verifier.verify(cms, NOW).iin == "900101300411"
 
