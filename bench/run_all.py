@@ -2,7 +2,7 @@
 """`make bench`: run every benchmark script and write BENCHMARKS.md.
 
     .venv/bin/python bench/run_all.py [--out BENCHMARKS.md] [--votes 1000000] [--quick]
-        [--only verify,hostile,gost,coldstart,vote_path,seal,tally,load] [--assemble]
+        [--only verify,hostile,gost,coldstart,vote_path,seal,tally,revocation,load] [--assemble]
 
 Each script also runs alone (see its --help) and writes its own Markdown section; this collects
 the sections (kept in .local/bench-sections, so `--only` re-runs some and keeps the others) under
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine  # noqa: E402
 
-SECTIONS = ["verify", "hostile", "gost", "coldstart", "vote_path", "seal", "tally", "load"]
+SECTIONS = ["verify", "hostile", "gost", "coldstart", "vote_path", "seal", "tally", "revocation", "load"]
 
 
 def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
@@ -42,6 +42,9 @@ def commands(args: argparse.Namespace, out: Path) -> dict[str, list[str]]:
         "tally": [py, "bench/tally_scan.py", "--votes", str(args.votes),
                   *(["--checkpoints", str(max(1, args.votes // 10)), "--runs", "1"] if quick else
                     ["--data-dir", str(ROOT / ".local" / "bench-tally")])],
+        "revocation": [py, "bench/revocation.py",
+                       *(["--sizes", "1000,10000", "--no-twenty-mb", "--lookups", "2000", "--runs", "2",
+                          "--data-dir", str(ROOT / ".local" / "bench-revocation-quick")] if quick else [])],
         "load": [py, "bench/load.py", "URL", "--voters", "20" if quick else str(args.load_voters),
                  "--concurrency", "4" if quick else "16"],
     }

@@ -3,7 +3,9 @@ NCALayer stand-in signs with.
 
 Layout of DIR:
   trust/root.pem, trust/nca.pem   trust anchors for VOTING_TRUST_DIR (the CA issuing the CRL too)
-  crl/nca.crl                     CRL listing the revoked demo voter, for VOTING_CRL_DIR
+  crl/nca.crl                     CRL listing the revoked demo voter, for VOTING_CRL_DIR (so the
+                                  development CA needs no VOTING_CRL_OPTIONAL)
+  crl-index/                      its revocation index, written by the local refresher (devtools.stack)
   ca/nca.pem, ca/nca-key.pem      the issuing CA with its key, so voters can be made on demand
   voters/<name>.pem, -key.pem     fixed demo voters: citizen, auth, legal-entity, revoked
 

@@ -73,6 +73,15 @@ def test_seal_benchmark_runs(tmp_path):
     assert "Goal: sealing ≤ 10% of a vote" in text
 
 
+def test_revocation_benchmark_runs(tmp_path):
+    out = tmp_path / "revocation.md"
+    run_script("bench/revocation.py", "--sizes", "300", "--no-twenty-mb", "--lookups", "100", "--runs", "1",
+               "--data-dir", str(tmp_path / "crls"), "--markdown", str(out))
+    text = out.read_text()
+    assert "| RSA 300 |" in text and "| GOST 300 |" in text
+    assert "Goal: at 300 entries, vote-side load ≤ 0.3 s" in text and "memory ≤ 1.5× the index" in text
+
+
 @pytest.mark.integration
 def test_tally_benchmark_runs(tmp_path):
     require_dynalite()

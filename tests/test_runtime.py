@@ -33,9 +33,36 @@ def test_parts_are_built_once_per_process(pki, tmp_path):
     assert wired.voting.sealer.key_id == commission_key().key_id
 
 
-def test_the_crl_refresh_without_its_bucket_is_a_configuration_error():
-    with pytest.raises(ConfigurationError, match="VOTING_CRL_BUCKET"):
+def test_the_crl_refresh_without_crls_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="VOTING_CRL_URLS"):
         Runtime(Settings()).refresh_crls()
+
+
+def test_the_crl_refresh_without_a_place_for_the_indexes_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="VOTING_CRL_INDEX_DIR"):
+        Runtime(Settings(crl_dir=str(tmp_path))).refresh_crls()
+
+
+def test_the_vote_path_reads_indexes_and_never_a_crl_when_an_index_folder_is_set(pki, tmp_path, monkeypatch):
+    from chalicelib.verify.revocation import RefreshingIndexes
+
+    (tmp_path / "root.pem").write_bytes(pki.root.pem)
+    monkeypatch.setattr("chalicelib.verify.crl.read_crl", lambda *a: pytest.fail("a CRL parsed on the vote path"))
+    wired = Runtime(Settings(secret="s" * 32, trust_dir=str(tmp_path), crl_dir=str(tmp_path),
+                             crl_index_dir=str(tmp_path / "index")), store=MemoryStore())
+    assert isinstance(wired.revocation.indexes, RefreshingIndexes)
+
+
+def test_without_an_index_store_the_crl_folder_is_refreshed_in_this_process(pki, tmp_path):
+    """The offline audit's case: the CRLs it is given are verified here, once."""
+    from chalicelib.verify.revocation import HeldIndexes
+
+    (tmp_path / "trust").mkdir()
+    (tmp_path / "trust" / "root.pem").write_bytes(pki.root.pem)
+    (tmp_path / "crl").mkdir()
+    (tmp_path / "crl" / "root.crl").write_bytes(pki.crls()[0])
+    wired = Runtime(Settings(trust_dir=str(tmp_path / "trust"), crl_dir=str(tmp_path / "crl")), store=MemoryStore())
+    assert isinstance(wired.revocation.indexes, HeldIndexes) and len(wired.revocation.indexes) == 1
 
 
 def test_no_vote_is_taken_without_the_commissions_public_key():

@@ -21,11 +21,20 @@ def test_grace_and_workers_come_from_the_environment():
 @pytest.mark.parametrize(("variable", "value"), [
     ("VOTING_CLOSE_GRACE_SECONDS", "0"), ("VOTING_CLOSE_GRACE_SECONDS", "soon"), ("VOTING_TALLY_WORKERS", "65"),
     ("VOTING_CRL_TOLERANCE_HOURS", "a day"), ("VOTING_CRL_CACHE_SECONDS", "x"), ("VOTING_ADMIN_IINS", "12345"),
-    ("VOTING_ADMIN_IINS", "90010130012٣"), ("VOTING_SECRET", "short"),
+    ("VOTING_ADMIN_IINS", "90010130012٣"), ("VOTING_SECRET", "short"), ("VOTING_CRL_OPTIONAL", "ab" * 31),
+    ("VOTING_CRL_OPTIONAL", "CN=DEV NCA"),
 ])
 def test_a_wrong_value_is_a_configuration_error_naming_its_variable(variable, value):
     with pytest.raises(ConfigurationError, match=variable):
         Settings.from_environment({variable: value})
+
+
+def test_optional_cas_are_sha256_fingerprints_with_any_case_and_colons():
+    fingerprint = bytes(range(32))
+    written = ":".join(f"{b:02X}" for b in fingerprint)
+    assert Settings.from_environment({"VOTING_CRL_OPTIONAL": f" {written} , {'ab' * 32}"}).crl_optional == \
+        {fingerprint, bytes.fromhex("ab" * 32)}
+    assert Settings.from_environment({}).crl_optional == frozenset()
 
 
 def test_ncalayer_address_may_name_another_port():

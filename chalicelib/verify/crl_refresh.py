@@ -28,6 +28,7 @@ from chalicelib.verify.crl import CrlError, RevocationList, read_crl
 from chalicelib.verify.policy import NCA, Policy
 from chalicelib.verify.revocation import HeldIndexes
 from chalicelib.verify.revocation_index import (
+    RECORD,
     IndexRefused,
     RevocationIndex,
     encode_index,
@@ -109,7 +110,7 @@ def refresh(sources: Sequence[str], fetch: Callable[[str], bytes], trust: TrustS
         if fingerprint in blocked:
             report.index_problems.append((issuer_name, "its stored index could not be read: kept as it is"))
             continue
-        _index_issuer(crls, held.get(fingerprint), store, key, now, report)
+        _index_issuer(crls, held.get(fingerprint), trust, store, key, now, report)
     return report
 
 
@@ -161,8 +162,8 @@ def _extends(delta: dict[str, Any] | None, base: dict[str, Any]) -> bool:
             and delta["base_number"] <= base["number"] < delta["number"])
 
 
-def _index_issuer(crls: list[_Fresh], held: RevocationIndex | None, store: IndexStore, key: bytes,
-                  now: datetime, report: RefreshReport) -> None:
+def _index_issuer(crls: list[_Fresh], held: RevocationIndex | None, trust: TrustStore, store: IndexStore,
+                  key: bytes, now: datetime, report: RefreshReport) -> None:
     issuer = crls[0].crl.issuer
     held_base = held.header["base"] if held else None
     held_delta = held.header.get("delta") if held else None
@@ -200,22 +201,26 @@ def _index_issuer(crls: list[_Fresh], held: RevocationIndex | None, store: Index
         report.index_problems.append((issuer.subject_text[:200], "the delta CRL does not extend the base CRL held: "
                                                                  "the base alone is used"))
     current = delta or base
-    header = {
-        "issuer": issuer.fingerprint.hex(), "issuer_name": issuer.subject_text[:200],
-        "this_update": current["this_update"], "next_update": current["next_update"],
-        "crl_number": base["number"], "delta_number": delta["number"] if delta else None,
-        "base": base, "delta": delta, "built_at": now.isoformat(),
-    }
-    data = encode_index(header, base_records, delta_records, key)
     used = [(f.source, f.data) for f in (fresh_base, fresh_delta) if f is not None]
-    try:
-        store.write_index(index_name(issuer.fingerprint), data, used)
-    except OSError as error:
-        report.index_problems.append((issuer.subject_text[:200], f"index not written: {type(error).__name__}"))
-        return
-    written = read_index(data, key, issuer.fingerprint)
-    report.written.append(Written(written.issuer_name, len(written.base), len(written.delta), written.crl_number,
-                                  written.delta_number, written.next_update))
+    # The same CA may be in the trust folder twice (a certificate renewed on the same key): a path
+    # may end at either, so each gets the index, under its own fingerprint.
+    twins = [a for a in trust.anchors if a.subject_der == issuer.subject_der and a.spki_der == issuer.spki_der]
+    for certificate in twins:
+        header = {
+            "issuer": certificate.fingerprint.hex(), "issuer_name": certificate.subject_text[:200],
+            "this_update": current["this_update"], "next_update": current["next_update"],
+            "crl_number": base["number"], "delta_number": delta["number"] if delta else None,
+            "base": base, "delta": delta, "built_at": now.isoformat(),
+        }
+        data = encode_index(header, base_records, delta_records, key)
+        try:
+            store.write_index(index_name(certificate.fingerprint), data, used)
+        except OSError as error:
+            report.index_problems.append((issuer.subject_text[:200], f"index not written: {type(error).__name__}"))
+            return
+        report.written.append(Written(header["issuer_name"], len(base_records) // RECORD,
+                                      len(delta_records) // RECORD, base["number"], header["delta_number"],
+                                      datetime.fromisoformat(current["next_update"])))
 
 
 class MemoryIndexes:

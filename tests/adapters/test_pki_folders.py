@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.adapters.pki_folders import crls_in_folder, trust_from_folder
+from chalicelib.adapters.pki_folders import IndexFolder, crls_in_folder, trust_from_folder
 from chalicelib.settings import ConfigurationError
 
 
@@ -33,3 +33,21 @@ def test_crl_files_are_read_by_name(tmp_path):
 def test_a_missing_crl_folder_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError, match="VOTING_CRL_DIR"):
         crls_in_folder(tmp_path / "none")
+
+
+def test_an_index_folder_answers_unchanged_while_the_file_is_the_same(tmp_path):
+    from chalicelib.verify.revocation import UNCHANGED
+
+    folder = IndexFolder(tmp_path / "index")
+    assert folder.fetch("a.idx", None) is None
+    folder.write_index("a.idx", b"first", [])
+    data, etag = folder.fetch("a.idx", None)
+    assert data == b"first" and folder.fetch("a.idx", etag) is UNCHANGED
+    folder.write_index("a.idx", b"other", [])
+    assert folder.fetch("a.idx", etag) == (b"other", folder.fetch("a.idx", None)[1])
+
+
+def test_an_index_is_written_whole_or_not_at_all(tmp_path):
+    folder = IndexFolder(tmp_path)
+    folder.write_index("a.idx", b"x" * 1000, [])
+    assert [p.name for p in tmp_path.iterdir()] == ["a.idx"]  # no temporary file left behind

@@ -98,10 +98,40 @@ def test_policies_name_only_actions_and_resources_without_wildcards(template):
                 assert statement["Resource"] != "*" and "*" not in statement["Resource"]
 
 
-def test_only_the_api_functions_and_the_authorizer_can_read_the_secret(template):
+def test_only_the_api_functions_the_authorizer_and_the_crl_refresher_can_read_the_secret(template):
     readers = [name for name, role in resources_of(template, "AWS::IAM::Role").items()
                if "ssm:GetParameter" in json.dumps(role)]
-    assert sorted(readers) == ["AdminApiRole", "AdminSessionRole", "ApiHandlerRole"]
+    # The refresher derives from it the key that seals the revocation indexes.
+    assert sorted(readers) == ["AdminApiRole", "AdminSessionRole", "ApiHandlerRole", "RefreshCrlsRole"]
+
+
+def crl_rights(template: dict) -> dict[str, tuple[list[str], str]]:
+    found = {}
+    for name, role in resources_of(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement.get("Sid") == "CrlObjects":
+                    found[name] = (sorted(statement["Action"]), statement["Resource"][0]["Fn::Join"][1][1])
+    return found
+
+
+def test_only_the_refresher_writes_the_crl_bucket_and_the_others_read_only_the_indexes(template):
+    rights = crl_rights(template)
+    assert rights.pop("RefreshCrlsRole") == (["s3:GetObject", "s3:PutObject"], "/crl/*")
+    assert rights == {"ApiHandlerRole": (["s3:GetObject"], "/crl/index/*"),
+                      "AdminApiRole": (["s3:GetObject"], "/crl/index/*")}
+    assert "s3:ListBucket" not in json.dumps(template["Resources"])
+
+
+def test_the_refresher_has_the_time_and_the_memory_for_a_national_gost_crl(template):
+    refresher = template["Resources"]["RefreshCrls"]["Properties"]
+    assert refresher["Timeout"] >= 600 and refresher["MemorySize"] >= 1769  # one full vCPU
+
+
+def test_the_prod_stage_names_the_ncas_base_and_delta_crls():
+    urls = chalice_config()["stages"]["prod"]["environment_variables"]["VOTING_CRL_URLS"].split(",")
+    assert {u.rsplit("/", 1)[1] for u in urls} == {"nca_rsa_2022.crl", "nca_d_rsa_2022.crl", "nca_gost_2022.crl",
+                                                   "nca_d_gost_2022.crl"}
 
 
 def test_cfn_lint_passes(built):
@@ -365,7 +395,7 @@ def test_prod_is_not_packaged_without_trust_anchors_and_crl_urls_and_says_what_t
     assert main(["--out", str(tmp_path)]) == 2  # this checkout: chalicelib/trust/prod/ holds only its README
     err = capsys.readouterr().err
     assert "no trust anchors" in err and "put the NCA production roots and issuing CAs in chalicelib/trust/prod/" in err
-    assert "VOTING_CRL_URLS is empty" in err and "nothing was packaged" in err
+    assert "nothing was packaged" in err and "VOTING_CRL_URLS" not in err  # the stage names the NCA's CRLs
     assert not (tmp_path / "sam.json").exists()
 
 
@@ -379,8 +409,11 @@ def test_an_expired_trust_anchor_or_a_secret_in_the_stage_stops_the_package(tmp_
     old = devpki.issue_ca("OLD ROOT", not_before=datetime.now(UTC) - timedelta(days=30), days=10)
     (project / "chalicelib" / "trust" / "prod" / "old.der").write_bytes(old.der)
     settings = {"VOTING_TRUST_DIR": "chalicelib/trust/prod", "VOTING_CRL_URLS": "ftp://x",
-                "VOTING_SECRET": "development-only-secret-not-for-production-use-0001"}
+                "VOTING_SECRET": "development-only-secret-not-for-production-use-0001",
+                "VOTING_CRL_OPTIONAL": "ab" * 32}
     problems = stage_problems(settings, project, datetime.now(UTC))
+    assert any("VOTING_CRL_OPTIONAL must not be set" in p for p in problems)
+    assert any("VOTING_CRL_URLS is empty" in p for p in stage_problems({}, project, datetime.now(UTC)))
     assert any("'C=KZ,CN=OLD ROOT'" in p and "is not valid now" in p for p in problems)
     assert any("'ftp://x' is not an http(s) URL" in p for p in problems)
     assert any("VOTING_SECRET must not be set" in p for p in problems)

@@ -65,9 +65,26 @@ def test_the_crl_refresh_reports_an_unreachable_source_as_a_metric(invoke, pki, 
         wired = make_runtime(pki, Clock(), None, trust_dir=str(tmp_path), crl_bucket="crls",
                              crl_urls=("http://127.0.0.1:9/nca.crl",))
         runtime.install(wired)
-        assert invoke("refresh_crls") == {"stored": 0, "unchanged": 0, "failed": 1}
+        assert invoke("refresh_crls") == {"read": 0, "unchanged": 0, "failed": 1, "older": 0, "written": 0}
     [metric] = [line for line in lines(capsys) if line.get("event") == "metric"]
-    assert metric["CrlRefreshFailed"] == 1 and metric["url"] == "http://127.0.0.1:9/nca.crl"
+    assert metric["CrlRefreshFailed"] == 1 and (metric["url"], metric["reason"]) == (
+        "http://127.0.0.1:9/nca.crl", "unreachable")
+
+
+def test_the_crl_refresh_writes_each_cas_index_and_logs_it(invoke, pki, tmp_path, capsys):
+    for name, ca in (("root.pem", pki.root), ("nca.pem", pki.intermediate)):
+        (tmp_path / "trust").mkdir(exist_ok=True)
+        (tmp_path / "trust" / name).write_bytes(ca.pem)
+    (tmp_path / "crl").mkdir()
+    for n, crl in enumerate(pki.crls()):
+        (tmp_path / "crl" / f"{n}.crl").write_bytes(crl)
+    wired = make_runtime(pki, Clock(), None, trust_dir=str(tmp_path / "trust"), crl_dir=str(tmp_path / "crl"),
+                         crl_index_dir=str(tmp_path / "crl-index"))
+    runtime.install(wired)
+    assert invoke("refresh_crls") == {"read": 2, "unchanged": 0, "failed": 0, "older": 0, "written": 2}
+    written = [line for line in lines(capsys) if line.get("event") == "crl_index_written"]
+    assert sorted(line["issuer"] for line in written) == ["C=KZ,CN=TEST NCA (RSA)", "C=KZ,CN=TEST ROOT (RSA)"]
+    assert invoke("refresh_crls")["unchanged"] == 2  # the next run reads nothing again
 
 
 def test_the_schedules_run_every_minute_and_every_fifteen_minutes():

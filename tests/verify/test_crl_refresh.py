@@ -281,3 +281,17 @@ def test_an_index_under_another_key_is_refused_on_the_vote_side(pki, served, buc
     with pytest.raises(VerificationError) as caught:
         revocation.check_path(path, NOW)
     assert (caught.value.code, problems) == ("revocation_unavailable", ["refused"])
+
+
+def test_a_ca_in_the_trust_folder_twice_gets_its_index_under_both_certificates(pki, served):
+    files, base = served
+    renewed = devpki.Issued(devpki.issue_ca("TEST NCA (RSA)", issuer=pki.root, key=pki.intermediate.key,
+                                            not_before=NOW - timedelta(days=10), path_length=0).certificate,
+                            pki.intermediate.key)
+    files["/nca.crl"] = make_crl(pki, number=3)
+    trust = type(pki.crl_trust())([Certificate(pki.intermediate.der), Certificate(renewed.der)])
+    store = MemoryIndexes()
+    report = refresh([f"{base}/nca.crl"], download, trust, store, KEY, NOW)
+    assert len(report.written) == 2
+    for certificate in trust.anchors:
+        assert read_index(store.read_index(index_name(certificate.fingerprint)), KEY, certificate.fingerprint)

@@ -37,6 +37,26 @@ def test_ambiguous_or_broken_encodings_are_refused(data):
         der.children(data, 0, len(data))
 
 
+def test_four_length_bytes_only_where_asked_for():
+    data = b"\x04\x84\x01\x00\x00\x00" + b"\x00" * 0x1000000
+    with pytest.raises(DerError):
+        der.element(data, 0, len(data))
+    assert der.element(data, 0, len(data), der.LONG_LENGTH_BYTES) == (0x04, 6, len(data))
+
+
+@pytest.mark.parametrize(("tag", "raw"), [(der.UTC_TIME, b"220118044024Z"), (der.GENERALIZED_TIME, b"20510102030405Z"),
+                                          (der.UTC_TIME, b"500101000000Z"), (der.UTC_TIME, b"491231235959Z")])
+def test_epoch_seconds_are_the_times_datetime(tag, raw):
+    assert der.epoch_seconds(raw, tag, 0, len(raw)) == int(der.time(raw, tag, 0, len(raw)).timestamp())
+
+
+@pytest.mark.parametrize("raw", [b"220230044024Z", b"220118244024Z", b"2201180440245", b"22011804402Z",
+                                 b"22O118044024Z"])
+def test_epoch_seconds_refuse_what_time_refuses(raw):
+    with pytest.raises(DerError):
+        der.epoch_seconds(raw, der.UTC_TIME, 0, len(raw))
+
+
 def test_integers_must_be_minimal_and_within_their_size():
     assert der.integer(b"\x00\x80", 0, 2) == 128
     assert der.integer(b"\xff\x7f", 0, 2) == -129

@@ -181,7 +181,7 @@ class Gost94:
     block_size = 32
     name = "gost34311-95"
 
-    def __init__(self, data: bytes = b"") -> None:
+    def __init__(self, data: bytes | memoryview = b"") -> None:
         self._h = 0
         self._sigma = 0
         self._length = 0
@@ -189,7 +189,7 @@ class Gost94:
         if data:
             self.update(data)
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | memoryview) -> None:
         data = self._buf + bytes(data)
         full = len(data) - len(data) % 32
         if full:
@@ -227,6 +227,6 @@ class Gost94:
         return self.digest().hex()
 
 
-def gost94(data: bytes) -> bytes:
+def gost94(data: bytes | memoryview) -> bytes:
     """GOST R 34.11-94 (test S-box, zero IV) = GOST 34.311-95 digest of data (32 bytes)."""
     return Gost94(data).digest()

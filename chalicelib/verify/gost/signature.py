@@ -126,12 +126,12 @@ def is_gost_oid(oid: str) -> bool:
     return isinstance(oid, str) and oid.startswith(_GOST_PREFIX)
 
 
-def digest(digest_oid: str, data: bytes) -> bytes:
+def digest(digest_oid: str, data: bytes | memoryview) -> bytes:
     """Hash data with the GOST hash named by its Kazakh digest OID."""
     fn = _DIGESTS.get(digest_oid)
     if fn is None:
         raise UnsupportedGostAlgorithm(f"unsupported GOST digest algorithm {digest_oid}")
-    return fn(bytes(data))
+    return fn(data)
 
 
 # -- DER: the verifier's own reader (`chalicelib.verify.der`), its errors as GostError --------
@@ -307,7 +307,7 @@ def verify_with_key(key: GostPublicKey, signature_algorithm_oid: str, message: b
     q = curve.q
     if not (0 < r < q and 0 < s < q):
         return False
-    e = digest_scalar(_DIGESTS[family.digest_oid](bytes(message)), curve)
+    e = digest_scalar(_DIGESTS[family.digest_oid](message), curve)  # a CRL's tbs is hashed in place
     return curve.verify_digest(key.x, key.y, e, r, s, cache_key=key_cache)
 
 

@@ -164,7 +164,7 @@ class Streebog:
 
     block_size = 64
 
-    def __init__(self, digest_size: int = 64, data: bytes = b"") -> None:
+    def __init__(self, digest_size: int = 64, data: bytes | memoryview = b"") -> None:
         if digest_size not in (32, 64):
             raise ValueError("Streebog digest_size must be 32 or 64")
         self.digest_size = digest_size
@@ -180,8 +180,9 @@ class Streebog:
     def name(self) -> str:
         return f"streebog{self.digest_size * 8}"
 
-    def update(self, data: bytes) -> None:
-        data = self._buf + bytes(data)
+    def update(self, data: bytes | memoryview) -> None:
+        # A CRL's tbsCertList comes as a view of tens of MB: read in place, not copied.
+        data = memoryview(self._buf + bytes(data) if self._buf else data)
         full = len(data) - len(data) % 64
         h, n, sigma = self._h, self._n, self._sigma
         g = _g
@@ -192,7 +193,7 @@ class Streebog:
             n = (n + 512) & _MASK512
             sigma = (sigma + m) & _MASK512
         self._h, self._n, self._sigma = h, n, sigma
-        self._buf = data[full:]
+        self._buf = bytes(data[full:])
 
     def copy(self) -> Streebog:
         other = Streebog.__new__(Streebog)
@@ -216,11 +217,11 @@ class Streebog:
         return self.digest().hex()
 
 
-def streebog512(data: bytes) -> bytes:
+def streebog512(data: bytes | memoryview) -> bytes:
     """GOST 34.11-2015 512-bit digest of data (64 bytes)."""
     return Streebog(64, data).digest()
 
 
-def streebog256(data: bytes) -> bytes:
+def streebog256(data: bytes | memoryview) -> bytes:
     """GOST 34.11-2015 256-bit digest of data (32 bytes)."""
     return Streebog(32, data).digest()
