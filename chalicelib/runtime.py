@@ -282,6 +282,8 @@ class Runtime:
         return refresh(sources, fetch, self.trust, store, self.keys.crl_index, self.clock())
 
 
+# verify.revocation's STALE, STALE_BEYOND_TOLERANCE and NO_CRL (spelled out: that module, and
+# cryptography with it, loads with the first vote, not at import) → metric and level.
 _ALARMS = {"stale": ("CrlStale", logging.WARNING), "stale_beyond_tolerance": ("CrlStaleBeyondTolerance", logging.ERROR),
            "no_crl": ("RevocationUnavailable", logging.ERROR)}
 

@@ -92,3 +92,10 @@ def test_the_closer_never_builds_the_sealer_or_the_commission_key():
     wired = Runtime(Settings(), store=MemoryStore())
     wired.closer.run()
     assert "sealer" not in wired.__dict__ and "commission_key" not in wired.__dict__
+
+
+def test_every_alarm_of_the_revocation_step_has_its_metric():
+    from chalicelib import runtime
+    from chalicelib.verify import revocation
+
+    assert set(runtime._ALARMS) == {revocation.STALE, revocation.STALE_BEYOND_TOLERANCE, revocation.NO_CRL}

@@ -270,17 +270,12 @@ def test_logs_carry_decisions_but_never_the_iin_or_the_token(service, capsys):
 
 
 def test_rejection_logs_never_carry_the_citizens_certificate_serial(service, capsys):
-    from chalicelib.verify.certificate import Certificate
-    from chalicelib.verify.revocation import RevocationStore, read_crl
-    from chalicelib.verify.trust import TrustStore
     from tests.conftest import make_runtime
 
     revoked = service.pki.voter("900101300124")
     expired = service.pki.voter("900101300125", not_before=NOW - timedelta(days=400), days=30)
-    trust = TrustStore([Certificate(service.pki.root.der), Certificate(service.pki.intermediate.der)])
-    crl = devpki.issue_crl(service.pki.intermediate, {revoked.certificate.serial_number: NOW - timedelta(days=1)},
-                           this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
-    runtime.install(make_runtime(service.pki, service.clock, service.store, RevocationStore([read_crl(crl, trust)])))
+    crls = service.pki.crls({revoked.certificate.serial_number: NOW - timedelta(days=1)})
+    runtime.install(make_runtime(service.pki, service.clock, service.store, service.pki.revocation(crls)))
     capsys.readouterr()
     assert error(service.post_vote(service.vote_body(revoked))) == "certificate_revoked"
     assert error(service.post_vote(service.vote_body(expired))) == "certificate_expired"
