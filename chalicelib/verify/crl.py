@@ -90,12 +90,6 @@ class RevocationList:
     def is_delta(self) -> bool:
         return self.delta_base is not None
 
-    def extends(self, base: RevocationList | None) -> bool:
-        """Whether this delta CRL completes `base` (RFC 5280 5.2.4): the base is at least the one
-        it names and older than the delta itself."""
-        return (self.is_delta and base is not None and base.number is not None and self.number is not None
-                and self.delta_base is not None and self.delta_base <= base.number < self.number)
-
 
 def read_crl(data: bytes, trust: TrustStore, rules: Policy = NCA) -> RevocationList:
     """Read a CRL (DER, or one PEM block) and verify it with the trusted CA that issued it."""
