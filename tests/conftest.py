@@ -284,6 +284,19 @@ def dynamo_store(request, monkeypatch):
     yield from _dynamo_store(request, monkeypatch)
 
 
+@pytest.fixture(params=["memory", pytest.param("dynalite", marks=pytest.mark.integration)])
+def atomic_store(request, monkeypatch):
+    """The stores whose conditional writes are atomic across threads, as DynamoDB's are: memory
+    (one lock) and dynalite. moto takes no lock, so two threads' conditional writes can both pass
+    under it; a test of a race runs here."""
+    if request.param == "memory":
+        from chalicelib.adapters.memory import MemoryStore
+
+        yield MemoryStore()
+        return
+    yield from _dynamo_store(request, monkeypatch)
+
+
 @pytest.fixture(params=["memory", *DYNAMO_BACKENDS])
 def any_store(request, monkeypatch):
     """Every implementation of the storage ports: the contract suite runs on each."""
@@ -394,6 +407,12 @@ def service(memory_store, pki):
 def dynamo_service(dynamo_store, pki):
     """The app over HTTP (chalice.test) on DynamoDB (moto, and dynalite)."""
     yield from _serve(dynamo_store, pki)
+
+
+@pytest.fixture
+def racing_service(atomic_store, pki):
+    """The app over HTTP (chalice.test) on a store that serialises conditional writes (memory, dynalite)."""
+    yield from _serve(atomic_store, pki)
 
 
 def _hypothesis_profiles() -> None:

@@ -23,6 +23,7 @@ def folders(pki, tmp_path, monkeypatch) -> Path:
     for name, value in {"VOTING_TRUST_DIR": "trust", "VOTING_CRL_DIR": "crl", "VOTING_CRL_INDEX_DIR": "index"}.items():
         monkeypatch.setenv(name, str(tmp_path / value))
     monkeypatch.setenv("VOTING_SECRET", SECRET)
+    monkeypatch.setenv("VOTING_DYNAMODB_ENDPOINT", "http://127.0.0.1:8001")  # beside the local stack
     for name in ("VOTING_CRL_URLS", "VOTING_CRL_BUCKET"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

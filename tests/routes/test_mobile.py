@@ -434,10 +434,10 @@ def test_logs_carry_decisions_but_never_the_iin_the_token_or_the_session_id(serv
         assert secret not in output
 
 
-def test_two_phones_racing_on_one_session_record_one_vote(dynamo_service):
-    phone = Phone(dynamo_service)
+def test_two_phones_racing_on_one_session_record_one_vote(racing_service):
+    phone = Phone(racing_service)
     sid = phone.session()["id"]
-    pki = dynamo_service.pki
+    pki = racing_service.pki
     bodies = [phone.signed(sid, pki.sign(phone.ballot(sid), pki.voter(f"9001013009{i:02d}"))) for i in range(6)]
     token = phone.token(sid)
     statuses: list[int] = []
@@ -453,7 +453,7 @@ def test_two_phones_racing_on_one_session_record_one_vote(dynamo_service):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] + [409] * 5
-    assert len(dynamo_service.votes()) == 1
+    assert len(racing_service.votes()) == 1
     assert body(phone.poll(sid))["status"] == "accepted"
 
 
