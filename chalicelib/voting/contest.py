@@ -1,5 +1,10 @@
 """Contests: the contest file's schema, its validation, the voting window and the freeze rules.
 
+A nominee's `region` and `organization` are a text (the same in every language, as contest files
+before kk/ru/en forms) or `{"kk", "ru", "en"}`. Besides the ballot paper a contest may say who runs
+it: `organiser`, `rules_url`, `personal_data` (the notice: what is stored, how long, who sees it)
+and `help` (`phone`, `email`, `hours`), each optional and in three languages where it is words.
+
 Pure: the same rules serve `manage.py load-contest`, the admin upload and the vote path.
 """
 
@@ -7,14 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.voting.clock import iso_utc
-from chalicelib.voting.languages import LANGUAGES
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 CONTEST_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 ITEM_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?")
@@ -25,6 +30,23 @@ MAX_NOMINATIONS = 50
 MAX_NOMINEES = 5000
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
+_HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s\"'<>]*)?")
+_EMAIL = re.compile(r"[^@\s\"'<>]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
+
+# A text the same in every language, or one per language ({"kk", "ru", "en"}).
+Localized = str | Mapping[str, str]
+
+
+def in_language(value: Localized, language: str) -> str:
+    """The text of `value` in `language` (Russian when it has none)."""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value[DEFAULT_LANGUAGE]
+
+
+def _as_document(value: Localized) -> Localized:
+    return value if isinstance(value, str) else dict(value)
 
 
 class ContestError(ValueError):
@@ -40,13 +62,52 @@ class ContestError(ValueError):
 class Nominee:
     id: str
     name: str
-    region: str
-    organization: str
+    region: Localized
+    organization: Localized
     description: Mapping[str, str]
 
+    @property
+    def region_key(self) -> str:
+        """One name for the region whatever the language (its Russian form): results by region
+        and the page's region filter group by it."""
+        return in_language(self.region, DEFAULT_LANGUAGE)
+
     def to_document(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "region": self.region,
-                "organization": self.organization, "description": dict(self.description)}
+        return {"id": self.id, "name": self.name, "region": _as_document(self.region),
+                "organization": _as_document(self.organization), "description": dict(self.description)}
+
+
+@dataclass(frozen=True)
+class Help:
+    """Where a citizen asks for help: a phone, an e-mail, and when someone answers."""
+
+    phone: str | None = None
+    email: str | None = None
+    hours: Mapping[str, str] | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"phone": self.phone, "email": self.email,
+                                    "hours": dict(self.hours) if self.hours else None}
+        return {name: value for name, value in document.items() if value}
+
+
+@dataclass(frozen=True)
+class About:
+    """Who runs the contest and by which rules: what the page says beside the ballot paper."""
+
+    organiser: Mapping[str, str] | None = None
+    rules_url: Localized | None = None
+    personal_data: Mapping[str, str] | None = None
+    help: Help | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "organiser": dict(self.organiser) if self.organiser else None,
+            "rules_url": _as_document(self.rules_url) if self.rules_url else None,
+            "personal_data": dict(self.personal_data) if self.personal_data else None,
+            "help": self.help.to_document() if self.help else None,
+        }
+        return {name: value for name, value in document.items() if value}
 
 
 @dataclass(frozen=True)
@@ -67,6 +128,7 @@ class Contest:
     closes_at: datetime  # UTC
     results_visibility: str
     nominations: tuple[Nomination, ...]
+    about: About = field(default_factory=About)
     _index: dict[str, tuple[Nomination, Nominee]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,6 +154,7 @@ class Contest:
             "opens_at": iso_utc(self.opens_at),
             "closes_at": iso_utc(self.closes_at),
             "results_visibility": self.results_visibility,
+            **self.about.to_document(),
             "nominations": [n.to_document() for n in self.nominations],
         }
 
@@ -104,10 +167,12 @@ class Contest:
         return replace(self, closes_at=closes_at, _index={})
 
     def same_ballot_paper(self, other: Contest) -> bool:
-        """Everything but `closes_at` is equal: what may not change once voting has opened."""
+        """Everything but `closes_at` and the help contact is equal: what may not change once
+        voting has opened (a call centre's number may have to)."""
         mine, theirs = self.to_document(), other.to_document()
-        mine.pop("closes_at")
-        theirs.pop("closes_at")
+        for changeable in ("closes_at", "help"):
+            mine.pop(changeable, None)
+            theirs.pop(changeable, None)
         return mine == theirs
 
 
@@ -127,7 +192,8 @@ def parse_time(value: object, where: str) -> datetime:
 def parse_contest(document: object) -> Contest:
     """Validate a contest file (already JSON-decoded). Raises ContestError naming the field."""
     data = _object(document, "contest", required={"id", "title", "opens_at", "closes_at",
-                                                  "results_visibility", "nominations"})
+                                                  "results_visibility", "nominations"},
+                   optional={"organiser", "rules_url", "personal_data", "help"})
     contest_id = data["id"]
     if not isinstance(contest_id, str) or not CONTEST_ID.fullmatch(contest_id):
         raise ContestError("id", "use 1-64 lower-case latin letters, digits and dashes")
@@ -174,7 +240,40 @@ def parse_contest(document: object) -> Contest:
         closes_at=closes_at,
         results_visibility=data["results_visibility"],
         nominations=tuple(nominations),
+        about=_about(data),
     )
+
+
+def _about(data: dict[str, Any]) -> About:
+    rules = data.get("rules_url")
+    return About(
+        organiser=_titles(data["organiser"], "organiser") if "organiser" in data else None,
+        rules_url=_localized(rules, "rules_url", _url) if rules is not None else None,
+        personal_data=_titles(data["personal_data"], "personal_data", MAX_DESCRIPTION)
+        if "personal_data" in data else None,
+        help=_help(data["help"]) if "help" in data else None,
+    )
+
+
+def _help(value: object) -> Help:
+    item = _object(value, "help", required=set(), optional={"phone", "email", "hours"})
+    if not item:
+        raise ContestError("help", "give a phone, an email or both")
+    phone, email = item.get("phone"), item.get("email")
+    if phone is not None and not (isinstance(phone, str) and _PHONE.fullmatch(phone.strip())):
+        raise ContestError("help.phone", "must be a phone number, e.g. +7 7172 00 00 00 or 1414")
+    if email is not None and not (isinstance(email, str) and _EMAIL.fullmatch(email.strip())):
+        raise ContestError("help.email", "must be an e-mail address")
+    if phone is None and email is None:
+        raise ContestError("help", "give a phone, an email or both")
+    hours = _titles(item["hours"], "help.hours") if "hours" in item else None
+    return Help(phone.strip() if phone else None, email.strip() if email else None, hours)
+
+
+def _url(value: object, where: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_TEXT or not _HTTPS_URL.fullmatch(value.strip()):
+        raise ContestError(where, "must be an https:// address")
+    return value.strip()
 
 
 def parse_nominee(raw: object, where: str) -> Nominee:
@@ -187,8 +286,8 @@ def parse_nominee(raw: object, where: str) -> Nominee:
     return Nominee(
         id=_identifier(item["id"], f"{where}.id"),
         name=_text(item["name"], f"{where}.name"),
-        region=_text(item["region"], f"{where}.region"),
-        organization=_text(item["organization"], f"{where}.organization"),
+        region=_localized(item["region"], f"{where}.region", _text),
+        organization=_localized(item["organization"], f"{where}.organization", _text),
         description={k: v for k, v in description.items() if v},
     )
 
@@ -234,7 +333,7 @@ def _text(value: object, where: str, limit: int = MAX_TEXT, allow_empty: bool = 
     return value.strip()
 
 
-def _titles(value: object, where: str) -> dict[str, str]:
+def _titles(value: object, where: str, limit: int = MAX_TEXT) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ContestError(where, "must be an object with kk, ru and en texts")
     for language in LANGUAGES:
@@ -243,4 +342,12 @@ def _titles(value: object, where: str) -> dict[str, str]:
     unknown = sorted(set(value) - set(LANGUAGES))
     if unknown:
         raise ContestError(f"{where}.{unknown[0]}", "is not a known language (kk, ru, en)")
-    return {language: _text(value[language], f"{where}.{language}") for language in LANGUAGES}
+    return {language: _text(value[language], f"{where}.{language}", limit) for language in LANGUAGES}
+
+
+def _localized(value: object, where: str, check: Callable[[object, str], str]) -> Localized:
+    """One text for every language, or an object with the kk, ru and en forms, each `check`ed."""
+    if not isinstance(value, dict):
+        return check(value, where)
+    _titles(value, where)  # exactly kk, ru and en
+    return {language: check(value[language], f"{where}.{language}") for language in LANGUAGES}

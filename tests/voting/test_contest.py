@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, ContestError, check_update, parse_contest
+from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, ContestError, check_update, in_language, parse_contest
 from tests.conftest import NOW, contest_file
 
 
@@ -97,3 +97,63 @@ def test_closes_at_never_moves_into_the_past():
     with pytest.raises(ContestError) as caught:
         check_update(old, parse_contest(contest_file(closes=NOW - timedelta(minutes=1))), NOW)
     assert caught.value.field == "closes_at"
+
+
+# --- a nominee's region and organisation in three languages; who runs the contest ---------------
+
+
+KAZAKH_REGION = {"kk": "Жетісу облысы", "ru": "область Жетісу", "en": "Zhetysu Region"}
+
+
+def test_region_and_organization_may_be_one_text_or_the_three_languages():
+    document = edited(["nominations", 0, "nominees", 0, "region"], KAZAKH_REGION)
+    nominee = parse_contest(document).nominations[0].nominees[0]
+    assert [in_language(nominee.region, lang) for lang in ("kk", "ru", "en")] == [
+        "Жетісу облысы", "область Жетісу", "Zhetysu Region"]
+    assert in_language(nominee.organization, "kk") == "ТЦСО №1"  # a text is the same in every language
+    assert nominee.region_key == "область Жетісу"
+    assert parse_contest(document).to_document()["nominations"][0]["nominees"][0]["region"] == KAZAKH_REGION
+
+
+def test_a_contest_file_of_texts_only_reads_and_writes_as_before():
+    assert parse_contest(contest_file()).to_document()["nominations"][0]["nominees"][0]["region"] == "Алматы"
+    assert "organiser" not in parse_contest(contest_file()).to_document()
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (["nominations", 0, "nominees", 0, "region"], {"kk": "x", "ru": "y"}, "nominations[0].nominees[0].region.en"),
+    (["nominations", 0, "nominees", 0, "organization"], {"kk": "x", "ru": "y", "en": " "},
+     "nominations[0].nominees[0].organization.en"),
+    (["organiser"], {"ru": "Министерство"}, "organiser.kk"),
+    (["rules_url"], "http://example.kz/rules", "rules_url"),
+    (["rules_url"], {"kk": "https://a.kz", "ru": "https://a.kz", "en": "javascript:alert(1)"}, "rules_url.en"),
+    (["personal_data"], "не объект", "personal_data"),
+    (["help"], {}, "help"),
+    (["help"], {"phone": "call us"}, "help.phone"),
+    (["help"], {"email": "nobody"}, "help.email"),
+    (["help"], {"phone": "1414", "fax": "1"}, "help.fax"),
+])
+def test_bad_about_fields_are_named(path, value, field):
+    assert field_of(edited(path, value)) == field
+
+
+def test_who_runs_the_contest_is_kept_in_three_languages():
+    document = contest_file()
+    document.update({
+        "organiser": {"kk": "ҚР Еңбек министрлігі", "ru": "Минтруда РК", "en": "Ministry of Labour"},
+        "rules_url": "https://www.gov.kz/memleket/entities/enbek",
+        "personal_data": {"kk": "Не сақталады", "ru": "Что хранится", "en": "What is kept"},
+        "help": {"phone": "+7 7172 00 00 00", "email": "konkurs@example.kz",
+                 "hours": {"kk": "9–18", "ru": "9–18", "en": "9–18"}},
+    })
+    stored = parse_contest(document).to_document()
+    assert {name: stored[name] for name in ("organiser", "rules_url", "personal_data", "help")} == {
+        name: document[name] for name in ("organiser", "rules_url", "personal_data", "help")}
+
+
+def test_once_voting_has_opened_the_help_contact_may_still_change_but_not_the_notice():
+    opened = parse_contest(contest_file())
+    with_help = edited(["help"], {"phone": "1414"})
+    check_update(opened, parse_contest(with_help), NOW)  # a call centre's number may have to change
+    with pytest.raises(ContestError):
+        check_update(opened, parse_contest(edited(["personal_data"], {"kk": "a", "ru": "b", "en": "c"})), NOW)
