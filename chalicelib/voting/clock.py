@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 
 def utc_now() -> datetime:
@@ -17,3 +17,17 @@ def iso_utc(moment: datetime) -> str:
 def parse_iso_utc(text: str) -> datetime:
     """The moment `iso_utc` wrote."""
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+# Kazakhstan keeps one zone, UTC+5, since 1 March 2024: Astana time is that fixed offset, never a
+# zone database's Asia/Almaty (older ones still say UTC+6).
+ASTANA = timezone(timedelta(hours=5), "UTC+5")
+
+
+def astana(moment: datetime) -> datetime:
+    return moment.astimezone(ASTANA)
+
+
+def astana_text(moment: datetime) -> str:
+    """For people reading a terminal or a spreadsheet: `2026-12-06 00:00 (Astana, UTC+5)`."""
+    return astana(moment).strftime("%Y-%m-%d %H:%M") + " (Astana, UTC+5)"
