@@ -101,6 +101,7 @@ def upload(save: Callable[[], dict[str, Any]], request: Any) -> Response:
             raise
         language = language_of(request)
         logs.event(log, "upload_refused", code=rejection.code, problems=rejection.detail[:2000])
+        problems = [problem.text(language) for problem in rejection.problems] or rejection.detail.split("; ")
         return json_response(rejection.status, {"error": rejection.code,
                                                 "message": message_for(rejection.code, language),
-                                                "problems": rejection.detail.split("; ")})
+                                                "problems": problems})

@@ -14,11 +14,20 @@ from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.closing import Closer, ClosingPolicy
 from chalicelib.voting.contest import Contest, ContestError, check_update, parse_contest
 from chalicelib.voting.evidence import SealedVote, sealed_line
-from chalicelib.voting.finalists import FinalistsError, with_finalists
+from chalicelib.voting.finalists import FinalistsError, changes, with_finalists
 from chalicelib.voting.ports import CONTEST_RECORD_BYTES, Store
 from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ConcurrentUpdate, StoredContest
 from chalicelib.voting.rejection import Rejection
-from chalicelib.voting.results import FINAL, PROVISIONAL, csv_filename, results_csv, results_document
+from chalicelib.voting.results import (
+    COMMA,
+    FINAL,
+    PROVISIONAL,
+    CsvDialect,
+    by_region,
+    csv_filename,
+    results_csv,
+    results_document,
+)
 from chalicelib.voting.signed_body import json_body
 from chalicelib.voting.tally import TallyResult
 from chalicelib.voting.timed_cache import TimedCache
@@ -61,11 +70,14 @@ class Commission:
         stored, result, status = self.admin_result(contest_id)
         document = results_document(stored.contest, result, status, with_turnout=True)
         document["state"] = stored.status(self.clock())
+        document["regions"] = by_region(stored.contest, result)
         return document
 
-    def admin_results_csv(self, contest_id: str, language: str) -> tuple[str, bytes]:
+    def admin_results_csv(self, contest_id: str, language: str, dialect: CsvDialect = COMMA) -> tuple[str, bytes]:
+        """The spreadsheet and its file name (which says final or provisional, and when)."""
         stored, result, status = self.admin_result(contest_id)
-        return csv_filename(stored.contest, status), results_csv(stored.contest, result, language)
+        return (csv_filename(stored.contest, result, status, dialect),
+                results_csv(stored.contest, result, status, language, dialect))
 
     def sealed_votes(self, contest_id: str) -> Iterator[SealedVote]:
         """The counted votes of a tallied contest with their evidence, sealed as stored: this side
@@ -97,16 +109,39 @@ class Commission:
     def upload_contest(self, contest_id: str, body: bytes) -> dict[str, Any]:
         return self._save(contest_id, json_body(body, MAX_UPLOAD_BYTES, "the contest file"))
 
-    def upload_finalists(self, contest_id: str, body: bytes) -> dict[str, Any]:
-        """Replace the nominees of an existing (not yet open) contest with a spreadsheet's rows."""
+    def preview_finalists(self, contest_id: str, body: bytes) -> dict[str, Any]:
+        """What `upload_finalists` would change, nominee by nominee, without changing anything;
+        refused as the upload would be (a bad row, voting already open). `revision` is the one
+        compared: upload with it, and the upload is refused if the contest changed meanwhile."""
+        stored, contest = self._with_finalists(contest_id, body)
+        try:
+            if stored.state != STATE_SCHEDULED:
+                raise ContestError("nominations", f"the contest is already {stored.state}")
+            check_update(stored.contest, contest, self.clock())
+        except ContestError as error:
+            raise Rejection("invalid_contest", str(error)) from None
+        return {"contest": contest_id, "revision": stored.revision,
+                "nominees": sum(len(n.nominees) for n in contest.nominations),
+                "changes": changes(stored.contest, contest)}
+
+    def upload_finalists(self, contest_id: str, body: bytes, revision: int | None = None) -> dict[str, Any]:
+        """Replace the nominees of an existing (not yet open) contest with a spreadsheet's rows;
+        with `revision` (a preview's), only if nobody changed the contest since."""
+        stored, contest = self._with_finalists(contest_id, body)
+        if revision is not None and revision != stored.revision:
+            raise Rejection("contest_changed", f"revision {stored.revision}, previewed {revision}")
+        return self._save(contest_id, contest.to_document())
+
+    def _with_finalists(self, contest_id: str, body: bytes) -> tuple[StoredContest, Contest]:
         if len(body) > MAX_UPLOAD_BYTES:
             raise Rejection("payload_too_large")
         stored = self._contest(contest_id)
         try:
-            document = with_finalists(stored.contest.to_document(), body)
+            return stored, parse_contest(with_finalists(stored.contest.to_document(), body))
         except FinalistsError as error:
-            raise Rejection("invalid_finalists", "; ".join(error.problems[:20])) from None
-        return self._save(contest_id, document)
+            raise Rejection("invalid_finalists", "; ".join(error.problems[:20]), error.found[:50]) from None
+        except ContestError as error:
+            raise Rejection("invalid_contest", str(error)) from None
 
     def _save(self, contest_id: str, document: Any) -> dict[str, Any]:
         try:

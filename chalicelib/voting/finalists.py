@@ -1,10 +1,13 @@
-"""Finalists from a regional commission's spreadsheet (CSV) into a contest's nominations.
+"""Finalists from a regional commission's spreadsheet (CSV) into a contest's nominations, and what
+loading them would change.
 
 The file: UTF-8 with or without a byte order mark, separated by commas or by semicolons (what
 Excel writes in a Russian locale), a header row with the columns
 `nomination, id, name, region, organization, description_kk, description_ru, description_en`
-(any order, any letter case). Every bad row is reported with its line number, and nothing is
-loaded unless every row is good. Pure.
+(any order, any letter case), and optionally `region_kk, region_en, organization_kk,
+organization_en`: then `region` and `organization` are the Russian forms and the nominee's
+region or organisation has all three. Every bad row is reported with its line number (a
+`rejection.Problem`, said in kk, ru or en), and nothing is loaded unless every row is good. Pure.
 """
 
 from __future__ import annotations
@@ -14,33 +17,58 @@ import io
 from collections.abc import Collection
 from typing import Any
 
-from chalicelib.voting.contest import ContestError, parse_nominee
+from chalicelib.voting.contest import (
+    ITEM_ID,
+    MAX_DESCRIPTION,
+    MAX_TEXT,
+    Contest,
+    ContestError,
+    Nominee,
+    in_language,
+    parse_nominee,
+)
+from chalicelib.voting.languages import LANGUAGES
+from chalicelib.voting.rejection import Problem
 
 COLUMNS = ("nomination", "id", "name", "region", "organization", "description_kk", "description_ru",
            "description_en")
+TRANSLATED = ("region", "organization")  # may come in three columns: <name> (ru), <name>_kk, <name>_en
+OPTIONAL_COLUMNS = tuple(f"{name}_{language}" for name in TRANSLATED for language in ("kk", "en"))
 MAX_BYTES = 10 * 1024 * 1024
 
 
 class FinalistsError(ValueError):
-    """The spreadsheet cannot be loaded; `problems` lists every bad row as 'line N: ...'."""
+    """The spreadsheet cannot be loaded; `found` lists every problem (`problems`: in English)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
-        self.problems = problems
+    def __init__(self, found: list[Problem]) -> None:
+        self.found = found
+        self.problems = [problem.text("en") for problem in found]
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        super().__init__("; ".join(self.problems[:5]) + more)
 
 
 def _text(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise FinalistsError([f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB"])
+        raise FinalistsError([Problem("too_large", values={"limit": MAX_BYTES // (1024 * 1024)})])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FinalistsError([f"line {line}: not UTF-8 text (save the sheet as 'CSV UTF-8')"]) from None
+        raise FinalistsError([Problem("not_utf8", data[: error.start].count(b"\n") + 1)]) from None
 
 
 def _delimiter(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
+
+
+def _header_problems(header: list[str]) -> list[Problem]:
+    columns = ", ".join(COLUMNS)
+    problems = [Problem("missing_column", 1, {"column": name, "columns": columns})
+                for name in COLUMNS if name not in header]
+    problems += [Problem("unknown_column", 1, {"column": name, "columns": columns})
+                 for name in header if name not in COLUMNS + OPTIONAL_COLUMNS]
+    problems += [Problem("repeated_column", 1, {"column": name})
+                 for name in dict.fromkeys(header) if header.count(name) > 1]
+    return problems
 
 
 def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list[dict[str, Any]]]:
@@ -48,18 +76,16 @@ def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list
     `FinalistsError` listing every bad row."""
     text = _text(data)
     if not text.strip():
-        raise FinalistsError(["line 1: the file is empty"])
+        raise FinalistsError([Problem("empty_file", 1)])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.splitlines()[0]), strict=True)
-    problems: list[str] = []
+    problems: list[Problem] = []
     try:
         header = [name.strip().lower() for name in next(reader)]
     except csv.Error as error:
-        raise FinalistsError([f"line 1: {error}"]) from None
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        detail = ", ".join([f"missing column {n}" for n in missing] + [f"unknown column {n!r}" for n in unknown])
-        raise FinalistsError([f"line 1: {detail or 'a column appears twice'} (columns: {', '.join(COLUMNS)})"])
+        raise FinalistsError([Problem("syntax", 1, {"detail": error})]) from None
+    wrong = _header_problems(header)
+    if wrong:
+        raise FinalistsError(wrong)
     found: dict[str, list[dict[str, Any]]] = {}
     seen: dict[str, int] = {}
     line = reader.line_num
@@ -70,44 +96,64 @@ def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(f"line {start}: {error}")
+            problems.append(Problem("syntax", start, {"detail": error}))
             break
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(f"line {start}: {len(row)} cells, expected {len(header)}")
+            problems.append(Problem("cell_count", start, {"found": len(row), "expected": len(header)}))
             continue
         cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
-        problem = _row_problem(cells, nominations, seen, start)
+        problem = _row_problem(cells, nominations, seen)
         if problem:
-            problems.append(f"line {start}: {problem}")
+            problems.append(Problem(problem.kind, start, problem.values))
             continue
         seen[cells["id"]] = start
         found.setdefault(cells["nomination"], []).append(_nominee_document(cells))
     if not problems and not found:
-        problems.append("line 2: no finalists in the file")
+        problems.append(Problem("no_rows", 2))
     if problems:
         raise FinalistsError(problems)
     return found
 
 
+def _translated(cells: dict[str, str], name: str) -> str | dict[str, str]:
+    kk, en = cells.get(f"{name}_kk", ""), cells.get(f"{name}_en", "")
+    return {"kk": kk, "ru": cells[name], "en": en} if kk and en else cells[name]
+
+
 def _nominee_document(cells: dict[str, str]) -> dict[str, Any]:
-    description = {lang: cells[f"description_{lang}"] for lang in ("kk", "ru", "en") if cells[f"description_{lang}"]}
-    return {"id": cells["id"], "name": cells["name"], "region": cells["region"],
-            "organization": cells["organization"], "description": description}
+    description = {lang: cells[f"description_{lang}"] for lang in LANGUAGES if cells[f"description_{lang}"]}
+    return {"id": cells["id"], "name": cells["name"], "region": _translated(cells, "region"),
+            "organization": _translated(cells, "organization"), "description": description}
 
 
-def _row_problem(cells: dict[str, str], nominations: Collection[str], seen: dict[str, int], line: int) -> str | None:
+def _row_problem(cells: dict[str, str], nominations: Collection[str], seen: dict[str, int]) -> Problem | None:
     if cells["nomination"] not in nominations:
-        return f"nomination {cells['nomination']!r} is not in the contest (known: {', '.join(sorted(nominations))})"
+        return Problem("unknown_nomination", values={"nomination": cells["nomination"],
+                                                     "known": ", ".join(sorted(nominations))})
+    for column in ("id", "name", *TRANSLATED):
+        if not cells[column]:
+            return Problem("empty_cell", values={"column": column})
+    if not ITEM_ID.fullmatch(cells["id"]):
+        return Problem("bad_id", values={"value": cells["id"][:64]})
+    for column, value in cells.items():
+        limit = MAX_DESCRIPTION if column.startswith("description_") else MAX_TEXT
+        if len(value) > limit:
+            return Problem("too_long", values={"column": column, "limit": limit})
+    for name in TRANSLATED:
+        given = [f"{name}_{language}" for language in ("kk", "en") if cells.get(f"{name}_{language}")]
+        if len(given) == 1:
+            missing = f"{name}_en" if given[0].endswith("_kk") else f"{name}_kk"
+            return Problem("half_translated", values={"given": given[0], "missing": missing})
     try:
         parse_nominee(_nominee_document(cells), "row")
-    except ContestError as error:
+    except ContestError as error:  # what the checks above do not name
         column = error.field.removeprefix("row.").replace("description.", "description_")
-        return f"{column}: {error.problem}"
+        return Problem("invalid", values={"column": column, "detail": error.problem})
     if cells["id"] in seen:
-        return f"id {cells['id']!r} repeats line {seen[cells['id']]}"
+        return Problem("repeated_id", values={"id": cells["id"], "first": seen[cells["id"]]})
     return None
 
 
@@ -119,6 +165,35 @@ def with_finalists(document: Any, data: bytes) -> Any:
     found = parse_finalists(data, [i for i in ids if isinstance(i, str)])
     empty = [i for i in ids if i not in found]
     if empty:
-        raise FinalistsError([f"nomination {i!r} has no finalists in the file" for i in empty])
+        raise FinalistsError([Problem("nomination_without_finalists", values={"nomination": i}) for i in empty])
     nominations = [{**n, "nominees": found[n["id"]]} for n in document["nominations"]]
     return {**document, "nominations": nominations}
+
+
+def _person(nominee: Nominee) -> dict[str, str]:
+    return {"id": nominee.id, "name": nominee.name, "region": in_language(nominee.region, "ru")}
+
+
+def changes(old: Contest, new: Contest) -> list[dict[str, Any]]:
+    """What loading `new` over `old` does, per nomination: the nominees `added`, `removed` and
+    `changed` (with the fields that differ), and how many stay `unchanged`. Said before asking."""
+    report = []
+    for after in new.nominations:
+        before = next((n for n in old.nominations if n.id == after.id), None)
+        was = {n.id: n for n in before.nominees} if before else {}
+        now = {n.id: n for n in after.nominees}
+        changed: list[dict[str, Any]] = []
+        for nominee_id in now.keys() & was.keys():
+            fields = [name for name, value in now[nominee_id].to_document().items()
+                      if was[nominee_id].to_document()[name] != value]
+            if fields:
+                changed.append({**_person(now[nominee_id]), "fields": fields})
+        report.append({
+            "nomination": after.id,
+            "title": dict(after.title),
+            "added": [_person(now[i]) for i in now if i not in was],
+            "removed": [_person(was[i]) for i in was if i not in now],
+            "changed": sorted(changed, key=lambda c: str(c["id"])),
+            "unchanged": len(now.keys() & was.keys()) - len(changed),
+        })
+    return report

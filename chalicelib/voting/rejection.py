@@ -2,13 +2,17 @@
 words for each (a title and a message, in kk, ru and en) in `rejections.json`, the one catalogue
 that the server answers from and both pages read. A route never invents a code, and every code says
 what to do next.
+
+A refusal of a file (the finalists' spreadsheet) also lists its `problems`, each a kind from the
+catalogue's `problems` with its values (a line, a column), said in the caller's language.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +21,11 @@ from chalicelib.verify.failures import Refusal, VerificationError
 from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 CATALOGUE_FILE = Path(__file__).with_name("rejections.json")
-_CATALOGUE: dict[str, dict[str, Any]] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["codes"]
+_FILE: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+_CATALOGUE: dict[str, dict[str, Any]] = _FILE["codes"]
+_PROBLEMS: dict[str, dict[str, str]] = _FILE["problems"]
 CODES = frozenset(_CATALOGUE)
+PROBLEMS = frozenset(_PROBLEMS)
 
 # The verifier's codes that the contract names otherwise; the rest keep their name.
 _FROM_VERIFICATION = {
@@ -27,11 +34,37 @@ _FROM_VERIFICATION = {
 }
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded file: a kind of the catalogue's `problems`, the line it is
+    on (None for the whole file) and the values its words name."""
+
+    kind: str
+    line: int | None = None
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROBLEMS:
+            raise ValueError(f"unknown problem kind {self.kind!r}")
+
+    def text(self, language: str = "en") -> str:
+        said = _PROBLEMS[self.kind].get(language) or _PROBLEMS[self.kind][DEFAULT_LANGUAGE]
+        said = said.format(**{name: str(value) for name, value in self.values.items()})
+        if self.line is None:
+            return said
+        where = _PROBLEMS["line"].get(language) or _PROBLEMS["line"][DEFAULT_LANGUAGE]
+        return where.format(line=self.line, problem=said)
+
+
 class Rejection(Refusal):
     """A refusal with a contract code. `detail` is for logs and operators: it never carries an IIN,
-    a name, a secret or a token."""
+    a name, a secret or a token. `problems`: what is wrong with a refused file, item by item."""
 
     codes = CODES
+
+    def __init__(self, code: str, detail: str = "", problems: Sequence[Problem] = ()) -> None:
+        super().__init__(code, detail)
+        self.problems = tuple(problems)
 
     @classmethod
     def of(cls, error: VerificationError) -> Rejection:
@@ -71,11 +104,11 @@ def texts_for_pages() -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _check_catalogue() -> None:
-    for code, entry in _CATALOGUE.items():
-        for part in ("title", "message"):
-            missing = [language for language in LANGUAGES if not entry[part].get(language)]
-            if missing:
-                raise ValueError(f"rejections.json: {code}.{part} lacks {', '.join(missing)}")
+    texts = [(f"{code}.{part}", entry[part]) for code, entry in _CATALOGUE.items() for part in ("title", "message")]
+    for name, words in [*texts, *(("problems." + kind, words) for kind, words in _PROBLEMS.items())]:
+        missing = [language for language in LANGUAGES if not words.get(language)]
+        if missing:
+            raise ValueError(f"rejections.json: {name} lacks {', '.join(missing)}")
 
 
 _check_catalogue()
