@@ -182,7 +182,7 @@ class Runtime:
     def public_reads(self) -> PublicReads:
         from chalicelib.voting.public_reads import PublicReads
 
-        return PublicReads(self.contests, self.clock)
+        return PublicReads(self.contests, self.clock, self.settings.close_grace, self.settings.organisation)
 
     @cached_property
     def voting(self) -> VotingService:

@@ -58,7 +58,7 @@ RECEIPT_FIELDS = ["contest", "nominee", "nomination", "cast_at"]
 # The contest list's projection: a scan of this index reads a few hundred bytes per contest, the
 # table's scan the whole contest file (DynamoDB charges a scan by the items' size, projected or not).
 SUMMARY_INDEX = "summary"
-SUMMARY_FIELDS = ["title", "opens_at", "closes_at", "state"]
+SUMMARY_FIELDS = ["title", "opens_at", "closes_at", "state", "planned_closes_at"]
 TALLY_FIELDS = ["receipt", "nominee", "cast_at"]
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _NOBODY = "~health-check"  # no contest id, receipt or nonce can take this form
@@ -88,6 +88,7 @@ class ContestItem(Model):
     revision = NumberAttribute(default=0)
     updated_at = UnicodeAttribute()
     result = UnicodeAttribute(null=True)  # the tally (JSON), written once with state closed -> tallied
+    planned_closes_at = UnicodeAttribute(null=True)  # what closes_at was before an early close
     summary_index: ClassVar[GlobalSecondaryIndex[Any]]  # bound with the table, in `_bind`
 
 
@@ -246,9 +247,10 @@ class DynamoStore:
 
     @staticmethod
     def _summary(item: dict[str, Any]) -> ContestSummary:
+        planned = item.get("planned_closes_at", {}).get("S")
         return ContestSummary(item["id"]["S"], json.loads(item["title"]["S"]),
                               parse_iso_utc(item["opens_at"]["S"]), parse_iso_utc(item["closes_at"]["S"]),
-                              item["state"]["S"])
+                              item["state"]["S"], parse_iso_utc(planned) if planned else None)
 
     def create_contest(self, contest: Contest, now: datetime) -> bool:
         item = self.contests(contest.id, document=contest.to_json(), title=_titles(contest),
@@ -259,8 +261,11 @@ class DynamoStore:
     def update_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
         return self._update(contest.id, self._contest_actions(contest, now), self.contests.revision == revision)
 
-    def close_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+    def close_contest(self, contest: Contest, revision: int, now: datetime,
+                      planned_closes_at: datetime | None = None) -> bool:
         actions = [*self._contest_actions(contest, now), self.contests.state.set(STATE_CLOSED)]
+        if planned_closes_at is not None:
+            actions.append(self.contests.planned_closes_at.set(iso_utc(planned_closes_at)))
         condition = (self.contests.state == STATE_SCHEDULED) & (self.contests.revision == revision)
         return self._update(contest.id, actions, condition)
 
@@ -460,7 +465,8 @@ def _titles(contest: Contest) -> str:
 
 def _stored(item: ContestItem) -> StoredContest:
     result = TallyResult.from_json(json.loads(item.result)) if item.result else None
-    return StoredContest(parse_contest(json.loads(item.document)), item.state, int(item.revision), result)
+    planned = parse_iso_utc(item.planned_closes_at) if item.planned_closes_at else None
+    return StoredContest(parse_contest(json.loads(item.document)), item.state, int(item.revision), result, planned)
 
 
 # A vote item's attributes are the record's fields by name: one mapping, both ways.

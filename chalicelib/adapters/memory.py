@@ -62,9 +62,11 @@ class MemoryStore:
         return self._change(contest.id, lambda s: s.revision == revision,
                             lambda s: replace(s, contest=contest, revision=s.revision + 1), now)
 
-    def close_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
+    def close_contest(self, contest: Contest, revision: int, now: datetime,
+                      planned_closes_at: datetime | None = None) -> bool:
         return self._change(contest.id, lambda s: s.state == STATE_SCHEDULED and s.revision == revision,
-                            lambda s: replace(s, contest=contest, state=STATE_CLOSED, revision=s.revision + 1), now)
+                            lambda s: replace(s, contest=contest, state=STATE_CLOSED, revision=s.revision + 1,
+                                              planned_closes_at=planned_closes_at), now)
 
     def store_result(self, contest_id: str, result: TallyResult, now: datetime) -> bool:
         return self._change(contest_id, lambda s: s.state == STATE_CLOSED and s.result is None,

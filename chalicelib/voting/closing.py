@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.voting.clock import iso_utc
+from chalicelib.voting.clock import astana_text
 from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS
 from chalicelib.voting.ports import Store
 from chalicelib.voting.records import (
@@ -96,10 +96,10 @@ class Closer:
         Returns what is stored afterwards, whoever closed it."""
         if stored.state != STATE_SCHEDULED:
             return stored
-        contest = stored.contest
+        contest, planned = stored.contest, None
         if closes_at is not None and closes_at < contest.closes_at:
-            contest = contest.with_closes_at(closes_at)
-        written = self.store.close_contest(contest, stored.revision, self.clock())
+            contest, planned = contest.with_closes_at(closes_at), contest.closes_at
+        written = self.store.close_contest(contest, stored.revision, self.clock(), planned)
         after = self._read(contest.id)
         if not written and after.state == STATE_SCHEDULED:
             raise ConcurrentUpdate(contest.id)
@@ -159,7 +159,11 @@ def _outcome(stored: StoredContest) -> Outcome:
 
 
 def describe(stored: StoredContest, closer: Closer) -> str:
+    """For the operator's terminal, in Astana time."""
     if stored.state == STATE_TALLIED and stored.result is not None:
-        return f"{stored.contest.id}: tallied, {stored.result.total} votes, digest {stored.result.digest}"
-    return (f"{stored.contest.id}: {stored.state}, voting ended at {iso_utc(stored.contest.closes_at)}; "
-            f"the tally runs from {iso_utc(closer.tally_due_at(stored))}")
+        votes = f"{stored.result.total} vote" + ("" if stored.result.total == 1 else "s")
+        return f"{stored.contest.id}: tallied, {votes}, digest {stored.result.digest}"
+    early = f" (early: it was to close {astana_text(stored.planned_closes_at)})" \
+        if stored.closed_early and stored.planned_closes_at else ""
+    return (f"{stored.contest.id}: {stored.state}, voting ended {astana_text(stored.contest.closes_at)}{early}; "
+            f"the tally runs from {astana_text(closer.tally_due_at(stored))}")

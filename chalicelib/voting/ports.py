@@ -35,9 +35,10 @@ class ContestStore(Protocol):
         """Replace the contest file if the stored revision is still `revision` (then revision + 1)."""
         ...
 
-    def close_contest(self, contest: Contest, revision: int, now: datetime) -> bool:
-        """scheduled → closed with this contest file (an early close moves its closes_at), if the
-        contest is still scheduled at `revision`."""
+    def close_contest(self, contest: Contest, revision: int, now: datetime,
+                      planned_closes_at: datetime | None = None) -> bool:
+        """scheduled → closed with this contest file (an early close moves its closes_at, and
+        keeps the one it had as `planned_closes_at`), if the contest is still scheduled at `revision`."""
         ...
 
     def store_result(self, contest_id: str, result: TallyResult, now: datetime) -> bool:

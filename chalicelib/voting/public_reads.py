@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.voting.contest_cache import ContestCache
+from chalicelib.voting.egov_mobile import Organisation
 from chalicelib.voting.presenters import contest_details, contest_summary
 from chalicelib.voting.records import STATE_TALLIED, ContestSummary, StoredContest
 from chalicelib.voting.rejection import Rejection
@@ -36,8 +37,13 @@ class PublicAnswer:
 
 
 class PublicReads:
-    def __init__(self, contests: ContestCache, clock: Callable[[], datetime]) -> None:
+    def __init__(self, contests: ContestCache, clock: Callable[[], datetime], tally_grace: timedelta,
+                 organisation: Organisation | None = None) -> None:
+        """`tally_grace`: how long after voting ends the votes are counted (the closer's grace), to
+        say when results are expected; `organisation`: the stage's, who runs a contest that names
+        no organiser."""
         self.contests, self.clock = contests, clock
+        self.tally_grace, self.organisation = tally_grace, organisation
         self._documents: TimedCache[tuple[str, int], dict[str, Any]] = TimedCache(math.inf)
         self._results: TimedCache[tuple[str, int], dict[str, Any]] = TimedCache(math.inf)
 
@@ -51,7 +57,8 @@ class PublicReads:
         stored = self._stored(contest_id)
         now = self.clock()
         document = self._documents.get((contest_id, stored.revision), stored.contest.to_document)
-        return PublicAnswer(contest_details(stored, document, now), self._max_age([ContestSummary.of(stored)], now))
+        return PublicAnswer(contest_details(stored, document, now, self.tally_grace, self.organisation),
+                            self._max_age([ContestSummary.of(stored)], now))
 
     def results(self, contest_id: str) -> PublicAnswer:
         stored = self._stored(contest_id)

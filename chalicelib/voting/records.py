@@ -24,12 +24,24 @@ class ConcurrentUpdate(RuntimeError):
     """Somebody changed the contest between our read and our write."""
 
 
+def closed_early(planned_closes_at: datetime | None, closes_at: datetime) -> bool:
+    """The commission ended voting before the end it had been planned for."""
+    return planned_closes_at is not None and planned_closes_at > closes_at
+
+
 @dataclass(frozen=True)
 class StoredContest:
     contest: Contest
     state: str
     revision: int
     result: TallyResult | None = None
+    # The closes_at the contest had when the commission closed it early (then later than the
+    # contest's own closes_at); None when it closed on time or is still open.
+    planned_closes_at: datetime | None = None
+
+    @property
+    def closed_early(self) -> bool:
+        return closed_early(self.planned_closes_at, self.contest.closes_at)
 
     def status(self, now: datetime) -> str:
         """upcoming / open / closed by the window while scheduled; then its state (closed, tallied)."""
@@ -46,11 +58,17 @@ class ContestSummary:
     opens_at: datetime  # UTC
     closes_at: datetime  # UTC
     state: str
+    planned_closes_at: datetime | None = None  # as `StoredContest.planned_closes_at`
 
     @classmethod
     def of(cls, stored: StoredContest) -> ContestSummary:
         contest = stored.contest
-        return cls(contest.id, dict(contest.title), contest.opens_at, contest.closes_at, stored.state)
+        return cls(contest.id, dict(contest.title), contest.opens_at, contest.closes_at, stored.state,
+                   stored.planned_closes_at)
+
+    @property
+    def closed_early(self) -> bool:
+        return closed_early(self.planned_closes_at, self.closes_at)
 
     def status(self, now: datetime) -> str:
         """upcoming / open / closed by the window while scheduled; then its state (closed, tallied)."""

@@ -121,6 +121,15 @@ def test_contest_closes_once_with_the_file_it_is_given(any_store):
     assert any_store.get_contest(CONTEST).contest.closes_at == NOW
 
 
+def test_an_early_close_keeps_the_end_it_had_been_planned_for(any_store):
+    stored = created(any_store)
+    assert any_store.get_contest(CONTEST).planned_closes_at is None
+    assert any_store.close_contest(stored.contest.with_closes_at(NOW), stored.revision, NOW, stored.contest.closes_at)
+    closed = any_store.get_contest(CONTEST)
+    assert (closed.planned_closes_at, closed.closed_early) == (stored.contest.closes_at, True)
+    assert [summary.closed_early for summary in any_store.list_summaries()] == [True]  # the list says so too
+
+
 def test_a_close_at_a_stale_revision_changes_nothing(any_store):
     stored = created(any_store)
     assert not any_store.close_contest(stored.contest, stored.revision + 1, NOW)

@@ -135,7 +135,6 @@ def test_a_contest_too_large_for_one_record_is_refused_naming_the_limit(commissi
     assert commission.store.get_contest(CONTEST) is None
 
 
-
 def test_provisional_counts_cost_one_eventually_consistent_count_a_minute_however_many_views(memory_store, clock,
                                                                                                monkeypatch):
     from chalicelib.voting.records import VoteRecord
@@ -161,3 +160,18 @@ def test_provisional_counts_cost_one_eventually_consistent_count_a_minute_howeve
     ticks[0] = 60.0
     document = commission.admin_results(CONTEST)
     assert (document["total"], document["tallied_at"], len(scans)) == (1, "2026-03-10T09:00:00.000000Z", 4)
+
+
+def test_an_early_close_keeps_the_end_it_had_been_planned_for(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.advance(hours=1)
+    commission.close(CONTEST)
+    stored = commission.store.get_contest(CONTEST)
+    assert (stored.closed_early, stored.planned_closes_at) == (True, NOW + timedelta(days=5))
+
+
+def test_a_contest_closed_on_time_was_not_closed_early(commission, clock):
+    commission.save_contest(parse_contest(contest_file()))
+    clock.now = NOW + timedelta(days=5, minutes=2)
+    commission.closer.run()
+    assert commission.store.get_contest(CONTEST).closed_early is False

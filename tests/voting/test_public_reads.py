@@ -16,6 +16,8 @@ from chalicelib.voting.public_reads import FINAL_RESULTS_SECONDS, PublicReads
 from chalicelib.voting.rejection import Rejection
 from tests.conftest import NOW, Clock, contest_file
 
+GRACE = ClosingPolicy().grace  # when the results are expected after voting ends
+
 CONTEST = "best-social-worker-2025"
 
 
@@ -52,7 +54,7 @@ def store(memory_store, clock):
 
 @pytest.fixture
 def reads(store, clock, ticks):
-    return PublicReads(ContestCache(store, 5.0, lambda: ticks[0]), clock)
+    return PublicReads(ContestCache(store, 5.0, lambda: ticks[0]), clock, GRACE)
 
 
 def test_the_list_reads_the_summaries_once_per_cache_lifetime_however_many_views(reads, store, ticks):
@@ -76,7 +78,7 @@ def test_list_and_contest_may_be_cached_for_the_cache_lifetime(reads):
 def test_no_cache_may_keep_an_answer_past_the_next_opening_or_closing(memory_store, clock, ticks):
     Commission(memory_store, clock, ClosingPolicy()).save_contest(parse_contest(
         contest_file("soon", opens=NOW + timedelta(seconds=3, milliseconds=500), closes=NOW + timedelta(days=1))))
-    reads = PublicReads(ContestCache(memory_store, 5.0, lambda: ticks[0]), clock)
+    reads = PublicReads(ContestCache(memory_store, 5.0, lambda: ticks[0]), clock, GRACE)
     assert (reads.contest_list().max_age, reads.contest("soon").max_age) == (3, 3)
     clock.now = NOW + timedelta(days=1) - timedelta(seconds=1)
     assert reads.contest("soon").max_age == 1
@@ -94,7 +96,7 @@ def test_published_results_are_built_once_and_may_be_cached_an_hour(memory_store
     clock.now = NOW + timedelta(days=5, minutes=2)
     commission.closer.run()
     store = Counting(memory_store)
-    reads = PublicReads(ContestCache(store, 5.0, lambda: ticks[0]), clock)
+    reads = PublicReads(ContestCache(store, 5.0, lambda: ticks[0]), clock, GRACE)
     answers = [reads.results(CONTEST) for _ in range(100)]
     assert {a.body["status"] for a in answers} == {"final"} and answers[0].max_age == FINAL_RESULTS_SECONDS == 3600
     assert answers[0].body is answers[-1].body  # built once
