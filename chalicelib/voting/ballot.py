@@ -1,4 +1,6 @@
-"""The signed ballot: `{"v": 1, "contest": "<id>", "nominee": "<id>", "challenge": "<token>"}`.
+"""The signed documents: the ballot `{"v": 1, "contest": "<id>", "nominee": "<id>", "challenge":
+"<token>"}`, the admin's sign-in `{"v": 1, "purpose": "admin-login", "challenge"}` and a citizen's
+request for their own receipt `{"v": 1, "purpose": "receipt-request", "contest": "<id>", "challenge"}`.
 
 Parsed strictly: UTF-8 JSON, exactly these keys once each, the right types. Key order and
 whitespace are free (the signature covers the exact bytes anyway).
@@ -15,6 +17,8 @@ MAX_BALLOT_BYTES = 4096
 MAX_ID_LENGTH = 128
 _KEYS = frozenset({"v", "contest", "nominee", "challenge"})
 ADMIN_LOGIN_KEYS = frozenset({"v", "purpose", "challenge"})
+RECEIPT_REQUEST = "receipt-request"
+_RECEIPT_REQUEST_KEYS = frozenset({"v", "purpose", "contest", "challenge"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,29 @@ def parse_ballot(content: bytes) -> Ballot:
             raise Rejection("invalid_ballot", f"ballot field {name} is not a valid string")
         fields.append(value)
     return Ballot(*fields)
+
+
+@dataclass(frozen=True)
+class ReceiptRequest:
+    contest: str
+    challenge: str
+
+
+def parse_receipt_request(content: bytes) -> ReceiptRequest:
+    document = load_signed_json(content, _RECEIPT_REQUEST_KEYS)
+    if document["purpose"] != RECEIPT_REQUEST:
+        raise Rejection("invalid_ballot", "not a receipt request")
+    contest, token = document["contest"], document["challenge"]
+    if not isinstance(contest, str) or not 0 < len(contest) <= MAX_ID_LENGTH:
+        raise Rejection("invalid_ballot", "receipt request field contest is not a valid string")
+    if not isinstance(token, str) or not 0 < len(token) <= 256:
+        raise Rejection("invalid_ballot", "receipt request field challenge is not a valid string")
+    return ReceiptRequest(contest, token)
+
+
+def receipt_request_bytes(contest: str, challenge: str) -> bytes:
+    """The receipt request as the voting page builds it (for tests and tools)."""
+    return json.dumps({"v": 1, "purpose": RECEIPT_REQUEST, "contest": contest, "challenge": challenge}).encode()
 
 
 def ballot_bytes(contest: str, nominee: str, challenge: str) -> bytes:

@@ -12,14 +12,14 @@ from datetime import datetime
 
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.voting import challenge
-from chalicelib.voting.ballot import parse_ballot
+from chalicelib.voting.ballot import parse_ballot, parse_receipt_request
 from chalicelib.voting.clock import iso_utc, utc_now
 from chalicelib.voting.contest import CLOSED, UPCOMING
 from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS, ContestCache
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.ports import Store
 from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
-from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, StoredContest, VoteRecord
+from chalicelib.voting.records import STATE_SCHEDULED, STATE_TALLIED, ReceiptRecord, StoredContest, VoteRecord
 from chalicelib.voting.rejection import Rejection, verifier_refusals
 from chalicelib.voting.seal import Binding, Sealer
 from chalicelib.voting.signed_body import read_signed_body
@@ -61,12 +61,13 @@ class VotingService:
             raise Rejection("contest_not_found")
         return stored
 
-    def issue_challenge(self, contest_id: str) -> challenge.Challenge:
+    def issue_challenge(self, contest_id: str, purpose: str = challenge.VOTE) -> challenge.Challenge:
+        """A challenge for a ballot (while voting is not over) or for a receipt request (any time)."""
         stored = self.contest(contest_id)
         now = self.clock()
-        if stored.state != STATE_SCHEDULED or stored.contest.status_at(now) == CLOSED:
+        if purpose == challenge.VOTE and (stored.state != STATE_SCHEDULED or stored.contest.status_at(now) == CLOSED):
             raise Rejection("voting_closed")
-        return challenge.issue(self.keys.challenge, challenge.VOTE, contest_id, now)
+        return challenge.issue(self.keys.challenge, purpose, contest_id, now)
 
     def cast(self, contest_id: str, body: bytes) -> CastVote:
         """`POST /contests/{id}/votes`: the body `{"cms", "content"?}`, then `cast_signed`."""
@@ -124,6 +125,32 @@ class VotingService:
         found = self.store.find_receipt(receipt)
         if found is None:
             raise Rejection("receipt_not_found")
+        return self._receipt_answer(found)
+
+    def recover_receipt(self, contest_id: str, body: bytes) -> dict[str, object]:
+        """`POST /contests/{id}/receipt-requests`: the signer's own receipt in this contest. The
+        request `{"v": 1, "purpose": "receipt-request", "contest", "challenge"}` is signed with any
+        key of an individual (a sign-in key too); the person is the certificate's IIN, as for a
+        vote, so any of their certificates finds the same vote. Nothing is written."""
+        cms_der, detached = read_signed_body(body)
+        self.contest(contest_id)
+        now = self.clock()
+        with verifier_refusals():
+            signed = self.verifier.verify_signer(cms_der, now, detached)
+        request = parse_receipt_request(signed.content)
+        if request.contest != contest_id:
+            raise Rejection("invalid_ballot", "the receipt request names another contest")
+        if not challenge.is_valid(self.keys.challenge, challenge.RECEIPT_REQUEST, contest_id, request.challenge, now):
+            raise Rejection("invalid_challenge")
+        if not signed.certificate.is_individual or not signed.iin:
+            raise Rejection("not_an_individual", "a receipt is a person's own")
+        receipt = receipt_for(self.keys, contest_id, voter_key(self.keys, signed.iin))
+        found = self.store.find_receipt(receipt)
+        if found is None or found.contest != contest_id:
+            raise Rejection("vote_not_found")
+        return {"receipt": receipt, **self._receipt_answer(found)}
+
+    def _receipt_answer(self, found: ReceiptRecord) -> dict[str, object]:
         stored = self.contests.get(found.contest)
         counted = None  # not known until the tally
         if stored is not None and stored.state == STATE_TALLIED:

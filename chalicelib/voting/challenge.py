@@ -19,6 +19,7 @@ LIFETIME = timedelta(minutes=10)
 ADMIN_LOGIN_LIFETIME = timedelta(minutes=3)  # time to choose the key in NCALayer and type its password
 VOTE = "vote"
 ADMIN_LOGIN = "admin-login"
+RECEIPT_REQUEST = "receipt-request"  # a citizen asks for their own receipt (any time, open or not)
 _VERSION = "c1"
 
 

@@ -11,6 +11,7 @@ import base64
 import re
 
 from chalicelib.voting.keys import Keys, mac
+from chalicelib.voting.rejection import Rejection
 
 RECEIPT_GROUPS = 6  # 6 groups of 4 base32 characters: 120 bits
 _RECEIPT = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){5}")
@@ -32,3 +33,12 @@ def normalize_receipt(text: str) -> str | None:
     compact = re.sub(r"[\s-]", "", text).upper()
     candidate = "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
     return candidate if _RECEIPT.fullmatch(candidate) else None
+
+
+def check_link(public_url: str, text: str) -> str:
+    """The voting page's address that checks this receipt when opened (printed as a QR code).
+    `receipt_not_found` for anything that is not a receipt's form."""
+    receipt = normalize_receipt(text)
+    if receipt is None:
+        raise Rejection("receipt_not_found")
+    return f"{public_url.rstrip('/')}/?receipt={receipt}"

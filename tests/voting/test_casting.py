@@ -172,3 +172,70 @@ def test_a_vote_a_warm_container_accepts_after_an_early_close_is_counted(memory_
 
 def ballot_token(voting) -> str:
     return challenge.issue(voting.keys.challenge, challenge.VOTE, CONTEST, voting.clock()).token
+
+
+# --- a citizen's own receipt, by a signed receipt request ------------------------------------------
+
+def receipt_request(voting, pki, signer, contest=CONTEST, token=None) -> bytes:
+    from chalicelib.voting.ballot import receipt_request_bytes
+
+    token = token or voting.issue_challenge(contest, challenge.RECEIPT_REQUEST).token
+    cms = pki.sign(receipt_request_bytes(contest, token), signer)
+    return json.dumps({"cms": base64.b64encode(cms).decode()}).encode()
+
+
+def test_a_voter_recovers_their_receipt_by_signing_a_receipt_request(voting, pki):
+    voter = pki.voter("900101300821")
+    vote = voting.cast(CONTEST, body(voting, pki, voter, "hc-002"))
+    found = voting.recover_receipt(CONTEST, receipt_request(voting, pki, voter))
+    assert (found["receipt"], found["nominee"], found["cast_at"], found["counted"]) == (
+        vote.receipt, "hc-002", vote.cast_at, None)
+
+
+def test_the_receipt_request_may_be_signed_with_another_key_of_the_same_person_even_a_sign_in_key(voting, pki):
+    vote = voting.cast(CONTEST, body(voting, pki, pki.voter("900101300822")))
+    sign_in_key = devpki.issue_person(pki.intermediate, "900101300822", usage="auth",
+                                      not_before=NOW - timedelta(days=1))
+    assert voting.recover_receipt(CONTEST, receipt_request(voting, pki, sign_in_key))["receipt"] == vote.receipt
+
+
+def test_someone_who_has_not_voted_gets_vote_not_found(voting, pki):
+    assert refusal(lambda: voting.recover_receipt(CONTEST, receipt_request(voting, pki, pki.voter("900101300823")))) \
+        == "vote_not_found"
+
+
+def test_an_organisations_key_cannot_ask_for_a_persons_receipt(voting, pki):
+    voting.cast(CONTEST, body(voting, pki, pki.voter("900101300824")))
+    employee = devpki.issue_person(pki.intermediate, "900101300824", role="employee",
+                                   not_before=NOW - timedelta(days=1))
+    assert refusal(lambda: voting.recover_receipt(CONTEST, receipt_request(voting, pki, employee))) == \
+        "not_an_individual"
+
+
+def test_a_receipt_request_needs_its_own_kind_of_challenge_for_this_contest(voting, pki):
+    voter = pki.voter("900101300825")
+    voting.cast(CONTEST, body(voting, pki, voter))
+    vote_token = voting.issue_challenge(CONTEST).token
+    assert refusal(lambda: voting.recover_receipt(CONTEST, receipt_request(voting, pki, voter, token=vote_token))) == \
+        "invalid_challenge"
+
+
+def test_a_ballot_is_not_a_receipt_request(voting, pki):
+    voter = pki.voter("900101300826")
+    assert refusal(lambda: voting.recover_receipt(CONTEST, body(voting, pki, voter))) == "invalid_ballot"
+
+
+def test_a_receipt_request_for_another_contest_is_refused(voting, pki, memory_store):
+    memory_store.create_contest(parse_contest(contest_file("other-contest")), NOW)
+    voter = pki.voter("900101300827")
+    voting.cast(CONTEST, body(voting, pki, voter))
+    request = receipt_request(voting, pki, voter, contest="other-contest")
+    assert refusal(lambda: voting.recover_receipt(CONTEST, request)) == "invalid_ballot"
+
+
+def test_receipts_can_be_recovered_after_voting_has_closed(voting, pki, clock):
+    voter = pki.voter("900101300828")
+    vote = voting.cast(CONTEST, body(voting, pki, voter))
+    clock.now = NOW + timedelta(days=6)
+    assert voting.recover_receipt(CONTEST, receipt_request(voting, pki, voter))["receipt"] == vote.receipt
+    assert refusal(lambda: voting.issue_challenge(CONTEST)) == "voting_closed"
