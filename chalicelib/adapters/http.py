@@ -84,10 +84,10 @@ def revalidated_page(page: str, csp: str, etag: str, if_none_match: str | None,
     return page_response(page, csp, "no-cache", {"ETag": quoted, **(headers or {})})
 
 
-def svg_response(svg: str) -> Response:
-    """A picture drawn here (the QR code), shown by the page as a same-origin image. Its own CSP:
+def svg_response(svg: str, cache: str = NO_STORE) -> Response:
+    """A picture drawn here (a QR code), shown by the page as a same-origin image. Its own CSP:
     opened directly it can run nothing and load nothing."""
-    return _response(svg, 200, "image/svg+xml", NO_STORE, _EVERY_ANSWER,
+    return _response(svg, 200, "image/svg+xml", cache, _EVERY_ANSWER,
                      {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 

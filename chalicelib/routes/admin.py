@@ -21,7 +21,8 @@ from chalicelib.adapters.http import (
     language_of,
     query_param,
 )
-from chalicelib.voting.rejection import message_for
+from chalicelib.voting.rejection import Rejection, message_for
+from chalicelib.voting.results import DIALECTS
 
 admin = Blueprint(__name__)
 log = logging.getLogger("service.admin")
@@ -88,7 +89,10 @@ def admin_results(contest_id: str) -> Response:
     acting("results", contest_id)
     commission = runtime.current().commission
     if query_param(request, "format") == "csv":
-        name, data = commission.admin_results_csv(contest_id, language_of(request))
+        dialect = DIALECTS.get(query_param(request, "separator") or "comma")
+        if dialect is None:
+            raise Rejection("malformed_request", "separator must be comma or semicolon")
+        name, data = commission.admin_results_csv(contest_id, language_of(request), dialect)
         return download_response(data, "text/csv; charset=utf-8", name)
     return json_response(200, commission.admin_results(contest_id))
 
@@ -122,7 +126,23 @@ def admin_upload_contest(contest_id: str) -> Response:
              content_types=["text/csv", *JSON_TYPES])
 @handled(admin, "admin_upload_finalists")
 def admin_upload_finalists(contest_id: str) -> Response:
-    return uploaded("upload_finalists", contest_id, runtime.current().commission.upload_finalists)
+    """`?revision=N` (a preview's): refused with `contest_changed` if the contest changed since."""
+    revision = query_param(admin.current_request, "revision")
+    expected = int(revision) if revision and revision.isascii() and revision.isdigit() and len(revision) < 10 \
+        else None
+    if revision is not None and expected is None:
+        raise Rejection("malformed_request", "revision must be a number")
+    commission = runtime.current().commission
+    return uploaded("upload_finalists", contest_id,
+                    lambda contest, body: commission.upload_finalists(contest, body, expected))
+
+
+@admin.route("/admin/contests/{contest_id}/nominees/preview", methods=["POST"], authorizer=admin_session,
+             content_types=["text/csv", *JSON_TYPES])
+@handled(admin, "admin_preview_finalists")
+def admin_preview_finalists(contest_id: str) -> Response:
+    """What the upload would change; nothing is written."""
+    return uploaded("preview_finalists", contest_id, runtime.current().commission.preview_finalists)
 
 
 def uploaded(action: str, contest_id: str, save: Callable[[str, bytes], dict[str, Any]]) -> Response:

@@ -1,5 +1,6 @@
-"""The citizens' routes: contests, challenges, votes, receipts, public results, the voting page, and the
-health check for canaries and load tools."""
+"""The citizens' routes: contests, challenges, votes, receipts (checked, recovered by a signed
+request, drawn as a QR code of the check link), public results, the voting page and its icon, and
+the health check for canaries and load tools."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from chalicelib.adapters.http import (
     query_param,
 )
 from chalicelib.settings import ConfigurationError
+from chalicelib.voting import challenge
+from chalicelib.voting.rejection import Rejection
+from chalicelib.voting.signed_body import json_body
 
 public = Blueprint(__name__)
 
@@ -36,10 +40,19 @@ def get_contest(contest_id: str) -> Response:
     return public_json(answer.body, answer.max_age)
 
 
+CHALLENGE_PURPOSES = (challenge.VOTE, challenge.RECEIPT_REQUEST)
+
+
 @public.route("/contests/{contest_id}/challenges", methods=["POST"], content_types=JSON_TYPES)
 @handled(public, "issue_challenge")
 def issue_challenge(contest_id: str) -> Response:
-    issued = runtime.current().voting.issue_challenge(contest_id)
+    """A challenge for a ballot; with `{"purpose": "receipt-request"}` one for a receipt request."""
+    body = body_of(public.current_request)
+    document = json_body(body, 1024) if body.strip() else {}
+    purpose = document.get("purpose", challenge.VOTE) if isinstance(document, dict) else None
+    if purpose not in CHALLENGE_PURPOSES:
+        raise Rejection("malformed_request", 'body must be {} or {"purpose": "receipt-request"}')
+    issued = runtime.current().voting.issue_challenge(contest_id, purpose)
     return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
 
 
@@ -54,6 +67,30 @@ def cast_vote(contest_id: str) -> Response:
 @handled(public, "check_receipt")
 def check_receipt(receipt: str) -> Response:
     return json_response(200, runtime.current().voting.check_receipt(receipt))
+
+
+@public.route("/contests/{contest_id}/receipt-requests", methods=["POST"], content_types=JSON_TYPES)
+@handled(public, "recover_receipt")
+def recover_receipt(contest_id: str) -> Response:
+    return json_response(200, runtime.current().voting.recover_receipt(contest_id, body_of(public.current_request)))
+
+
+@public.route("/receipts/{receipt}/qr", methods=["GET"])
+@handled(public, "receipt_qr")
+def receipt_qr(receipt: str) -> Response:
+    """The QR code of the receipt's check link (`<public address>/?receipt=…`), for the printed
+    receipt. Drawn from the code alone: nothing is read, so it says nothing about the vote."""
+    from chalicelib.adapters.http import svg_response
+    from chalicelib.adapters.qr import qr_svg
+    from chalicelib.voting.receipt import check_link
+
+    public_url = runtime.current().settings.public_url
+    if public_url is None:
+        raise Rejection("not_found", "no VOTING_PUBLIC_URL: the stage does not know its public address")
+    return svg_response(qr_svg(check_link(public_url, receipt), RECEIPT_QR_TITLE), cache="private, max-age=86400")
+
+
+RECEIPT_QR_TITLE = "Түбіртекті тексеру · Проверка квитанции · Check the receipt"
 
 
 @public.route("/contests/{contest_id}/results", methods=["GET"])
@@ -94,7 +131,7 @@ def voting_page() -> Response:
     request = public.current_request
     language = preferred_language(header(request, "accept-language"))
     settings = runtime.current().settings
-    page = render(language, settings.ncalayer_url, settings.mobile_signing)
+    page = render(language, settings.ncalayer_url, settings.mobile_signing, settings.public_url)
     return revalidated_page(page.html, page.csp, page.etag, header(request, "if-none-match"),
                             {"Content-Language": language, "Vary": "Accept-Language"})
 
@@ -109,3 +146,15 @@ def page_asset(name: str) -> Response:
     found = asset(name)
     return asset_response(found.body, ASSETS[name], found.version, query_param(request, "v"),
                           header(request, "if-none-match"))
+
+
+@public.route("/favicon.ico", methods=["GET"])
+@handled(public, "favicon")
+def favicon() -> Response:
+    """The icon both pages link (`assets/icon.svg`), also where browsers and tools look by habit."""
+    from chalicelib.adapters.http import asset_response
+    from chalicelib.adapters.pages import ASSETS, asset
+
+    found = asset("icon.svg")
+    return asset_response(found.body, ASSETS["icon.svg"], found.version, None,
+                          header(public.current_request, "if-none-match"))

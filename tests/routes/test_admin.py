@@ -189,10 +189,37 @@ def test_admin_csv_has_a_bom_and_parses_back(admin):
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.body.decode("utf-8-sig"))))
-    assert [(r["nomination"], r["nominee"], r["votes"], r["share"]) for r in rows] == [
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{CONTEST}-results-final.csv"'
+    about, _, table = response.body.decode("utf-8-sig").partition("\r\n\r\n")
+    assert ["Results", "final"] in list(csv.reader(io.StringIO(about)))
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert [(r["Nomination"], r["Nominee"], r["Votes"], r["Share, %"]) for r in rows] == [
         ("Home care", "Марат Оспанов", "2", "66.67"), ("Home care", "Айгүл Сейтқали", "1", "33.33"),
         ("Rehabilitation", "Елена Ким", "0", "0.00")]
+
+
+def test_admin_csv_for_excel_in_russian_is_semicolon_separated_with_decimal_commas(admin):
+    vote(admin, "900101300001", "hc-002")
+    vote(admin, "900101300003", "hc-001")
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/results?format=csv&separator=semicolon&lang=ru",
+                    token_of(admin))
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="{CONTEST}-results-provisional-')
+    _, _, table = response.body.decode("utf-8-sig").partition("\r\n\r\n")
+    rows = list(csv.DictReader(io.StringIO(table), delimiter=";"))
+    assert [(r["Кандидат"], r["Доля, %"]) for r in rows][:2] == [
+        ("Айгүл Сейтқали", "50,00"), ("Марат Оспанов", "50,00")]
+
+
+def test_admin_csv_with_an_unknown_separator_is_a_malformed_request(admin):
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/results?format=csv&separator=tab", token_of(admin))
+    assert (response.status_code, json.loads(response.body)["error"]) == (400, "malformed_request")
+
+
+def test_admin_results_add_up_by_the_nominees_regions(admin):
+    vote(admin, "900101300001", "hc-002")
+    document = json.loads(call(admin, "GET", f"/admin/contests/{CONTEST}/results", token_of(admin)).body)
+    assert [(r["region"]["ru"], r["votes"]) for r in document["regions"]] == [
+        ("Астана", 1), ("Алматы", 0), ("Караганда", 0)]
 
 
 # --- evidence and audit -----------------------------------------------------------------------
@@ -309,8 +336,52 @@ def test_bad_finalists_rows_are_listed_and_nothing_changes(upcoming):
                     body=sheet, **{"Content-Type": "text/csv"})
     document = json.loads(response.body)
     assert (response.status_code, document["error"]) == (422, "invalid_finalists")
-    assert [p.split(":")[0] for p in document["problems"]] == ["line 2", "line 3"]
+    assert document["problems"] == ["строка 2: name: пусто",
+                                    "строка 3: номинации «nowhere» нет в конкурсе (есть: home-care, rehab)"]
     assert upcoming.store.get_contest("next-year").contest.nominations[0].nominees[0].id == "hc-001"
+
+
+def test_finalists_problems_are_said_in_the_callers_language(upcoming):
+    sheet = HEADER + "home-care;hc-9;;Шымкент;ЦСО;;;\r\n"
+    for language, said in (("kk", "2-жол: name бос"), ("en", "line 2: name is empty")):
+        response = call(upcoming, "PUT", "/admin/contests/next-year/nominees", token_of(upcoming), body=sheet,
+                        **{"Content-Type": "text/csv", "Accept-Language": language})
+        assert json.loads(response.body)["problems"] == [said]
+
+
+def test_a_finalists_preview_says_what_would_change_and_changes_nothing(upcoming):
+    sheet = HEADER + ("home-care;hc-001;Айгүл Сейтқали;Алматы;ЦСО №2;;;\r\n"
+                      "home-care;hc-9;Новый Финалист;Шымкент;ЦСО;;;\r\n"
+                      "rehab;rh-001;Елена Ким;Караганда;Реабилитационный центр;;;\r\n")
+    response = call(upcoming, "POST", "/admin/contests/next-year/nominees/preview", token_of(upcoming),
+                    body=sheet, **{"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.body
+    preview = json.loads(response.body)
+    home = preview["changes"][0]
+    assert [p["id"] for p in home["added"]] == ["hc-9"] and [p["id"] for p in home["removed"]] == ["hc-002"]
+    assert [(p["id"], p["fields"]) for p in home["changed"]] == [("hc-001", ["organization", "description"])]
+    assert preview["changes"][1]["unchanged"] == 1 and preview["nominees"] == 3
+    assert [n.id for n in upcoming.store.get_contest("next-year").contest.nominations[0].nominees] == [
+        "hc-001", "hc-002"]
+
+
+def test_an_upload_after_its_preview_is_refused_if_the_contest_changed_meanwhile(upcoming):
+    sheet = HEADER + "home-care;hc-9;A;B;C;;;\r\nrehab;rh-9;D;E;F;;;\r\n"
+    preview = json.loads(call(upcoming, "POST", "/admin/contests/next-year/nominees/preview", token_of(upcoming),
+                              body=sheet, **{"Content-Type": "text/csv"}).body)
+    stale = call(upcoming, "PUT", f"/admin/contests/next-year/nominees?revision={preview['revision'] - 1}",
+                 token_of(upcoming), body=sheet, **{"Content-Type": "text/csv"})
+    assert (stale.status_code, json.loads(stale.body)["error"]) == (409, "contest_changed")
+    fresh = call(upcoming, "PUT", f"/admin/contests/next-year/nominees?revision={preview['revision']}",
+                 token_of(upcoming), body=sheet, **{"Content-Type": "text/csv"})
+    assert fresh.status_code == 200, fresh.body
+
+
+def test_a_finalists_preview_is_refused_once_voting_has_opened(admin):
+    sheet = HEADER + "home-care;hc-9;A;B;C;;;\r\nrehab;rh-9;D;E;F;;;\r\n"
+    response = call(admin, "POST", f"/admin/contests/{CONTEST}/nominees/preview", token_of(admin), body=sheet,
+                    **{"Content-Type": "text/csv"})
+    assert (response.status_code, json.loads(response.body)["error"]) == (422, "invalid_contest")
 
 
 def test_finalists_cannot_change_once_voting_has_opened(admin):

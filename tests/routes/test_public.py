@@ -343,3 +343,61 @@ def test_health_reaches_the_tables_at_most_once_per_five_seconds(service, monkey
     for _ in range(20):
         assert service.http.get("/health").status_code == 200
     assert reached == [1]
+
+
+# --- a citizen's own receipt, and the receipt's check link as a QR code ---------------------------
+
+def receipt_request(service, voter, contest: str = CONTEST) -> dict:
+    from chalicelib.voting.ballot import receipt_request_bytes
+
+    issued = service.http.post(f"/contests/{contest}/challenges", body=json.dumps({"purpose": "receipt-request"}),
+                               headers={"Content-Type": "application/json"})
+    assert issued.status_code == 201, issued.body
+    cms = service.pki.sign(receipt_request_bytes(contest, body(issued)["challenge"]), voter)
+    return {"cms": base64.b64encode(cms).decode()}
+
+
+def recover(service, request: dict, contest: str = CONTEST):
+    return service.http.post(f"/contests/{contest}/receipt-requests", body=json.dumps(request),
+                             headers={"Content-Type": "application/json"})
+
+
+def test_a_signed_receipt_request_answers_the_signers_own_receipt(service):
+    voter = service.pki.voter("900101300131")
+    vote = body(service.post_vote(service.vote_body(voter, nominee="rh-001")))
+    response = recover(service, receipt_request(service, voter))
+    assert response.status_code == 200
+    assert body(response) == {"receipt": vote["receipt"], "contest": CONTEST, "nominee": "rh-001",
+                              "cast_at": vote["cast_at"], "counted": None}
+
+
+def test_a_receipt_request_of_someone_who_did_not_vote_is_404_vote_not_found(service):
+    response = recover(service, receipt_request(service, service.pki.voter("900101300132")))
+    assert (response.status_code, error(response)) == (404, "vote_not_found")
+
+
+def test_a_ballot_posted_as_a_receipt_request_is_invalid(service):
+    response = recover(service, service.vote_body(service.pki.voter("900101300133")))
+    assert (response.status_code, error(response)) == (422, "invalid_ballot")
+
+
+def test_a_challenge_of_an_unknown_purpose_is_a_malformed_request(service):
+    response = service.http.post(f"/contests/{CONTEST}/challenges", body=json.dumps({"purpose": "admin-login"}),
+                                 headers={"Content-Type": "application/json"})
+    assert (response.status_code, error(response)) == (400, "malformed_request")
+
+
+def test_the_receipts_qr_code_is_its_check_link_under_the_public_address(service):
+    from chalicelib.adapters.qr import qr_svg
+    from chalicelib.routes.public import RECEIPT_QR_TITLE
+    from tests.conftest import PUBLIC_URL
+
+    response = service.http.get("/receipts/abcd efgh ijkl mnop qrst uvwx/qr")  # as typed: any case, spaces
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    assert "private" in response.headers["Cache-Control"]
+    assert response.body.decode() == qr_svg(f"{PUBLIC_URL}/?receipt=ABCD-EFGH-IJKL-MNOP-QRST-UVWX", RECEIPT_QR_TITLE)
+
+
+def test_a_qr_code_of_what_is_not_a_receipt_is_404(service):
+    response = service.http.get("/receipts/not-a-receipt/qr")
+    assert (response.status_code, error(response)) == (404, "receipt_not_found")

@@ -1,7 +1,10 @@
 """Voter keys and receipts are keyed hashes: stable, unlinkable without the secret."""
 
+import pytest
+
 from chalicelib.voting.keys import Keys
-from chalicelib.voting.receipt import normalize_receipt, receipt_for, voter_key
+from chalicelib.voting.receipt import check_link, normalize_receipt, receipt_for, voter_key
+from chalicelib.voting.rejection import Rejection
 
 KEYS = Keys("a" * 40)
 
@@ -34,3 +37,13 @@ def test_typed_receipt_is_normalized():
 def test_garbage_receipt_is_none():
     for text in ["", "AAAA", "AAAA-BBBB-CCCC-DDDD-EEEE-FFF1", "x" * 1000, "АААА-BBBB-CCCC-DDDD-EEEE-FFFF"]:
         assert normalize_receipt(text) is None
+
+
+def test_the_check_link_is_the_pages_address_with_the_receipt_in_its_canonical_form():
+    assert check_link("https://vote.example.kz/api/", "abcd efgh ijkl mnop qrst uvwx") == \
+        "https://vote.example.kz/api/?receipt=ABCD-EFGH-IJKL-MNOP-QRST-UVWX"
+
+
+def test_no_check_link_for_what_is_not_a_receipt():
+    with pytest.raises(Rejection):
+        check_link("https://vote.example.kz/api", "<script>")
