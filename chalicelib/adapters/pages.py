@@ -2,7 +2,9 @@
 as assets) and the commission's admin page (`admin_web/`: one self-contained document, inline code
 allowed by hash). Both are static but for `<html lang>`, this stage's NCALayer address (which
 the Content-Security-Policy allows as the one connect-src besides 'self') and, on the voting page,
-whether eGov mobile signing is offered.
+whether eGov mobile signing is offered and the stage's public address (the receipt's check link).
+What both pages do alike (Astana time, numbers and plurals, NCALayer) is one script, `web/common.js`:
+an asset of the voting page, inlined into the admin page.
 
 Words are data: each page's own texts in its `texts.json`, and the refusals' texts in the one
 catalogue the server answers from (`voting/rejections.json`). The voting page gets both in the
@@ -27,7 +29,9 @@ HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
 ADMIN_WEB = HERE / "admin_web"
 ASSETS: Mapping[str, str] = {
+    "common.js": "text/javascript; charset=utf-8",  # shared with the admin page (inlined there)
     "vote.js": "text/javascript; charset=utf-8",
+    "icon.svg": "image/svg+xml",
     "vote.css": "text/css; charset=utf-8",
     "texts.js": "text/javascript; charset=utf-8",  # generated: web/texts.json and the catalogue
 }
@@ -82,17 +86,25 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return template
 
 
+def _link(name: str) -> str:
+    return f"assets/{name}?v={asset(name).version}"
+
+
 @functools.cache
-def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False) -> Page:
-    """The page; `egov_mobile` says whether it offers signing in eGov mobile (the stage knows its
-    public address). Its QR codes are same-origin images, so the CSP needs nothing more."""
+def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False, public_url: str | None = None) -> Page:
+    """The page; `egov_mobile` says whether it offers signing in eGov mobile, `public_url` (the
+    stage's public address, when known) is the base of a receipt's check link and its QR code. The
+    QR codes are same-origin images, so the CSP needs nothing more."""
     page = _fill(_read(WEB / "index.html"), {
         "lang": language,
         "ncalayer": html.escape(ncalayer_url, quote=True),
         "egov_mobile": "on" if egov_mobile else "off",
-        "css": f"assets/vote.css?v={asset('vote.css').version}",
-        "js": f"assets/vote.js?v={asset('vote.js').version}",
-        "texts": f"assets/texts.js?v={asset('texts.js').version}",
+        "public_url": html.escape(public_url or "", quote=True),
+        "icon": _link("icon.svg"),
+        "css": _link("vote.css"),
+        "common": _link("common.js"),
+        "js": _link("vote.js"),
+        "texts": _link("texts.js"),
     })
     csp = "; ".join([
         "default-src 'none'",
@@ -108,17 +120,19 @@ def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False) -> 
 
 
 def admin_page(ncalayer_url: str) -> Page:
-    script = _read(ADMIN_WEB / "admin.js")
+    common, script = _read(WEB / "common.js"), _read(ADMIN_WEB / "admin.js")
     page = _fill(_read(ADMIN_WEB / "admin.html"), {
         "ncalayer": html.escape(ncalayer_url, quote=True),
+        "icon": _link("icon.svg"),
         "style": _read(ADMIN_WEB / "admin.css"),
+        "common": common,
         "script": script,
         "texts": _as_json(page_texts(ADMIN_WEB)),
     })
     # Styles: 'unsafe-inline' because the charts carry style attributes (a hash would disable it).
     csp = "; ".join([
         "default-src 'none'",
-        f"script-src {_hash(script)}",
+        f"script-src {_hash(common)} {_hash(script)}",
         "style-src 'unsafe-inline'",
         f"connect-src 'self' {ncalayer_url}",
         "img-src 'self' data: blob:",

@@ -158,10 +158,33 @@ def test_the_voting_page_words_only_its_own_states_never_a_servers_code():
     assert not states & set(texts_for_pages())
 
 
-def test_neither_page_adds_the_astana_offset_by_hand():
-    for script in (pages.asset("vote.js").body, (pages.ADMIN_WEB / "admin.js").read_text(encoding="utf-8")):
-        assert "Asia/Almaty" in script
-        assert "5*3600" not in script.replace(" ", "")
+def test_both_pages_take_astana_time_from_the_one_shared_helper_never_the_zone_database():
+    common = pages.asset("common.js").body
+    assert "ASTANA_OFFSET_MS = 5 * 60 * 60 * 1000" in common and "getUTCHours" in common
+    for script in (pages.asset("vote.js").body, (pages.ADMIN_WEB / "admin.js").read_text(encoding="utf-8"),
+                   common):
+        assert "Asia/Almaty" not in script and "timeZone" not in script
+        assert "Intl." not in script  # numbers, plurals and dates are the pages' own rules (no Kazakh ICU data)
+
+
+def test_the_admin_page_inlines_the_shared_script_and_allows_it_by_hash(http):
+    response = http.get("/admin")
+    assert pages.asset("common.js").body in text(response)
+    assert header(response, "Content-Security-Policy").count("'sha256-") == 2
+
+
+def test_the_voting_page_loads_the_shared_script_before_its_own(http):
+    page = text(http.get("/"))
+    assert page.index(f'assets/common.js?v={pages.asset("common.js").version}') < page.index("assets/vote.js?v=")
+
+
+def test_both_pages_link_an_icon_that_is_served(http):
+    for path in ("/", "/admin"):
+        assert f'href="assets/icon.svg?v={pages.asset("icon.svg").version}"' in text(http.get(path))
+    for path in ("/assets/icon.svg", "/favicon.ico"):
+        response = http.get(path)
+        assert (response.status_code, header(response, "Content-Type")) == (200, "image/svg+xml")
+        assert text(response).startswith("<svg")
 
 
 @pytest.mark.parametrize("path", ["/", "/admin", f"/assets/vote.js?v={pages.asset('vote.js').version}"])

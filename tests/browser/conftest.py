@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.stack import LocalStack, free_port, stop, wait_for_port
+from devtools.stack import DEV_ADMIN_IIN, LocalStack, free_port, stop, wait_for_port
 from tests.conftest import ROOT, contest_file
 from tests.stage_proxy import StagePrefix
 
@@ -33,7 +33,10 @@ CLOSED_ID = "closed-contest"
 UPCOMING_ID = "upcoming-contest"
 BIG_ID = "big-contest"
 BIG_NOMINATION = 369
-ADMIN_IIN = "880202400456"  # a member of the commission, listed in the stack's VOTING_ADMIN_IINS
+EARLY_ID = "closed-early"  # the commission closed it early
+LIVE_ID = "closing-live"  # open, closed early while a page shows it
+FINALISTS_ID = "finalists-next"  # upcoming: its finalists are uploaded by the admin page
+ADMIN_IIN = DEV_ADMIN_IIN
 
 
 def chromium_executable() -> str | None:
@@ -69,29 +72,39 @@ class Site:
             return json.loads(socket.recv())
 
 
-def add_contest(stack: LocalStack, document: dict) -> None:
+def commission_of(stack: LocalStack):
     from chalicelib.runtime import Runtime
     from chalicelib.settings import Settings
+
+    return Runtime(Settings.from_environment(stack.environment())).commission
+
+
+def add_contest(stack: LocalStack, document: dict) -> None:
     from chalicelib.voting.contest import parse_contest
 
-    Runtime(Settings.from_environment(stack.environment())).commission.save_contest(parse_contest(document))
+    commission_of(stack).save_contest(parse_contest(document))
+
+
+def opens_after_the_demo(now: datetime) -> datetime:
+    """Open now, yet after the demo, so the page's default (the first open contest) stays the demo."""
+    from devtools.demo import demo_contest
+
+    demo_opens = datetime.fromisoformat(demo_contest(now)["opens_at"])
+    return min(now, max(now - timedelta(seconds=30), demo_opens + timedelta(seconds=1)))
 
 
 def big_contest(now: datetime) -> dict:
     """Open like the demo, one nomination as large as the ministry's largest (369 applicants)."""
-    from devtools.demo import DEMO_ID, FAMILY, GIVEN, ORGANIZATIONS, REGIONS, demo_contest
+    from devtools.demo import DEMO_ID, organization, person_name, region
 
-    demo_opens = datetime.fromisoformat(demo_contest(now)["opens_at"])
-    # Opens after the demo, so the page's default (the first open contest) stays the demo.
-    opens = max(now - timedelta(seconds=30), demo_opens + timedelta(seconds=1))
-    document = contest_file(BIG_ID, opens=opens, closes=now + timedelta(days=2))
+    document = contest_file(BIG_ID, opens=opens_after_the_demo(now), closes=now + timedelta(days=2))
     document["title"] = {"kk": "Үлкен номинация", "ru": "Большая номинация", "en": "A large nomination"}
     document["nominations"][0]["nominees"] = [
         {"id": f"big-{i:03d}",
-         "name": f"{FAMILY[i % len(FAMILY)]} {GIVEN[i // len(FAMILY) % len(GIVEN)]} {i:03d}",
-         "region": REGIONS[i % len(REGIONS)],
-         "organization": ORGANIZATIONS[i % len(ORGANIZATIONS)],
-         "description": {"ru": f"Стаж {5 + i % 30} лет."}}
+         "name": f"{person_name(i)} {i:03d}",
+         "region": region(i),
+         "organization": organization(i),
+         "description": {"ru": f"Участник № {i}."}}
         for i in range(BIG_NOMINATION)]
     assert document["id"] != DEMO_ID
     return document
@@ -110,7 +123,7 @@ def chromium() -> str:
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ncalayer_port = free_port()
     stack = LocalStack(tmp_path_factory.mktemp("stack"), api_port=free_port(), dynamodb_port=free_port(),
-                       ncalayer_port=ncalayer_port, with_demo=True,
+                       ncalayer_port=ncalayer_port, with_demo=True, admin_iin=ADMIN_IIN,
                        overrides={"VOTING_NCALAYER_URL": f"ws://127.0.0.1:{ncalayer_port}",
                                   "VOTING_ADMIN_IINS": ADMIN_IIN})
     stack.start()
@@ -126,6 +139,15 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         upcoming["title"] = {"kk": "Келесі байқау", "ru": "Следующий конкурс", "en": "Next contest"}
         add_contest(stack, upcoming)
         add_contest(stack, big_contest(now))
+        for contest_id, title in ((EARLY_ID, ("Мерзімінен бұрын аяқталған", "Завершён досрочно", "Closed early")),
+                                  (LIVE_ID, ("Жүріп жатқан байқау", "Идущий конкурс", "A running contest"))):
+            document = contest_file(contest_id, opens=opens_after_the_demo(now), closes=now + timedelta(days=3))
+            document["title"] = dict(zip(("kk", "ru", "en"), title, strict=True))
+            add_contest(stack, document)
+        commission_of(stack).close(EARLY_ID)
+        finalists = contest_file(FINALISTS_ID, opens=now + timedelta(days=10), closes=now + timedelta(days=15))
+        finalists["title"] = {"kk": "Келесі жылғы байқау", "ru": "Конкурс следующего года", "en": "Next year's contest"}
+        add_contest(stack, finalists)
         yield Site(stack)
     finally:
         stack.stop()

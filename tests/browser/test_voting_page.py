@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from devtools.demo import DEMO_ID
+from devtools.demo import DEMO_ID, person_name
 from tests.browser.conftest import BIG_ID, BIG_NOMINATION, CLOSED_ID, DESKTOP, UPCOMING_ID, screenshot
 
 pytestmark = pytest.mark.integration
@@ -27,8 +27,12 @@ def choose(page, name: str) -> None:
     page.get_by_role("radio", name=name).check()
 
 
+def everyone(site) -> list[dict]:
+    return [p for n in site.get(f"/contests/{DEMO_ID}")["nominations"] for p in n["nominees"]]
+
+
 def test_whole_vote_in_russian_on_a_phone(site, open_page):
-    person = nominee(site, "health-001")
+    person = nominee(site, "home-care-002")  # Сейтқали Ерлан
     page = open_page(site.url)
     page.get_by_role("button", name="Рус").click()
     assert page.locator("html").get_attribute("lang") == "ru"
@@ -36,7 +40,8 @@ def test_whole_vote_in_russian_on_a_phone(site, open_page):
     assert page.locator("#countdown").inner_text().startswith("До окончания голосования:")
     assert "(UTC+5)" in page.locator(".tz").inner_text()
     page.get_by_label("Поиск по имени").fill("сейткали")  # typed without Kazakh letters
-    page.locator("#found").get_by_text("Показано кандидатов: 2 из 34").wait_for()
+    found = sum("Сейтқали" in p["name"] for p in everyone(site))
+    page.locator("#found").get_by_text(f"Показано кандидатов: {found} из 34").wait_for()
     choose(page, person["name"])
     assert page.locator("#choice-line").inner_text() == f"Ваш выбор: {person['name']}"
     screenshot(page, "ru-1-choose-phone")  # the chosen card and the sticky vote bar
@@ -73,7 +78,10 @@ def test_whole_vote_in_kazakh_on_a_desktop(site, open_page):
     assert page.locator("html").get_attribute("lang") == "kk"
     page.get_by_role("heading", level=1, name="«Үздік әлеуметтік қызметкер» республикалық байқауы (демо)").wait_for()
     assert page.locator("#countdown").inner_text().startswith("Дауыс беру аяқталғанға дейін:")
-    page.get_by_label("Өңір").select_option("Карагандинская область")
+    page.get_by_label("Өңір").select_option(label=person["region"]["kk"])  # the region's Kazakh name
+    card = page.locator(".nominee", has_text=person["name"])
+    assert card.locator(".region").inner_text() == person["region"]["kk"]
+    assert card.locator(".org").inner_text() == person["organization"]["kk"]
     choose(page, person["name"])
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "kk-1-choose-desktop")
@@ -110,9 +118,33 @@ def test_the_same_person_cannot_vote_twice(site, open_page, standin):
     problem.wait_for()
     assert "Изменить его нельзя" in problem.inner_text()
     assert page.get_by_role("button", name="Подписать и проголосовать").is_hidden()
+    assert page.get_by_role("button", name="Изменить выбор").is_hidden()  # it cannot be changed: not offered
     screenshot(page, "already-voted-phone")
     problem.get_by_role("button", name="Проверить свой голос").click()
     assert page.evaluate("document.activeElement.id") == "check-receipt"
+
+
+def test_already_voted_offers_the_voters_own_receipt_by_a_signed_receipt_request(site, open_page, standin):
+    standin("choose", iin="900101300779")
+    page = open_page(site.url, device=DESKTOP)
+    choose(page, nominee(site, "home-care-003")["name"])
+    page.get_by_role("button", name="Проголосовать").click()
+    page.get_by_role("button", name="Подписать и проголосовать").click()
+    page.get_by_role("heading", name="Спасибо! Ваш голос принят").wait_for()
+    first = page.locator("#receipt").inner_text()
+
+    page = open_page(site.url, device=DESKTOP)
+    choose(page, nominee(site, "education-002")["name"])
+    page.get_by_role("button", name="Проголосовать").click()
+    page.get_by_role("button", name="Подписать и проголосовать").click()
+    problem = page.get_by_role("alert").filter(has_text="Вы уже проголосовали")
+    with page.expect_request(lambda r: r.url.endswith("/receipt-requests")):
+        problem.get_by_role("button", name="Показать мою квитанцию").click()
+    page.get_by_role("heading", name="Ваш голос уже записан").wait_for()
+    assert page.locator("#receipt").inner_text() == first
+    assert page.locator("#done-choice").inner_text() == nominee(site, "home-care-003")["name"]
+    assert "Изменить голос нельзя" in page.locator("#done-repeat").inner_text()
+    screenshot(page, "receipt-recovered-desktop")
 
 
 def test_signing_the_same_choice_again_shows_the_same_receipt(site, open_page, standin):
@@ -238,13 +270,13 @@ def test_language_choice_is_remembered(site, open_page):
 
 
 def test_region_filter_hides_other_regions(site, open_page):
-    people = [p for n in site.get(f"/contests/{DEMO_ID}")["nominations"] for p in n["nominees"]]
-    in_astana = sum(p["region"] == "Астана" for p in people)
+    people = everyone(site)
+    in_astana = sum(p["region"]["ru"] == "город Астана" for p in people)
     page = open_page(site.url, device=DESKTOP)
-    page.get_by_label("Регион").select_option("Астана")
+    page.get_by_label("Регион").select_option(label="город Астана")
     page.locator("#found").get_by_text(f"Показано кандидатов: {in_astana} из {len(people)}").wait_for()
     visible = page.locator(".nominee:visible .region").all_inner_texts()
-    assert visible == ["Астана"] * in_astana
+    assert visible == ["город Астана"] * in_astana
 
 
 def test_a_vote_can_be_chosen_and_confirmed_with_the_keyboard(site, open_page):
@@ -270,9 +302,9 @@ def test_a_nomination_of_369_renders_and_filters_to_one(site, open_page):
     # Speed is for benchmarks, not for tests: this checks that all 369 render and search finds one.
     total = BIG_NOMINATION + 1  # and the second nomination's one nominee
     page = open_page(f"{site.url}?contest={BIG_ID}")
-    page.get_by_role("radio", name="Искакова Айгүл 007").wait_for()
+    page.get_by_role("radio", name=f"{person_name(7)} 007").wait_for()
     assert page.get_by_role("radio").count() == total
-    page.get_by_label("Поиск по имени").fill("ирина 250")
+    page.get_by_label("Поиск по имени").fill("садыков 250")  # Садықов Тимур 250, typed on a Russian keyboard
     page.locator("#found").get_by_text(f"Показано кандидатов: 1 из {total}").wait_for()
     choose(page, page.locator(".nominee:visible label").inner_text())
     screenshot(page, "big-nomination-search-phone")

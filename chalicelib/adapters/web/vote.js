@@ -1,13 +1,14 @@
 /* The public voting page: plain JavaScript, no framework, no external requests besides the API
    (same origin) and NCALayer (the WebSocket address in <meta name="ncalayer-url">). Signing in
    eGov mobile (when <meta name="egov-mobile"> is "on"): a same-device link on a phone, a QR code
-   (an image the server draws) on a computer, then polling the session until the phone has signed. */
+   (an image the server draws) on a computer, then polling the session until the phone has signed.
+   Times, numbers, plurals, search folding and NCALayer's call come from common.js (VotingCommon),
+   shared with the admin page. */
 (function () {
   'use strict';
 
-  var TZ = 'Asia/Almaty'; // Astana time: one zone (UTC+5) for the whole country since 2024
+  var C = window.VotingCommon;
   var LANGS = ['kk', 'ru', 'en'];
-  var LOCALES = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
   var STORAGE_KEY = 'voting.lang';
   var PKI = 'https://pki.gov.kz/';
   var NCALAYER_DOWNLOAD = 'https://pki.gov.kz/ncalayer/';
@@ -29,6 +30,11 @@
     'untrusted_certificate', 'invalid_signature', 'invalid_challenge', 'busy_retry'];
   var LINK_NCALAYER = ['ncalayer_missing', 'ncalayer_error', 'invalid_signature', 'malformed_request'];
   var LINK_PKI = ['certificate_expired', 'certificate_revoked', 'untrusted_certificate'];
+  // The state is asked again now and then (an early close, the tally), never all pages at once:
+  // every few minutes with a random spread while voting is open, more often while results are due.
+  var REFRESH_OPEN_MS = 5 * 60 * 1000;
+  var REFRESH_CLOSED_MS = 2 * 60 * 1000;
+  var REFRESH_SPREAD = 0.3;
 
   // [title, text] for an outcome: the page's own states (NCALayer, network, busy) or the
   // server's refusal codes.
@@ -58,10 +64,13 @@
     timer: null,
     method: 'ncalayer', // how the last signature was asked for: 'ncalayer' or 'mobile'
     mobile: null, // the eGov mobile session shown: {id, qr, link, expiresAt, status (waiting|expired), delay, retrying}
-    pollTimer: null
+    pollTimer: null,
+    refreshTimer: null,
+    lastRefresh: 0
   };
   var ncalayerUrl = 'wss://127.0.0.1:13579';
   var egovMobile = false;
+  var publicUrl = '';
   var phone = false;
 
   // A phone signs with eGov mobile on the same device; a computer shows a QR code for it.
@@ -80,11 +89,7 @@
     return node;
   }
 
-  function fill(template, vars) {
-    return String(template).replace(/\{(\w+)\}/g, function (all, name) {
-      return vars && vars[name] !== undefined ? vars[name] : all;
-    });
-  }
+  var fill = C.fill;
 
   function t(key, vars) {
     var text = T[state.lang][key];
@@ -93,59 +98,27 @@
   }
 
   function plural(key, n) {
-    var forms = T[state.lang][key];
-    var rule = new Intl.PluralRules(LOCALES[state.lang]).select(n);
-    return fill(forms[rule] || forms.other, { n: n.toLocaleString(LOCALES[state.lang]) });
+    return C.plural(T[state.lang][key], n, state.lang);
   }
 
   function local(map) { // a {kk, ru, en} text in the current language, falling back to ru
     if (!map) return '';
+    if (typeof map === 'string') return map; // a text the same in every language
     return map[state.lang] || map.ru || map.kk || map.en || '';
   }
 
-  // ---- time (Astana) ----
+  function regionKey(region) { // one name per region whatever the language: its Russian form
+    return typeof region === 'string' ? region : region.ru;
+  }
+
+  // ---- time (Astana, from the fixed UTC+5 offset: VotingCommon) ----
 
   function now() { return Date.now() + state.offset; }
 
-  function formatter(options) {
-    return new Intl.DateTimeFormat(LOCALES[state.lang], Object.assign({ timeZone: TZ }, options));
-  }
-
-  // Chromium's ICU has no Kazakh month names (it prints "М11"), so Kazakh dates are composed here.
-  var KK_MONTHS = ['қаңтар', 'ақпан', 'наурыз', 'сәуір', 'мамыр', 'маусым', 'шілде', 'тамыз', 'қыркүйек',
-    'қазан', 'қараша', 'желтоқсан'];
-  var numeric = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: 'numeric', day: 'numeric',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-
-  function astanaParts(ms) {
-    var parts = {};
-    numeric.formatToParts(ms).forEach(function (p) { if (p.type !== 'literal') parts[p.type] = p.value; });
-    return parts;
-  }
-
-  function dateTime(ms) {
-    if (state.lang === 'kk') {
-      var p = astanaParts(ms);
-      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1] + ', ' + p.hour + ':' + p.minute;
-    }
-    return formatter({ day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(ms);
-  }
-
-  function dateOnly(ms) {
-    if (state.lang === 'kk') {
-      var p = astanaParts(ms);
-      return p.year + ' ж. ' + Number(p.day) + ' ' + KK_MONTHS[Number(p.month) - 1];
-    }
-    return formatter({ day: 'numeric', month: 'long', year: 'numeric' }).format(ms);
-  }
-
-  function isAstanaMidnight(ms) {
-    var p = astanaParts(ms);
-    return Number(p.hour) === 0 && Number(p.minute) === 0 && Number(p.second) === 0;
-  }
+  function dateTime(ms) { return C.dateTime(ms, state.lang); }
 
   function closingText(ms) { // "until 5 October inclusive" when voting ends at an Astana midnight
-    return isAstanaMidnight(ms) ? t('inclusive', { date: dateOnly(ms - 1) }) : dateTime(ms);
+    return C.isAstanaMidnight(ms) ? t('inclusive', { date: C.date(ms - 1, state.lang, true) }) : dateTime(ms);
   }
 
   function duration(ms) {
@@ -181,72 +154,6 @@
     return 'contests/' + encodeURIComponent(state.contest.id) + (suffix || '');
   }
 
-  // ---- NCALayer ----
-
-  function base64Utf8(text) {
-    var bytes = new TextEncoder().encode(text), binary = '';
-    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-    return btoa(binary);
-  }
-
-  function ncalayerSign(data) {
-    var request = {
-      module: 'kz.gov.pki.knca.basics',
-      method: 'sign',
-      args: {
-        allowedStorages: ['PKCS12', 'AKKaztokenStore', 'AKKZIDCardStore', 'AKEToken72KStore', 'AKJaCartaStore'],
-        format: 'cms',
-        data: data,
-        signingParams: { decode: true, encapsulate: true, digested: false },
-        signerParams: { extKeyUsageOids: ['1.3.6.1.5.5.7.3.4', '1.2.398.3.3.4.1.1'] },
-        locale: state.lang
-      }
-    };
-    return new Promise(function (resolve, reject) {
-      var socket, settled = false, opened = false, openTimer;
-      function fail(kind, detail) {
-        if (settled) return;
-        settled = true;
-        clearTimeout(openTimer);
-        try { socket.close(); } catch (e) { /* already closed */ }
-        reject({ ncalayer: kind, detail: detail || '' });
-      }
-      try {
-        socket = new WebSocket(ncalayerUrl);
-      } catch (e) {
-        reject({ ncalayer: 'ncalayer_missing' });
-        return;
-      }
-      openTimer = setTimeout(function () { if (!opened) fail('ncalayer_missing'); }, 10000);
-      socket.onopen = function () {
-        opened = true;
-        clearTimeout(openTimer);
-        socket.send(JSON.stringify(request));
-      };
-      socket.onmessage = function (event) {
-        var message;
-        try { message = JSON.parse(event.data); } catch (e) { return; }
-        if (!message || typeof message !== 'object' || !('status' in message)) return; // greeting etc.
-        if (message.status === true || message.status === 'true') {
-          var result = message.body && message.body.result;
-          var cms = Array.isArray(result) ? result[0] : result;
-          if (typeof cms === 'string' && cms.length > 0) {
-            settled = true;
-            try { socket.close(); } catch (e) { /* fine */ }
-            resolve(cms);
-          } else {
-            fail('ncalayer_error', 'empty result');
-          }
-          return;
-        }
-        var text = String(message.message || message.code || '');
-        fail(/cancel/i.test(text) ? 'cancelled' : 'ncalayer_error', text);
-      };
-      socket.onerror = function () { /* the close event follows */ };
-      socket.onclose = function () { fail('ncalayer_missing'); };
-    });
-  }
-
   // ---- rendering ----
 
   function applyStaticTexts() {
@@ -259,12 +166,6 @@
     });
   }
 
-  function fold(text) { // search ignores case and Kazakh-specific letters typed on a Russian keyboard
-    var map = { 'ә': 'а', 'ғ': 'г', 'қ': 'к', 'ң': 'н', 'ө': 'о', 'ұ': 'у', 'ү': 'у', 'һ': 'х', 'і': 'и', 'ё': 'е', 'й': 'и' };
-    return String(text).toLowerCase().replace(/[әғқңөұүһіёй]/g, function (c) { return map[c]; })
-      .replace(/\s+/g, ' ').trim();
-  }
-
   function renderHeader() {
     var c = state.contest;
     var opens = Date.parse(c.opens_at), closes = Date.parse(c.closes_at);
@@ -272,12 +173,48 @@
     document.title = local(c.title);
     $('opens').textContent = dateTime(opens);
     $('closes').textContent = closingText(closes);
+    var planned = c.closed_early && c.planned_closes_at ? Date.parse(c.planned_closes_at) : null;
+    $('planned-row').hidden = !planned;
+    if (planned) $('planned').textContent = closingText(planned);
     var phase = $('phase');
     phase.className = 'phase phase-' + (state.status === 'open' ? 'open' : state.status === 'upcoming' ? 'upcoming' : 'closed');
     if (state.status === 'open') phase.textContent = t('phaseOpen');
     else if (state.status === 'upcoming') phase.textContent = t('phaseUpcoming', { date: dateTime(opens) });
+    else if (c.closed_early) phase.textContent = t('phaseClosedEarly', { time: dateTime(closes) });
     else phase.textContent = t('phaseClosed');
+    var note = $('phase-note');
+    note.textContent = state.status !== 'closed' ? '' : c.status === 'tallied' ? '' :
+      c.results_expected_at ? t('resultsExpected', { time: dateTime(Date.parse(c.results_expected_at)) }) :
+        t('resultsToCommission');
+    note.hidden = !note.textContent;
+    renderAbout();
     tick();
+  }
+
+  // Who runs the contest, by which rules, what is kept of a vote and where to ask: from the contest
+  // file (the page's own notice of what the service keeps when the file has none).
+  function renderAbout() {
+    var c = state.contest;
+    var organiser = local(c.organiser);
+    $('organiser').hidden = !organiser;
+    $('organiser').textContent = organiser ? t('organiser', { name: organiser }) : '';
+    var rules = local(c.rules_url);
+    $('rules-line').hidden = !rules;
+    if (rules) $('rules').href = rules;
+    $('privacy').textContent = local(c.personal_data) || t('privacyDefault');
+    var help = c.help || {}, box = $('help');
+    box.textContent = '';
+    $('help-block').hidden = !help.phone && !help.email;
+    function line(label, text, href) {
+      var row = el('span', 'help-line', label + ' ');
+      var a = el('a', null, text);
+      a.href = href;
+      row.appendChild(a);
+      box.appendChild(row);
+    }
+    if (help.phone) line(t('helpPhone'), help.phone, 'tel:' + help.phone.replace(/[^+0-9]/g, ''));
+    if (help.email) line(t('helpEmail'), help.email, 'mailto:' + help.email);
+    if (help.hours) box.appendChild(el('span', 'help-line', local(help.hours)));
   }
 
   function tick() {
@@ -312,10 +249,10 @@
       set.appendChild(legend);
       var list = el('div', 'nominee-list');
       nomination.nominees.forEach(function (nominee) {
-        regions[nominee.region] = true;
+        regions[regionKey(nominee.region)] = local(nominee.region);
         var card = el('div', selectable ? 'nominee' : 'nominee readonly');
-        card.setAttribute('data-key', fold(nominee.name));
-        card.setAttribute('data-region', nominee.region);
+        card.setAttribute('data-key', C.fold(nominee.name));
+        card.setAttribute('data-region', regionKey(nominee.region));
         var nameId = 'name-' + nominee.id, metaId = 'meta-' + nominee.id;
         if (selectable) {
           var input = el('input');
@@ -337,8 +274,8 @@
         var meta = el('div', 'meta');
         meta.id = metaId;
         var where = el('p', 'where');
-        where.appendChild(el('span', 'region', nominee.region));
-        where.appendChild(el('span', 'org', nominee.organization));
+        where.appendChild(el('span', 'region', local(nominee.region)));
+        where.appendChild(el('span', 'org', local(nominee.organization)));
         meta.appendChild(where);
         var about = local(nominee.description);
         if (about) meta.appendChild(el('p', 'about', about));
@@ -360,22 +297,24 @@
 
     var select = $('region'), current = select.value;
     while (select.options.length > 1) select.remove(1);
-    Object.keys(regions).sort(function (a, b) { return a.localeCompare(b, 'ru'); }).forEach(function (region) {
-      var option = el('option', null, region);
-      option.value = region;
-      select.appendChild(option);
-    });
+    var collation = state.lang === 'en' ? 'en' : 'ru';
+    Object.keys(regions).sort(function (a, b) { return regions[a].localeCompare(regions[b], collation); })
+      .forEach(function (key) {
+        var option = el('option', null, regions[key]);
+        option.value = key;
+        select.appendChild(option);
+      });
     select.value = regions[current] ? current : '';
     applyFilter();
   }
 
   function applyFilter() {
-    var query = fold($('q').value), region = $('region').value, shown = 0, total = 0;
+    var query = C.fold($('q').value), region = $('region').value, shown = 0, total = 0;
     Array.prototype.forEach.call(document.querySelectorAll('#nominations .nomination'), function (set) {
       var visible = 0;
       Array.prototype.forEach.call(set.querySelectorAll('.nominee'), function (card) {
         total += 1;
-        var match = (!query || card.getAttribute('data-key').indexOf(query) !== -1) &&
+        var match = (!query || C.matches(card.getAttribute('data-key'), query)) &&
           (!region || card.getAttribute('data-region') === region);
         if (card.hidden === match) card.hidden = !match;
         if (match) visible += 1;
@@ -406,7 +345,8 @@
     var details = $('confirm-details');
     details.textContent = '';
     if (info) {
-      [t('inNomination', { title: local(info.nomination.title) }), info.nominee.region, info.nominee.organization]
+      [t('inNomination', { title: local(info.nomination.title) }), local(info.nominee.region),
+        local(info.nominee.organization)]
         .forEach(function (line) { details.appendChild(el('span', null, line)); });
     }
   }
@@ -415,7 +355,8 @@
     var open = state.status === 'open';
     var voting = open && state.step !== 'done';
     $('rule').hidden = !voting;
-    $('step-choose').hidden = state.step !== 'choose' || (state.status !== 'open' && state.status !== 'upcoming');
+    // Before and after voting the candidates stay on the page, read-only.
+    $('step-choose').hidden = state.step !== 'choose' && open;
     $('choose-title').textContent = open ? t('chooseTitle') : t('candidatesTitle');
     $('votebar').hidden = !open;
     $('ballot-legend').hidden = !open;
@@ -432,8 +373,27 @@
     $('done-choice').textContent = info ? info.nominee.name : vote.nominee;
     $('done-details').textContent = info ? t('inNomination', { title: local(info.nomination.title) }) : '';
     $('done-time').textContent = t('doneTime', { time: dateTime(Date.parse(vote.cast_at)) });
-    $('done-repeat').hidden = !vote.repeated;
+    $('done-title').textContent = vote.recovered ? t('recoveredTitle') : t('doneTitle');
+    $('done-repeat').textContent = vote.recovered ? t('recoveredNote') : t('doneRepeat');
+    $('done-repeat').hidden = !vote.repeated && !vote.recovered;
     $('receipt').textContent = vote.receipt;
+    var link = checkLink(vote.receipt);
+    $('check-link').textContent = link;
+    $('check-link').href = link;
+    var qr = $('receipt-qr');
+    qr.alt = t('receiptQrAlt');
+    qr.hidden = !publicUrl;
+    var source = 'receipts/' + encodeURIComponent(vote.receipt) + '/qr';
+    if (publicUrl && qr.getAttribute('src') !== source) qr.src = source;
+    $('print-contest').textContent = local(state.contest.title);
+    $('done-counted').textContent = vote.counted === true ? t('checkCountedTrue') :
+      vote.counted === false ? t('checkCountedFalse') : '';
+  }
+
+  // The address that checks this receipt when opened: the stage's public one if it has one.
+  function checkLink(receipt) {
+    var base = publicUrl ? publicUrl.replace(/\/?$/, '/') : window.location.origin + window.location.pathname;
+    return base + '?receipt=' + encodeURIComponent(receipt);
   }
 
   function renderProblem() {
@@ -467,8 +427,9 @@
       button('sendAgain', function () { vote(true); }, true);
     } else if (RETRY_SIGN.indexOf(problem.code) !== -1 || problem.code === 'network') {
       button('tryAgain', function () { if (state.method === 'mobile') startMobile(); else vote(false); }, true);
-    } else if (problem.code === 'already_voted') {
-      button('goCheck', function () { $('check-receipt').focus(); }, true);
+    } else if (problem.code === 'already_voted') { // it cannot be changed: offer the receipt instead
+      button('showMyReceipt', function () { recoverReceipt(); }, true);
+      button('goCheck', function () { $('check-receipt').focus(); }, false);
     } else {
       button('reload', function () { window.location.reload(); }, true);
     }
@@ -485,7 +446,7 @@
       return;
     }
     body.appendChild(el('p', 'results-status', results.status === 'final' ? t('resultsFinal') : t('resultsProvisional')));
-    body.appendChild(el('p', null, t('resultsTotal', { n: Number(results.total || 0).toLocaleString(LOCALES[state.lang]) })));
+    body.appendChild(el('p', null, t('resultsTotal', { n: C.number(Number(results.total || 0), state.lang) })));
     if (results.tallied_at) body.appendChild(el('p', null, t('resultsTallied', { time: dateTime(Date.parse(results.tallied_at)) })));
     var titles = {};
     state.contest.nominations.forEach(function (n) { titles[n.id] = n.title; });
@@ -496,14 +457,21 @@
       section.appendChild(el('p', 'result-total', plural('votes', Number(nomination.total || 0))));
       var list = el('ol', 'bars');
       var total = Number(nomination.total || 0);
-      (nomination.nominees || []).forEach(function (nominee) {
+      var nominees = nomination.nominees || [];
+      var ranks = C.places(nominees.map(function (n) { return Number(n.votes || 0); }));
+      var leaders = nominees.filter(function (n, i) { return ranks[i].place === 1 && ranks[i].tied && n.votes > 0; });
+      if (leaders.length) {
+        section.appendChild(el('p', 'tie-note', t('tieFirst', { names: leaders.map(function (n) { return n.name; }).join(', ') })));
+      }
+      nominees.forEach(function (nominee, i) {
         var votes = Number(nominee.votes || 0);
         var share = total > 0 ? votes / total : 0;
         var item = el('li', 'bar-row');
         var line = el('p', 'bar-label');
+        var place = t('place', { n: ranks[i].place }) + (ranks[i].tied ? ' · ' + t('tie') : '');
+        line.appendChild(el('span', 'bar-place', place));
         line.appendChild(el('span', 'bar-name', nominee.name || (state.byNominee[nominee.id] || { nominee: { name: nominee.id } }).nominee.name));
-        line.appendChild(el('span', 'bar-value', plural('votes', votes) + ' · ' +
-          new Intl.NumberFormat(LOCALES[state.lang], { style: 'percent', maximumFractionDigits: 1 }).format(share)));
+        line.appendChild(el('span', 'bar-value', plural('votes', votes) + ' · ' + C.percent(share, state.lang)));
         item.appendChild(line);
         var track = el('div', 'bar-track');
         track.setAttribute('aria-hidden', 'true');
@@ -534,10 +502,20 @@
       box.appendChild(el('p', null, t('checkFound', { name: name, nomination: nominationTitle, time: dateTime(Date.parse(r.cast_at)) })));
       box.appendChild(el('p', null, r.counted === true ? t('checkCountedTrue') :
         r.counted === false ? t('checkCountedFalse') : t('checkCountedNull')));
+    } else if (check.kind === 'progress') {
+      box.appendChild(el('p', 'progress', t(check.key)));
     } else {
       box.classList.add('bad');
       var words = check.kind === 'problem' ? problemWords(check.code) : null;
       box.appendChild(el('p', null, words ? words[0] + '. ' + fill(words[1], { n: 2 }) : t(check.kind)));
+      if (check.kind === 'problem' && LINK_NCALAYER.indexOf(check.code) !== -1) {
+        var a = el('a', 'outlink', t('linkNcalayer') + ' ');
+        a.href = NCALAYER_DOWNLOAD;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        a.appendChild(el('span', 'visually-hidden', t('newTab')));
+        box.appendChild(a);
+      }
     }
   }
 
@@ -600,7 +578,7 @@
 
   function setBusy(busy) {
     state.busy = busy;
-    ['sign', 'sign-mobile', 'show-qr', 'back', 'mobile-new'].forEach(function (id) { $(id).disabled = busy; });
+    ['sign', 'sign-mobile', 'show-qr', 'back', 'mobile-new', 'recover'].forEach(function (id) { $(id).disabled = busy; });
     $('sign').setAttribute('aria-busy', String(busy));
   }
 
@@ -640,7 +618,7 @@
         if (response.status !== 201 || !response.data.challenge) throw { response: response, signed: false };
         progress('progressSign');
         var ballot = JSON.stringify({ v: 1, contest: contestId, nominee: nominee, challenge: response.data.challenge });
-        return ncalayerSign(base64Utf8(ballot));
+        return C.ncalayerSign(ncalayerUrl, ballot, C.SIGNING_KEYS, state.lang);
       }).then(function (cms) {
         state.pendingCms = cms;
         return cms;
@@ -660,6 +638,38 @@
       setBusy(false);
       progress('');
     });
+  }
+
+  // The receipt of whoever signs a receipt request, with any key of theirs (a sign-in key too): the
+  // person is the certificate's IIN, so it is their vote's receipt whichever key voted.
+  function recoverReceipt() {
+    if (state.busy) return;
+    setBusy(true);
+    state.check = { kind: 'progress', key: 'progressRecover' };
+    renderCheck();
+    var contestId = state.contest.id;
+    api('POST', contestPath('/challenges'), { purpose: 'receipt-request' }).then(function (response) {
+      if (response.status !== 201 || !response.data.challenge) throw { response: response, signed: false };
+      var request = JSON.stringify({ v: 1, purpose: 'receipt-request', contest: contestId, challenge: response.data.challenge });
+      return C.ncalayerSign(ncalayerUrl, request, [], state.lang);
+    }).then(function (cms) {
+      return api('POST', contestPath('/receipt-requests'), { cms: cms });
+    }).then(function (response) {
+      if (response.status !== 200 || !response.data.receipt) throw { response: response, signed: true };
+      state.check = null;
+      renderCheck();
+      state.problem = null;
+      renderProblem();
+      showReceipt(Object.assign({ recovered: true }, response.data));
+    }).catch(function (failure) {
+      failure = failure || {};
+      var code = failure.ncalayer || (failure.network ? 'network' :
+        failure.response ? problemFromResponse(failure.response, false).code : 'failed');
+      state.check = { kind: 'problem', code: code };
+      renderCheck();
+      $('check').scrollIntoView({ block: 'start' });
+      $('check-result').focus({ preventScroll: true });
+    }).then(function () { setBusy(false); });
   }
 
   function showReceipt(vote) { // the one receipt view, whichever way the ballot was signed
@@ -694,6 +704,8 @@
     $('sign-mobile').hidden = blocked || !egovMobile || !phone;
     $('show-qr').hidden = blocked || !egovMobile || phone;
     $('sign-bar').classList.toggle('two-ways', egovMobile && phone && !blocked);
+    // A vote cannot be changed: once the person has voted there is no choice to go back to.
+    $('back').hidden = !!state.problem && state.problem.code === 'already_voted';
   }
 
   function renderMobile() {
@@ -851,16 +863,30 @@
     }
   }
 
+  // A receipt as typed: any case, spaces or none, dashes or none → ABCD-EFGH-…; null if it cannot be one.
+  function normalizeReceipt(text) {
+    var compact = String(text).replace(/[\s\-\u2010-\u2015]/g, '').toUpperCase();
+    if (!/^[A-Z2-7]{24}$/.test(compact)) return null;
+    return compact.match(/.{4}/g).join('-');
+  }
+
   function checkReceipt(event) {
-    event.preventDefault();
-    var code = $('check-receipt').value.trim();
-    if (!code) {
+    if (event) event.preventDefault();
+    var typed = $('check-receipt').value.trim();
+    if (!typed) {
       state.check = { kind: 'checkEmpty' };
       renderCheck();
       $('check-receipt').focus();
       return;
     }
-    api('GET', 'receipts/' + encodeURIComponent(code.slice(0, 64))).then(function (response) {
+    var code = normalizeReceipt(typed);
+    if (!code) {
+      state.check = { kind: 'problem', code: 'receipt_not_found' };
+      renderCheck();
+      return;
+    }
+    $('check-receipt').value = code;
+    api('GET', 'receipts/' + encodeURIComponent(code)).then(function (response) {
       if (response.status === 200) state.check = { kind: 'found', receipt: response.data };
       else state.check = { kind: 'problem', code: problemFromResponse(response, false).code };
       renderCheck();
@@ -907,16 +933,20 @@
       var contest = response.data;
       var receivedAt = Date.now();
       if (contest.server_time) state.offset = Date.parse(contest.server_time) - (sentAt + receivedAt) / 2;
+      var wasOpen = state.status === 'open';
       state.contest = contest;
       state.status = contest.status === 'tallied' ? 'closed' : contest.status;
       if (state.status !== 'open' && state.step !== 'done') state.step = 'choose';
+      if (wasOpen && state.status !== 'open') { stopMobile(); state.problem = null; }
       indexNominees(contest);
       if (state.selected && !state.byNominee[state.selected]) state.selected = null;
       $('loading').hidden = true;
       $('app').hidden = false;
+      state.lastRefresh = Date.now();
       renderAll();
       if (state.status === 'closed') loadResults();
       if (!state.timer) state.timer = setInterval(tick, 1000);
+      scheduleRefresh();
     });
   }
 
@@ -936,6 +966,27 @@
     loadContest(state.contest.id).then(null, function () { /* keep what is shown */ }).then(function () {
       refreshing = false;
     });
+  }
+
+  function spread(ms) { return ms * (1 - REFRESH_SPREAD + 2 * REFRESH_SPREAD * Math.random()); }
+
+  // The next look at the contest's state: while voting is open now and then (the commission may
+  // close it early), after it has closed until the results are out (soon after they are expected);
+  // never once they are final. Opening and the planned end are the countdown's (tick).
+  function scheduleRefresh() {
+    clearTimeout(state.refreshTimer);
+    var c = state.contest;
+    if (!c || c.status === 'tallied' || state.status === 'upcoming') return;
+    var wait = spread(state.status === 'open' ? REFRESH_OPEN_MS : REFRESH_CLOSED_MS);
+    if (state.status === 'closed' && c.results_expected_at) {
+      var due = Date.parse(c.results_expected_at) - now();
+      if (due > 0) wait = Math.min(wait, due + spread(20000));
+    }
+    state.refreshTimer = setTimeout(refresh, wait);
+  }
+
+  function refreshIfStale() { // back on the page after a while: look again at once
+    if (document.visibilityState === 'visible' && Date.now() - state.lastRefresh > 60000) refresh();
   }
 
   function pickContest() {
@@ -964,6 +1015,8 @@
     if (meta && meta.content) ncalayerUrl = meta.content;
     var mobileMeta = document.querySelector('meta[name="egov-mobile"]');
     egovMobile = !!mobileMeta && mobileMeta.content === 'on';
+    var publicMeta = document.querySelector('meta[name="public-url"]');
+    publicUrl = publicMeta && /^https?:\/\//.test(publicMeta.content) ? publicMeta.content : '';
     phone = onPhone();
     if (egovMobile && phone) { // the steps of signing on this phone
       $('how1').setAttribute('data-t', 'how1Phone');
@@ -1000,6 +1053,7 @@
       $('confirm-title').focus();
     });
     document.addEventListener('visibilitychange', pollNow);
+    document.addEventListener('visibilitychange', refreshIfStale);
     $('back').addEventListener('click', function () {
       stopMobile();
       state.problem = null;
@@ -1011,11 +1065,19 @@
       }
     });
     $('copy').addEventListener('click', copyReceipt);
+    $('print').addEventListener('click', function () { window.print(); });
     $('check-form').addEventListener('submit', checkReceipt);
+    $('recover').addEventListener('click', recoverReceipt);
 
+    var asked = new URLSearchParams(window.location.search).get('receipt'); // a printed receipt's QR code
     pickContest().then(function (id) {
       if (!id) { showFatal('noContests'); return; }
       return loadContest(id);
+    }).then(function () {
+      if (!asked || !state.contest) return;
+      $('check-receipt').value = asked.slice(0, 64);
+      checkReceipt();
+      $('check').scrollIntoView({ block: 'start' });
     }).then(null, function () { showFatal('loadFailed'); });
   }
 
