@@ -1,4 +1,7 @@
-"""Operator CLI: `python manage.py COMMAND ...` with the service's own configuration.
+"""Operator CLI: `.venv/bin/python manage.py [--stage dev|prod] [--endpoint URL] COMMAND ...` with the
+service's own configuration: the stage's settings from .chalice/config.json — `dev`, the local stack
+of `make run`, unless `--stage prod` (or VOTING_STAGE=prod) says AWS — with the shell's over them.
+Every command that reaches the tables first says which (`target: ...`, on stderr).
 
 Commands: create-tables, load-contest FILE [--nominees CSV], close ID [--wait], results ID [--csv|--json],
 evidence ID FILE [--open], audit FILE [--results JSON] [--clock-tolerance MINUTES], evidence-key DIR | --kms KEY,
@@ -19,10 +22,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.runtime import Runtime
 from chalicelib.settings import ConfigurationError, Settings
+from chalicelib.voting.clock import astana_text
 from chalicelib.voting.contest import ContestError, parse_contest
 from chalicelib.voting.records import STATE_TALLIED, ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.seal import KeyUnavailable
+from devtools.stages import Target, UnknownStage
 
 if TYPE_CHECKING:
     from chalicelib.voting.ports import CommissionKey
@@ -30,33 +35,48 @@ if TYPE_CHECKING:
 REFUSALS = (Rejection, StorageUnavailable, ConcurrentUpdate, ConfigurationError, KeyUnavailable)
 
 
-def _runtime() -> Runtime:
-    return Runtime(Settings.from_environment())
+def _runtime(args: argparse.Namespace, say_target: bool = True) -> Runtime:
+    """The runtime of the chosen target; `target: ...` on stderr first, so no command leaves a
+    doubt where it went."""
+    target: Target = args.target
+    if say_target:
+        print(f"target: {target.describe()}", file=sys.stderr)
+    return Runtime(Settings.from_environment(target.environment))
 
 
-def _refused(error: Exception) -> int:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _refused(error: Exception, args: argparse.Namespace, changed: str = "") -> int:
+    target: Target = args.target
     if isinstance(error, (ConfigurationError, KeyUnavailable)):
         print(f"error: {error}", file=sys.stderr)
         return 2
     if isinstance(error, Rejection):
         print(f"error: {error.code}: {error.message('en')} {error.detail}".rstrip(), file=sys.stderr)
         return 2
-    print(f"error: storage unavailable ({error}); try again", file=sys.stderr)
+    if isinstance(error, ConcurrentUpdate):
+        print(f"error: the contest was changed by someone else meanwhile at {target.describe()}; run again"
+              f"{changed}", file=sys.stderr)
+        return 3
+    print(f"error: {target.describe()} did not answer ({error}): {target.unreachable_hint()}{changed}",
+          file=sys.stderr)
     return 3
 
 
-def create_tables(_: argparse.Namespace) -> int:
+def create_tables(args: argparse.Namespace) -> int:
     from chalicelib.adapters.dynamodb import DynamoStore, OutdatedTable
 
     try:
-        store = _runtime().store
+        store = _runtime(args).store
         assert isinstance(store, DynamoStore)
         created = store.create_tables()
     except OutdatedTable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except REFUSALS as error:
-        return _refused(error)
+        return _refused(error, args)
     print("created: " + ", ".join(created) if created else "tables already exist")
     return 0
 
@@ -90,20 +110,15 @@ def load_contest(args: argparse.Namespace) -> int:
             return 2
     try:
         contest = parse_contest(document)
-        outcome, _ = _runtime().commission.save_contest(contest)
+        outcome, _ = _runtime(args).commission.save_contest(contest)
     except ContestError as error:
         print(f"error: {path}: {error} (nothing was changed)", file=sys.stderr)
         return 2
-    except ConfigurationError as error:
-        return _refused(error)
-    except ConcurrentUpdate:
-        print("error: the contest was changed by someone else meanwhile; run again", file=sys.stderr)
-        return 3
-    except StorageUnavailable as error:
-        print(f"error: storage unavailable ({error}); nothing was changed", file=sys.stderr)
-        return 3
-    print(f"{outcome}: {contest.id} ({sum(len(n.nominees) for n in contest.nominations)} nominees, "
-          f"{len(contest.nominations)} nominations)")
+    except (ConfigurationError, ConcurrentUpdate, StorageUnavailable) as error:
+        return _refused(error, args, "; nothing was changed")
+    nominees = sum(len(n.nominees) for n in contest.nominations)
+    print(f"{outcome}: {contest.id} ({_count(nominees, 'nominee')}, {_count(len(contest.nominations), 'nomination')})"
+          f" at {args.target.describe()}")
     return 0
 
 
@@ -112,7 +127,7 @@ def close(args: argparse.Namespace) -> int:
     from chalicelib.voting.closing import describe
 
     try:
-        closer = _runtime().closer
+        closer = _runtime(args).closer
         stored = closer.close_early(args.id)
         while stored.state != STATE_TALLIED:
             due = closer.tally_due_at(stored)
@@ -120,42 +135,50 @@ def close(args: argparse.Namespace) -> int:
             if now >= due:
                 closer.finish(stored)
             elif args.wait:
-                print(f"{args.id}: closed; waiting {int((due - now).total_seconds()) + 1} s for the grace to pass",
-                      file=sys.stderr)
+                print(f"{args.id}: closed; waiting {int((due - now).total_seconds()) + 1} s for the grace to pass "
+                      f"(the tally runs from {astana_text(due)})", file=sys.stderr)
                 time.sleep(min((due - now).total_seconds() + 0.5, 60))
             else:
                 break
             stored = closer.store.get_contest(args.id) or stored
     except REFUSALS as error:
-        return _refused(error)
+        return _refused(error, args)
     print(describe(stored, closer))
     return 0
 
 
 def results(args: argparse.Namespace) -> int:
-    from chalicelib.voting.results import results_document
+    from chalicelib.voting.clock import parse_iso_utc
+    from chalicelib.voting.results import COMMA, SEMICOLON, results_document
 
     try:
-        commission = _runtime().commission
+        commission = _runtime(args).commission
         if args.csv:
-            _, data = commission.admin_results_csv(args.id, args.lang)
+            _, data = commission.admin_results_csv(args.id, args.lang, SEMICOLON if args.semicolon else COMMA)
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return 0
         stored, result, status = commission.admin_result(args.id)
     except REFUSALS as error:
-        return _refused(error)
+        return _refused(error, args)
     document = results_document(stored.contest, result, status)
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
-    print(f"{document['contest']} — {status}, {document['total']} votes, voting ended {document['closes_at']}, "
-          f"counted {document['tallied_at']}")
+    ends = "voting ends" if stored.status(commission.clock()) == "open" else "voting ended"
+    counted = "counted" if status == "final" else "counted so far at"
+    print(f"{document['contest']} — {status}, {_count(document['total'], 'vote')}, "
+          f"{ends} {astana_text(parse_iso_utc(document['closes_at']))}, "
+          f"{counted} {astana_text(parse_iso_utc(document['tallied_at']))}")
     print(f"digest (SHA-256 of sorted 'receipt,nominee' lines): {document['digest']}")
+    ids = max((len(n["id"]) for nomination in document["nominations"] for n in nomination["nominees"]), default=2)
+    votes = max((len(str(n["votes"])) for nomination in document["nominations"] for n in nomination["nominees"]),
+                default=1)
     for nomination in document["nominations"]:
-        print(f"\n{nomination['title'].get(args.lang) or nomination['title']['ru']} ({nomination['total']} votes)")
+        title = nomination["title"].get(args.lang) or nomination["title"]["ru"]
+        print(f"\n{title} ({_count(nomination['total'], 'vote')})")
         for nominee in nomination["nominees"]:
-            print(f"  {nominee['votes']:>8}  {nominee['id']:<12} {nominee['name']}")
+            print(f"  {nominee['votes']:>{votes}}  {nominee['id']:<{ids}}  {nominee['name']}")
     return 0
 
 
@@ -177,7 +200,7 @@ def evidence(args: argparse.Namespace) -> int:
 
     count, unopened = 0, []
     try:
-        wired = _runtime()
+        wired = _runtime(args)
         votes = wired.commission.sealed_votes(args.id)
         key = _commission_key(wired) if args.open else None
         # An opened file names every voter next to their choice: readable by its owner only.
@@ -192,7 +215,7 @@ def evidence(args: argparse.Namespace) -> int:
                 except SealError as error:
                     unopened.append(f"receipt {vote.receipt}: {error}")
     except REFUSALS as error:
-        return _refused(error)
+        return _refused(error, args)
     except OSError as error:
         print(f"error: cannot write {args.file}: {error.strerror}", file=sys.stderr)
         return 2
@@ -212,7 +235,7 @@ def audit(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        wired = _runtime()
+        wired = _runtime(args, say_target=False)  # offline: the file, the trust folder and the key
         key = _commission_key(wired)
         verifier = wired.verifier
         published = json.loads(Path(args.results).read_text(encoding="utf-8-sig")) if args.results else None
@@ -221,7 +244,7 @@ def audit(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     workers = args.workers or (16 if wired.settings.evidence_kms_key else 1)  # KMS calls wait on the network
-    bar = _ProgressBar(total)
+    bar = _ProgressBar(total, sys.stderr.isatty())
     try:
         with path.open(encoding="utf-8") as lines:
             report = run_audit(lines, verifier, key, published, bar.update, workers,
@@ -244,7 +267,7 @@ def evidence_key(args: argparse.Namespace) -> int:
 
     try:
         if args.kms:
-            kms = KmsCommissionKey(args.kms, Settings.from_environment().region)
+            kms = KmsCommissionKey(args.kms, Settings.from_environment(args.target.environment).region)
             key_id, public_key = kms.key_id, kms.public_key
             where = f"KMS key {args.kms} (its private half never leaves KMS)"
         else:
@@ -276,19 +299,27 @@ def _new_passphrase(none: bool) -> str | None:
 
 
 class _ProgressBar:
-    def __init__(self, total: int, width: int = 40) -> None:
-        self.total, self.width, self.shown = max(total, 1), width, -1
+    """A bar redrawn in place on a terminal; elsewhere (a log, a pipe) one line every tenth."""
+
+    def __init__(self, total: int, terminal: bool, width: int = 40) -> None:
+        self.total, self.terminal, self.width, self.shown = max(total, 1), terminal, width, -1
 
     def update(self, done: int) -> None:
         percent = done * 100 // self.total
-        if percent != self.shown:
-            self.shown = percent
+        step = percent if self.terminal else percent // 10 * 10
+        if step == self.shown:
+            return
+        self.shown = step
+        if self.terminal:
             filled = self.width * done // self.total
             print(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% {done}/{self.total}",
                   end="", file=sys.stderr, flush=True)
+        else:
+            print(f"audit: {step}% ({done}/{self.total} records)", file=sys.stderr, flush=True)
 
     def done(self) -> None:
-        print(file=sys.stderr)
+        if self.terminal:
+            print(file=sys.stderr)
 
 
 def refresh_crls(args: argparse.Namespace) -> int:
@@ -356,6 +387,9 @@ def serve(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Operate the voting service.")
+    parser.add_argument("--stage", choices=("dev", "prod"),
+                        help="dev: the local stack of `make run` (the default); prod: AWS (also VOTING_STAGE)")
+    parser.add_argument("--endpoint", metavar="URL", help="a DynamoDB endpoint, over the stage's")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("create-tables", help="create the DynamoDB tables if missing").set_defaults(run=create_tables)
     loader = commands.add_parser("load-contest", help="create or update a contest from a JSON file")
@@ -370,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     shower.add_argument("id")
     shower.add_argument("--csv", action="store_true", help="CSV for Excel (UTF-8 with BOM) on stdout")
     shower.add_argument("--json", action="store_true", help="the API's JSON")
+    shower.add_argument("--semicolon", action="store_true",
+                        help="with --csv: ';' between cells and decimal commas (Excel in a Russian or Kazakh locale)")
     shower.add_argument("--lang", choices=("kk", "ru", "en"), default="ru")
     shower.set_defaults(run=results)
     exporter = commands.add_parser("evidence", help="write the sealed evidence (one counted vote a line) to FILE")
@@ -405,6 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="run the local stack (dynalite, API, NCALayer stand-in)").set_defaults(
         run=serve)
     args = parser.parse_args(argv)
+    try:
+        args.target = Target.resolve(args.stage, args.endpoint, os.environ)
+    except UnknownStage as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return args.run(args)
 
 

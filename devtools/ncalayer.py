@@ -9,7 +9,9 @@ Choosing (what a person would do in NCALayer's key dialog), by a message on any 
    "args": {"iin": "900101300123", "profile": "citizen"|"auth"|"legal-entity"|"revoked"|"expired",
             "cancel": false}}
   {"module": "devtools.standin", "method": "reset"}
-`signerParams.iin` in a sign request also picks that person, as NCALayer's filter would.
+`signerParams.iin` in a sign request also picks that person, as NCALayer's filter would. Started
+with `--admin-iin`, it signs the admin page's sign-in (`"purpose": "admin-login"`) as that person
+when nobody was chosen: the development admin of `make run`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Choice:
 @dataclass
 class StandIn:
     pki: LocalPki
+    admin_iin: str | None = None
     choice: Choice = field(default_factory=Choice)
     _people: dict[tuple[str, str], devpki.Issued] = field(default_factory=dict)
 
@@ -84,7 +87,8 @@ class StandIn:
         except (TypeError, ValueError):
             return _failure("BAD_DATA", "data must be base64")
         signer_filter = (args.get("signerParams") or {}).get("iin") or None
-        signer = self._signer(signer_filter or self.choice.iin)
+        admin = self.admin_iin if self.admin_iin and any(_is_admin_login(c) for c in contents) else None
+        signer = self._signer(signer_filter or self.choice.iin or admin)
         detached = str(params.get("encapsulate", True)).lower() == "false"
         results = [base64.b64encode(devpki.sign_cms(c, signer, detached=detached, chain=(self.pki.nca,))).decode()
                    for c in contents]
@@ -99,14 +103,23 @@ class StandIn:
         return self._people[(iin, profile)]
 
 
+def _is_admin_login(content: bytes) -> bool:
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("purpose") == "admin-login"
+
+
 def _failure(code: str, message: str) -> dict:
     return {"status": False, "code": code, "message": message}
 
 
-async def serve(pki_dir: Path, host: str = "127.0.0.1", port: int = PORT, ready: asyncio.Event | None = None) -> None:
+async def serve(pki_dir: Path, host: str = "127.0.0.1", port: int = PORT, ready: asyncio.Event | None = None,
+                admin_iin: str | None = None) -> None:
     from websockets.asyncio.server import serve as websocket_serve
 
-    stand_in = StandIn(load_dev_pki(pki_dir))
+    stand_in = StandIn(load_dev_pki(pki_dir), admin_iin)
 
     async def session(connection) -> None:
         await connection.send(json.dumps({"result": {"version": VERSION}}))
@@ -127,10 +140,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="NCALayer stand-in (development keys only)")
     parser.add_argument("--pki", default=".local/pki")
     parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--admin-iin", help="sign the admin page's sign-in as this person unless one is chosen")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(Path(args.pki), port=args.port))
+        asyncio.run(serve(Path(args.pki), port=args.port, admin_iin=args.admin_iin))
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ dynalite (DynamoDB API over HTTP, data on disk under .local/dynamodb) → tables
 (.local/pki/crl-index; again every 15 minutes with the closer) → the development commission key
 (once, .local/evidence: the API seals evidence to its public half; `manage.py audit` opens with the
 private half) → `chalice local` on http://127.0.0.1:8000 → the NCALayer stand-in on ws://127.0.0.1:13579.
+
+`make run` lists a development admin (`DEV_ADMIN_IIN`) unless the shell names its own in
+`VOTING_ADMIN_IINS`, and the stand-in signs the admin page's sign-in as the first of them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -23,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devtools.stages import stage_environment
+
 if TYPE_CHECKING:
     from chalicelib.runtime import Runtime
 
@@ -30,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"
 DYNAMODB_PORT = 8001
 API_PORT = 8000
+DEV_ADMIN_IIN = "880202400456"  # the development admin of `make run` (a person of the development PKI)
 
 
 def wait_for_port(port: int, seconds: float = 30.0, process: subprocess.Popen | None = None) -> None:
@@ -83,8 +88,7 @@ def free_port() -> int:
 
 def dev_stage_environment() -> dict[str, str]:
     """The dev stage's settings from .chalice/config.json: one source for `make run`."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    return {**config.get("environment_variables", {}), **config["stages"]["dev"]["environment_variables"]}
+    return stage_environment("dev")
 
 
 @dataclass
@@ -99,6 +103,7 @@ class LocalStack:
     quiet: bool = False  # send the components' output to <folder>/logs instead of the terminal
     run_closer: bool = False  # `make run` closes and tallies due contests every minute, like AWS
     overrides: dict[str, str] = field(default_factory=dict)
+    admin_iin: str | None = None  # the stand-in signs the admin page's sign-in as this person
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -154,9 +159,12 @@ class LocalStack:
             self._spawn("api", [sys.executable, "-m", "devtools.api_server", "--port", str(self.api_port)],
                         self.api_port)
             say(f"API on {self.api} (stage dev)")
+            admin = ["--admin-iin", self.admin_iin] if self.admin_iin else []
             self._spawn("ncalayer", [sys.executable, "-m", "devtools.ncalayer", "--pki", str(self.pki_dir),
-                                     "--port", str(self.ncalayer_port)], self.ncalayer_port)
+                                     "--port", str(self.ncalayer_port), *admin], self.ncalayer_port)
             say(f"NCALayer stand-in on {self.ncalayer} (development keys)")
+            for line in admin_help(self):
+                say(line)
             for line in egov_mobile_help(self):
                 say(line)
             if self.run_closer:
@@ -191,6 +199,18 @@ class LocalStack:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def admin_help(stack: LocalStack) -> list[str]:
+    """How to open the commission's page on the local stack, and as whom."""
+    admins = stack.environment().get("VOTING_ADMIN_IINS", "")
+    if not admins.strip():
+        return [f"admin page {stack.api}/admin: nobody may sign in (VOTING_ADMIN_IINS is empty)"]
+    lines = [f"admin page {stack.api}/admin: press «Войти с ЭЦП»; admins (VOTING_ADMIN_IINS): {admins}"]
+    if stack.admin_iin:
+        lines.append(f"  the NCALayer stand-in signs the sign-in as {stack.admin_iin} (the development admin); "
+                     "others: VOTING_ADMIN_IINS=<IIN>,<IIN> make run")
+    return lines
 
 
 def egov_mobile_help(stack: LocalStack) -> list[str]:
@@ -260,7 +280,10 @@ def serve() -> int:
     # The components run in their own sessions, so stop them ourselves on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
-    stack = LocalStack(LOCAL, run_closer=True)
+    # The shell may name the admins (`VOTING_ADMIN_IINS=... make run`); else the development admin.
+    admins = os.environ.get("VOTING_ADMIN_IINS", "").strip() or DEV_ADMIN_IIN
+    stack = LocalStack(LOCAL, run_closer=True, overrides={"VOTING_ADMIN_IINS": admins},
+                       admin_iin=admins.split(",")[0].strip())
     try:
         stack.start(print)
         print("Ctrl-C stops everything; data stays in .local/.")

@@ -52,8 +52,10 @@ def cast(api: str, contest: str | None, nominee: str | None, iin: str | None,
         contest = http("GET", f"{api}/contests")[1]["contests"][0]["id"]
     details = http("GET", f"{api}/contests/{contest}")[1]
     nominee = nominee or details["nominations"][0]["nominees"][0]["id"]
-    challenge = http("POST", f"{api}/contests/{contest}/challenges")[1]["challenge"]
-    cms = sign(ballot_bytes(contest, nominee, challenge), ncalayer, iin)
+    status, issued = http("POST", f"{api}/contests/{contest}/challenges")
+    if status != 201 or "challenge" not in issued:  # e.g. 403 voting_closed: the service's own answer
+        return status, issued
+    cms = sign(ballot_bytes(contest, nominee, issued["challenge"]), ncalayer, iin)
     return http("POST", f"{api}/contests/{contest}/votes", {"cms": cms})
 
 

@@ -9,6 +9,12 @@ import manage
 from tests.conftest import NOW, contest_file
 
 
+@pytest.fixture(autouse=True)
+def aws_like_stage(monkeypatch):
+    """The CLI against the prod stage's settings: DynamoDB under moto stands for AWS; with dynalite
+    the shell's VOTING_DYNAMODB_ENDPOINT names it. Never the local stack of this machine."""
+    monkeypatch.setenv("VOTING_STAGE", "prod")
+
 @pytest.fixture
 def cli(dynamo_store, monkeypatch, tmp_path):
     def write(document, name="contest.json") -> str:
@@ -80,3 +86,22 @@ def test_once_open_only_closes_at_may_move(cli, dynamo_store, capsys):
     renamed["title"]["ru"] = "Другое название"
     assert manage.main(["load-contest", cli(renamed)]) == 2
     assert "only closes_at may change" in capsys.readouterr().err
+
+
+def test_every_command_that_reaches_the_tables_names_them_first(cli, capsys):
+    assert manage.main(["create-tables"]) == 0
+    assert capsys.readouterr().err.startswith("target: ")
+
+
+def test_a_local_stack_that_is_not_running_is_named_with_what_to_do(monkeypatch, capsys):
+    from devtools.stack import free_port
+
+    monkeypatch.delenv("VOTING_STAGE")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    nobody = f"http://127.0.0.1:{free_port()}"
+    assert manage.main(["--endpoint", nobody, "results", "best-social-worker-2025"]) == 3
+    err = capsys.readouterr().err
+    assert f"target: the local stack (DynamoDB {nobody}, tables voting-dev-*)" in err
+    assert f"error: the local stack (DynamoDB {nobody}, tables voting-dev-*) did not answer" in err
+    assert "start it with `make run`" in err and "try again" not in err

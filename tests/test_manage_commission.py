@@ -37,6 +37,13 @@ AFTER_GRACE = CLOSES + timedelta(minutes=2)
 HEADER = "nomination;id;name;region;organization;description_kk;description_ru;description_en\n"
 
 
+
+@pytest.fixture(autouse=True)
+def aws_like_stage(monkeypatch):
+    """The CLI against the prod stage's settings: DynamoDB under moto stands for AWS; with dynalite
+    the shell's VOTING_DYNAMODB_ENDPOINT names it. Never the local stack of this machine."""
+    monkeypatch.setenv("VOTING_STAGE", "prod")
+
 @pytest.fixture
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
@@ -82,7 +89,9 @@ def test_close_ends_voting_now_and_says_when_the_tally_runs(contest, clock, caps
     clock.move_to(NOW + timedelta(hours=2))
     assert manage.main(["close", CONTEST]) == 0
     out = capsys.readouterr().out
-    assert "closed" in out and iso_utc(NOW + timedelta(hours=2, minutes=2, seconds=10)) in out
+    assert "closed, voting ends 2026-03-10 16:00 (Astana, UTC+5)" in out  # after the notice (10 s)
+    assert "(early: it was to close 2026-03-15 14:00 (Astana, UTC+5))" in out
+    assert "the tally runs from 2026-03-10 16:02 (Astana, UTC+5)" in out
     assert contest.get_contest(CONTEST).contest.closes_at == NOW + timedelta(hours=2, seconds=10)  # the notice
 
 
@@ -102,8 +111,24 @@ def test_results_print_a_table_of_the_final_counts(contest, clock, capsys):
     tallied(clock, capsys)
     assert manage.main(["results", CONTEST]) == 0
     out = capsys.readouterr().out
-    assert "final, 4 votes" in out
-    assert "       2  hc-001       Айгүл Сейтқали" in out
+    assert "final, 4 votes, voting ended 2026-03-15 14:00 (Astana, UTC+5), counted 2026-03-15 14:02" in out
+    assert "\n  2  hc-001  Айгүл Сейтқали\n" in out
+    assert "\nРеабилитация (1 vote)\n" in out
+
+
+def test_results_of_an_open_contest_say_when_voting_ends_and_that_the_count_is_so_far(contest, clock, capsys):
+    assert manage.main(["results", CONTEST]) == 0
+    out = capsys.readouterr().out
+    assert "provisional, 4 votes, voting ends 2026-03-15 14:00 (Astana, UTC+5), counted so far at" in out
+
+
+def test_results_columns_stay_aligned_for_long_ids(contest, clock, capsys):
+    document = contest_file("long-ids")
+    document["nominations"][0]["nominees"][0]["id"] = "hc-001-a-rather-long-identifier"
+    contest.create_contest(parse_contest(document), NOW)
+    assert manage.main(["results", "long-ids"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert len({row.index(name) for row, name in zip(rows, ["Айгүл", "Марат", "Елена"], strict=True)}) == 1
 
 
 def test_results_json_is_the_api_shape(contest, clock, capsys):
@@ -119,7 +144,9 @@ def test_results_csv_is_utf8_with_a_bom(contest, clock, capsysbinary):
     capsysbinary.readouterr()
     assert manage.main(["results", CONTEST, "--csv"]) == 0
     out = capsysbinary.readouterr().out
-    assert out.startswith(b'\xef\xbb\xbf"nomination","nominee","region","organization","votes","share"\r\n')
+    assert out.startswith('\ufeff"Конкурс",'.encode())
+    assert '\r\n"Итоги","окончательные"\r\n'.encode() in out
+    assert '\r\n\r\n"Номинация","Кандидат","Регион","Организация","Голоса","Доля, %"\r\n'.encode() in out
     assert '"Надомное обслуживание","Айгүл Сейтқали","Алматы","ТЦСО №1","2","66.67"'.encode() in out
 
 
@@ -143,7 +170,9 @@ def test_evidence_then_audit_passes_and_matches_the_published_result(contest, cl
     assert "RESULT: OK" in captured.out and "compared with the published results: yes" in captured.out
     assert f"commission key:     {commission_key().key_id.hex()}" in captured.out
     assert "opened and bound:   4" in captured.out
-    assert "100% 4/4" in captured.err
+    assert "audit: 100% (4/4 records)" in captured.err  # not a terminal: one line every tenth, no bar
+    assert "\r" not in captured.err
+    assert "  2  Айгүл Сейтқали (hc-001)" in captured.out  # names from the published results
 
 
 def test_the_exported_file_names_no_voter(contest, pki, clock, capsys, tmp_path):

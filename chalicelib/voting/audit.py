@@ -55,6 +55,7 @@ class AuditReport:
     compared: bool = False
     key_id: bytes = b""  # the commission key given
     other_keys: Counter[bytes] = field(default_factory=Counter)  # records sealed to other keys
+    names: dict[str, str] = field(default_factory=dict)  # nominee id → name, from the published results
 
     @property
     def total(self) -> int:
@@ -76,7 +77,10 @@ class AuditReport:
                f"signatures valid:   {self.verified}",
                f"votes counted:      {self.total}",
                f"digest (SHA-256):   {self.digest}"]
-        out += [f"  {nominee}: {votes}" for nominee, votes in sorted(self.votes.items(), key=lambda i: (-i[1], i[0]))]
+        ranked = sorted(self.votes.items(), key=lambda i: (-i[1], i[0]))
+        width = max((len(str(votes)) for _, votes in ranked), default=1)
+        out += [f"  {votes:>{width}}  " + (f"{self.names[nominee]} ({nominee})" if nominee in self.names else nominee)
+                for nominee, votes in ranked]
         out.append("compared with the published results: " + ("yes" if self.compared else "no (give --results)"))
         if self.ok:
             out.append("RESULT: OK — every signature verifies and the recount matches")
@@ -252,6 +256,8 @@ def _compare(report: AuditReport, published: dict[str, Any]) -> None:
     for nomination in published.get("nominations") or []:
         for nominee in nomination.get("nominees") or []:
             stated[str(nominee.get("id"))] = nominee.get("votes")
+            if isinstance(nominee.get("name"), str):
+                report.names[str(nominee.get("id"))] = nominee["name"]
     for nominee in sorted(set(stated) | set(report.votes)):
         if stated.get(nominee, 0) != report.votes.get(nominee, 0):
             report.problem(f"{nominee}: published {stated.get(nominee, 0)}, recomputed {report.votes.get(nominee, 0)}")

@@ -165,5 +165,7 @@ def describe(stored: StoredContest, closer: Closer) -> str:
         return f"{stored.contest.id}: tallied, {votes}, digest {stored.result.digest}"
     early = f" (early: it was to close {astana_text(stored.planned_closes_at)})" \
         if stored.closed_early and stored.planned_closes_at else ""
-    return (f"{stored.contest.id}: {stored.state}, voting ended {astana_text(stored.contest.closes_at)}{early}; "
+    # An early close takes effect after its notice (a few seconds): until then voting still ends.
+    ends = "voting ends" if stored.contest.closes_at > closer.clock() else "voting ended"
+    return (f"{stored.contest.id}: {stored.state}, {ends} {astana_text(stored.contest.closes_at)}{early}; "
             f"the tally runs from {astana_text(closer.tally_due_at(stored))}")
