@@ -36,6 +36,7 @@ BIG_NOMINATION = 369
 EARLY_ID = "closed-early"  # the commission closed it early
 LIVE_ID = "closing-live"  # open, closed early while a page shows it
 FINALISTS_ID = "finalists-next"  # upcoming: its finalists are uploaded by the admin page
+ADMIN_CLOSE_ID = "closed-by-admin"  # open: the admin page closes it early
 ADMIN_IIN = DEV_ADMIN_IIN
 
 
@@ -140,7 +141,9 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         add_contest(stack, upcoming)
         add_contest(stack, big_contest(now))
         for contest_id, title in ((EARLY_ID, ("Мерзімінен бұрын аяқталған", "Завершён досрочно", "Closed early")),
-                                  (LIVE_ID, ("Жүріп жатқан байқау", "Идущий конкурс", "A running contest"))):
+                                  (LIVE_ID, ("Жүріп жатқан байқау", "Идущий конкурс", "A running contest")),
+                                  (ADMIN_CLOSE_ID, ("Комиссия жабатын байқау", "Конкурс, который закроет комиссия",
+                                                    "The contest the commission closes"))):
             document = contest_file(contest_id, opens=opens_after_the_demo(now), closes=now + timedelta(days=3))
             document["title"] = dict(zip(("kk", "ru", "en"), title, strict=True))
             add_contest(stack, document)
@@ -227,3 +230,31 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def decoded_qr(page, image_id: str) -> str:
+    """The QR code the browser shows in <img id=image_id>, read with zxing-cpp as a camera would: the
+    image drawn onto a canvas at its displayed size, its pixels in grey, decoded."""
+    import zxingcpp
+
+    image = page.locator(f"#{image_id}")
+    image.wait_for()
+    page.wait_for_function("id => document.getElementById(id).complete && document.getElementById(id).naturalWidth",
+                           arg=image_id)
+    width, height, grey = page.evaluate("""id => {
+        const img = document.getElementById(id);
+        const w = Math.round(img.getBoundingClientRect().width), h = Math.round(img.getBoundingClientRect().height);
+        const canvas = document.createElement('canvas');
+        canvas.width = w; canvas.height = h;
+        const context = canvas.getContext('2d');
+        context.fillStyle = '#fff'; context.fillRect(0, 0, w, h);
+        context.drawImage(img, 0, 0, w, h);
+        const rgba = context.getImageData(0, 0, w, h).data, grey = new Array(w * h);
+        for (let i = 0; i < w * h; i++) grey[i] = Math.round((rgba[4 * i] + rgba[4 * i + 1] + rgba[4 * i + 2]) / 3);
+        return [w, h, grey];
+    }""", image_id)
+    assert width >= 200 and height == width
+    found = zxingcpp.read_barcodes(memoryview(bytes(grey)).cast("B", (height, width)),
+                                   formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(found) == 1
+    return found[0].text

@@ -16,7 +16,7 @@ import pytest
 from devtools.demo import DEMO_ID
 from devtools.egov_mobile import sign_session, signer
 from devtools.localpki import load_dev_pki
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot, second_api
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, decoded_qr, screenshot, second_api
 from tests.browser.test_voting_page import RECEIPT, choose, nominee
 
 pytestmark = pytest.mark.integration
@@ -54,33 +54,6 @@ def refused_on_the_phone(page, site, nominee_id: str, status: int, words: str, *
     problem = page.get_by_role("alert").filter(has_text=words)
     problem.wait_for()
     return started, problem
-
-
-def decoded_qr(page) -> str:
-    """The QR code as the browser shows it, read with zxing-cpp: the <img> drawn onto a canvas at
-    its displayed size, its pixels in grey, decoded."""
-    import zxingcpp
-
-    image = page.locator("#qr")
-    image.wait_for()
-    page.wait_for_function("() => document.getElementById('qr').complete && document.getElementById('qr').naturalWidth")
-    width, height, grey = page.evaluate("""() => {
-        const img = document.getElementById('qr');
-        const w = Math.round(img.getBoundingClientRect().width), h = Math.round(img.getBoundingClientRect().height);
-        const canvas = document.createElement('canvas');
-        canvas.width = w; canvas.height = h;
-        const context = canvas.getContext('2d');
-        context.fillStyle = '#fff'; context.fillRect(0, 0, w, h);
-        context.drawImage(img, 0, 0, w, h);
-        const rgba = context.getImageData(0, 0, w, h).data, grey = new Array(w * h);
-        for (let i = 0; i < w * h; i++) grey[i] = Math.round((rgba[4 * i] + rgba[4 * i + 1] + rgba[4 * i + 2]) / 3);
-        return [w, h, grey];
-    }""")
-    assert width >= 200 and height == width
-    found = zxingcpp.read_barcodes(memoryview(bytes(grey)).cast("B", (height, width)),
-                                   formats=zxingcpp.BarcodeFormat.QRCode)
-    assert len(found) == 1
-    return found[0].text
 
 
 def expire(site, session_id: str) -> None:
@@ -128,7 +101,7 @@ def test_on_a_desktop_the_qr_code_decodes_to_the_sessions_text_and_leads_to_the_
     assert "primary" in page.get_by_role("button", name="Подписать и проголосовать").get_attribute("class")
     started = start_session(page, "QR-код для eGov mobile")
     page.get_by_role("heading", name="Отсканируйте QR-код в eGov mobile").wait_for()
-    text = decoded_qr(page)
+    text = decoded_qr(page, "qr")
     assert text == started["qr"] == f"mobileSign:{site.stack.api}/egov/{started['id']}"
     assert page.get_by_role("img", name="QR-код для подписи голоса в eGov mobile").is_visible()
     screenshot(page, "egov-4-qr-desktop")
