@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -269,6 +269,14 @@ def refreshed(wired: Runtime) -> str:
             f"CRL index in {wired.settings.crl_index_dir} is current (kept)")
 
 
+def make_run_stack(shell: Mapping[str, str]) -> LocalStack:
+    """The stack `make run` serves: the shell may name the admins (`VOTING_ADMIN_IINS=... make run`,
+    over the dev stage's empty list); else the development admin, whom the stand-in signs in as."""
+    admins = shell.get("VOTING_ADMIN_IINS", "").strip() or DEV_ADMIN_IIN
+    return LocalStack(LOCAL, run_closer=True, overrides={"VOTING_ADMIN_IINS": admins},
+                      admin_iin=admins.split(",")[0].strip())
+
+
 def _interrupt(_signal: int, _frame: object) -> None:
     # One stop is enough: a second Ctrl-C or SIGTERM must not cut the clean shutdown short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -280,10 +288,7 @@ def serve() -> int:
     # The components run in their own sessions, so stop them ourselves on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
-    # The shell may name the admins (`VOTING_ADMIN_IINS=... make run`); else the development admin.
-    admins = os.environ.get("VOTING_ADMIN_IINS", "").strip() or DEV_ADMIN_IIN
-    stack = LocalStack(LOCAL, run_closer=True, overrides={"VOTING_ADMIN_IINS": admins},
-                       admin_iin=admins.split(",")[0].strip())
+    stack = make_run_stack(os.environ)
     try:
         stack.start(print)
         print("Ctrl-C stops everything; data stays in .local/.")

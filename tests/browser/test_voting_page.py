@@ -345,3 +345,11 @@ def test_at_opening_each_page_reloads_the_contest_at_its_own_moment_of_the_next_
         assert page.evaluate("window.contestLoads") == 2  # 0.5 × 20 s after it
     finally:
         context.close()
+
+
+def test_devtools_vote_on_a_closed_contest_prints_the_services_refusal(site):
+    from devtools.vote import cast
+
+    assert cast(site.stack.api, CLOSED_ID, None, None, site.stack.ncalayer) == (
+        403, {"error": "voting_closed", "message": "Голоса больше не принимаются. Итоги появятся на этой странице "
+                                                   "после публикации."})
