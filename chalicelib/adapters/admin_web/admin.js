@@ -32,14 +32,7 @@
     return LANGS.indexOf(browser) !== -1 ? browser : 'ru';
   }
 
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var $ = C.byId, el = C.el;
 
   function t(key, vars) {
     var text = T[state.lang][key];

@@ -1,4 +1,5 @@
 /* What both pages share (the voting page loads it as an asset, the admin page inlines it):
+   - the few DOM helpers both use;
    - Astana time from the fixed offset UTC+5 (the one zone of Kazakhstan since 1 March 2024), never
      from the browser's zone database, whose Almaty entry may still say UTC+6;
    - numbers, percents and plural forms by the page's own rules for kk, ru and en (Chromium's ICU
@@ -23,6 +24,15 @@
   // -ты/-ті after a voiceless consonant, -ды/-ді otherwise; back or front by the last vowel.
   var KK_MONTHS_ACCUSATIVE = ['қаңтарды', 'ақпанды', 'наурызды', 'сәуірді', 'мамырды', 'маусымды', 'шілдені',
     'тамызды', 'қыркүйекті', 'қазанды', 'қарашаны', 'желтоқсанды'];
+
+  function byId(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
 
   function fill(template, vars) {
     return String(template).replace(/\{(\w+)\}/g, function (all, name) {
@@ -228,6 +238,8 @@
   }
 
   global.VotingCommon = {
+    byId: byId,
+    el: el,
     fill: fill,
     astanaParts: astanaParts,
     clock: clock,

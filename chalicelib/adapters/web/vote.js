@@ -80,14 +80,7 @@
     return window.matchMedia('(pointer: coarse)').matches && window.matchMedia('(max-width: 50rem)').matches;
   }
 
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var $ = C.byId, el = C.el;
 
   var fill = C.fill;
 
