@@ -70,6 +70,9 @@ VOTER = EndEntityProfile("voter", signing_key=True, individual=True, iin=True)
 # The commission's sign-in: any NCA key that may sign (AUTH keys too); whether its IIN is listed
 # is the admin service's question (a missing IIN is its `forbidden`).
 ADMIN = EndEntityProfile("admin", signing_key=False, individual=False, iin=False)
+# A citizen asking for their own receipt: any key of an individual with an IIN (a sign-in key too;
+# never an organisation's: a receipt is a person's own).
+PERSON = EndEntityProfile("person", signing_key=False, individual=True, iin=True)
 
 
 @dataclass(frozen=True)

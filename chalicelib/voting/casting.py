@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.verify.policy import PERSON
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.voting import challenge
 from chalicelib.voting.ballot import parse_ballot, parse_receipt_request
@@ -130,20 +131,19 @@ class VotingService:
     def recover_receipt(self, contest_id: str, body: bytes) -> dict[str, object]:
         """`POST /contests/{id}/receipt-requests`: the signer's own receipt in this contest. The
         request `{"v": 1, "purpose": "receipt-request", "contest", "challenge"}` is signed with any
-        key of an individual (a sign-in key too); the person is the certificate's IIN, as for a
-        vote, so any of their certificates finds the same vote. Nothing is written."""
+        key of an individual (the verifier's `PERSON` profile: a sign-in key too); the person is the
+        certificate's IIN, as for a vote, so any of their certificates finds the same vote. Nothing
+        is written."""
         cms_der, detached = read_signed_body(body)
         self.contest(contest_id)
         now = self.clock()
         with verifier_refusals():
-            signed = self.verifier.verify_signer(cms_der, now, detached)
+            signed = self.verifier.verify(cms_der, now, detached, profile=PERSON)
         request = parse_receipt_request(signed.content)
         if request.contest != contest_id:
             raise Rejection("invalid_ballot", "the receipt request names another contest")
         if not challenge.is_valid(self.keys.challenge, challenge.RECEIPT_REQUEST, contest_id, request.challenge, now):
             raise Rejection("invalid_challenge")
-        if not signed.certificate.is_individual or not signed.iin:
-            raise Rejection("not_an_individual", "a receipt is a person's own")
         receipt = receipt_for(self.keys, contest_id, voter_key(self.keys, signed.iin))
         found = self.store.find_receipt(receipt)
         if found is None or found.contest != contest_id:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from chalicelib.adapters.pki_folders import trust_from_folder
+from chalicelib.verify.policy import ADMIN
 from chalicelib.verify.signature import SignatureVerifier
 from devtools.localpki import load_dev_pki, write_dev_pki
 from devtools.ncalayer import StandIn
@@ -46,7 +47,7 @@ def signed_iin(stand_in, document: dict, **choice) -> str:
         "signingParams": {"encapsulate": True}, "signerParams": {"extKeyUsageOids": []}}}))
     standin.handle(json.dumps({"module": "devtools.standin", "method": "reset"}))
     cms = base64.b64decode(reply["body"]["result"][0])
-    return verifier.verify_signer(cms, datetime.now(UTC)).iin
+    return verifier.verify(cms, datetime.now(UTC), profile=ADMIN).iin
 
 
 def test_the_stand_in_signs_the_admin_sign_in_as_the_development_admin(stand_in):
