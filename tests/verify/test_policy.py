@@ -14,7 +14,7 @@ from cryptography.x509.oid import ObjectIdentifier
 from chalicelib.verify import algorithms, der, trace
 from chalicelib.verify.certificate import Certificate
 from chalicelib.verify.failures import VerificationError
-from chalicelib.verify.policy import ADMIN, NCA, VOTER
+from chalicelib.verify.policy import ADMIN, NCA, PERSON, VOTER
 from chalicelib.verify.signature import SignatureVerifier
 from chalicelib.verify.trust import TrustStore
 from devtools import devpki
@@ -186,6 +186,13 @@ def test_the_admin_profile_takes_an_auth_key_and_the_voter_profile_does_not(pki)
 def test_the_admin_profile_takes_a_legal_entitys_key(pki):
     cms = pki.sign(BALLOT, pki.voter("900101300306", role="legal_entity"))
     assert pki.verifier().verify(cms, NOW, profile=ADMIN).iin == "900101300306"
+
+
+def test_the_person_profile_takes_an_individuals_auth_key_but_not_a_legal_entitys(pki):
+    auth = pki.sign(BALLOT, pki.voter("900101300308", usage="auth"))
+    assert pki.verifier().verify(auth, NOW, profile=PERSON).iin == "900101300308"
+    legal = pki.sign(BALLOT, pki.voter("900101300309", role="legal_entity"))
+    assert refusal(pki.verifier(), legal, PERSON).code == "not_an_individual"
 
 
 def test_a_policy_is_data_that_a_verifier_can_be_given(pki):
