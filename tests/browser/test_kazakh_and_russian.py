@@ -183,3 +183,9 @@ def test_the_icon_answers_and_no_request_of_either_page_fails(site, open_page):
     page.locator("#signin").wait_for()
     assert failed == []
     assert page.evaluate("fetch('favicon.ico').then(r => r.status)") == 200
+
+
+def test_a_nominee_without_a_vote_holds_no_place(common):
+    assert common("places", [3, 3, 1, 0, 0]) == [{"place": 1, "tied": True}, {"place": 1, "tied": True},
+                                                 {"place": 3, "tied": False}, {"place": None, "tied": False},
+                                                 {"place": None, "tied": False}]

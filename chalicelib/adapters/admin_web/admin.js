@@ -303,18 +303,19 @@
       box.appendChild(el('h3', null, local(nomination.title) + ' — ' + plural('votes', nomination.total)));
       var votes = nomination.nominees.map(function (n) { return n.votes; });
       var ranks = C.places(votes), most = Math.max.apply(null, votes.concat([1]));
-      var leaders = nomination.nominees.filter(function (n, i) { return ranks[i].place === 1 && ranks[i].tied && n.votes > 0; });
+      var leaders = nomination.nominees.filter(function (n, i) { return ranks[i].place === 1 && ranks[i].tied; });
       if (leaders.length) {
         box.appendChild(el('p', 'tie-note', t('tieFirst', { names: leaders.map(function (n) { return n.name; }).join(', ') })));
       }
       var rows = nomination.nominees.map(function (n, i) {
         return { label: n.name, votes: n.votes, share: nomination.total ? n.votes / nomination.total : 0,
-          scale: n.votes / most, place: t('place', { n: ranks[i].place }) + (ranks[i].tied ? ' · ' + t('tie') : '') };
+          scale: n.votes / most,
+          place: ranks[i].place ? t('place', { n: ranks[i].place }) + (ranks[i].tied ? ' · ' + t('tie') : '') : '' };
       });
       box.appendChild(barList(rows));
       box.appendChild(table([{ text: t('colPlace') }, { text: t('colName') }, { text: t('colVotes'), num: true },
         { text: t('colShare'), num: true }], rows.map(function (row) {
-        return [row.place, row.label, C.number(row.votes, state.lang), C.percent(row.share, state.lang)];
+        return [row.place || '—', row.label, C.number(row.votes, state.lang), C.percent(row.share, state.lang)];
       })));
     });
   }

@@ -121,9 +121,10 @@
   }
 
   // Places by votes, ties shared ("standard competition" ranking: 1, 1, 3): `votes` in the order
-  // shown (most first); each {place, tied}.
+  // shown (most first); each {place, tied}. Nobody holds a place without a vote (place null).
   function places(votes) {
     return votes.map(function (v) {
+      if (!(v > 0)) return { place: null, tied: false };
       var above = 0, same = 0;
       votes.forEach(function (w) { if (w > v) above += 1; else if (w === v) same += 1; });
       return { place: above + 1, tied: same > 1 };

@@ -452,7 +452,7 @@
       var total = Number(nomination.total || 0);
       var nominees = nomination.nominees || [];
       var ranks = C.places(nominees.map(function (n) { return Number(n.votes || 0); }));
-      var leaders = nominees.filter(function (n, i) { return ranks[i].place === 1 && ranks[i].tied && n.votes > 0; });
+      var leaders = nominees.filter(function (n, i) { return ranks[i].place === 1 && ranks[i].tied; });
       if (leaders.length) {
         section.appendChild(el('p', 'tie-note', t('tieFirst', { names: leaders.map(function (n) { return n.name; }).join(', ') })));
       }
@@ -461,8 +461,9 @@
         var share = total > 0 ? votes / total : 0;
         var item = el('li', 'bar-row');
         var line = el('p', 'bar-label');
-        var place = t('place', { n: ranks[i].place }) + (ranks[i].tied ? ' · ' + t('tie') : '');
-        line.appendChild(el('span', 'bar-place', place));
+        if (ranks[i].place) {
+          line.appendChild(el('span', 'bar-place', t('place', { n: ranks[i].place }) + (ranks[i].tied ? ' · ' + t('tie') : '')));
+        }
         line.appendChild(el('span', 'bar-name', nominee.name || (state.byNominee[nominee.id] || { nominee: { name: nominee.id } }).nominee.name));
         line.appendChild(el('span', 'bar-value', plural('votes', votes) + ' · ' + C.percent(share, state.lang)));
         item.appendChild(line);
