@@ -166,7 +166,8 @@ def test_who_runs_the_contest_and_what_is_kept_is_said_in_three_languages(site, 
             ("Eng", "Organiser: Ministry of Labour", "kept only encrypted", "Contest rules")):
         page.get_by_role("button", name=button).click()
         about = page.locator("#about")
-        assert organiser in about.inner_text() and notice in about.inner_text()
+        about.get_by_text(organiser).wait_for()  # once the contest has loaded
+        assert notice in about.inner_text()
         assert about.get_by_role("link", name=rules).get_attribute("href").startswith("https://www.gov.kz/")
     assert page.locator("#about a[href^='tel:']").get_attribute("href") == "tel:+77172000000"
     page.locator("#about").scroll_into_view_if_needed()
