@@ -41,6 +41,9 @@ def _runtime(args: argparse.Namespace, say_target: bool = True) -> Runtime:
     target: Target = args.target
     if say_target:
         print(f"target: {target.describe()}", file=sys.stderr)
+        missing = target.missing_setting()
+        if missing:
+            raise ConfigurationError(missing)
     return Runtime(Settings.from_environment(target.environment))
 
 

@@ -73,10 +73,24 @@ class Target:
         host = urlsplit(self.endpoint or "").hostname or ""
         return host in ("127.0.0.1", "localhost", "::1")
 
+    @property
+    def table_prefix(self) -> str | None:
+        """The tables' prefix; in AWS the stack's `TablePrefix` (`<stack>-`), which config.json cannot
+        know, so the operator's shell names it."""
+        return self.environment.get("VOTING_TABLE_PREFIX") or ("voting-dev-" if self.endpoint else None)
+
+    def missing_setting(self) -> str | None:
+        """What the target lacks to reach its tables: in AWS the shell must name the stack's tables
+        (a guessed prefix would reach tables of another stack, or none)."""
+        if self.table_prefix is None:
+            return ("AWS needs the stack's tables: set VOTING_TABLE_PREFIX to the stack's TablePrefix, e.g. "
+                    "`VOTING_TABLE_PREFIX=voting-prod- .venv/bin/python manage.py --stage prod ...`")
+        return None
+
     def describe(self) -> str:
         """E.g. `the local stack (DynamoDB http://127.0.0.1:8001, tables voting-dev-*)` or
         `AWS eu-central-1 (stage prod, tables voting-prod-*)`."""
-        tables = f"tables {self.environment.get('VOTING_TABLE_PREFIX', 'voting-dev-')}*"
+        tables = f"tables {self.table_prefix}*" if self.table_prefix else "no VOTING_TABLE_PREFIX"
         if self.endpoint is None:
             region = self.environment.get("AWS_REGION") or self.environment.get("AWS_DEFAULT_REGION") or "us-east-1"
             return f"AWS {region} (stage {self.stage}, {tables})"

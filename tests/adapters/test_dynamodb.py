@@ -159,6 +159,24 @@ def test_a_contests_table_of_an_earlier_version_is_named_as_such(dynamo_store):
         dynamo_store.create_tables()
 
 
+def test_a_summary_index_of_an_earlier_version_that_lacks_a_field_is_named_as_such(dynamo_store):
+    from chalicelib.adapters.dynamodb import SUMMARY_INDEX, OutdatedTable
+
+    client = dynamo_store.contests._get_connection().connection.client
+    name = dynamo_store.table_names[0]
+    client.delete_table(TableName=name)
+    client.get_waiter("table_not_exists").wait(TableName=name)
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",  # before planned_closes_at
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                        GlobalSecondaryIndexes=[{"IndexName": SUMMARY_INDEX,
+                                                 "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                                                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [
+                                                     "title", "opens_at", "closes_at", "state"]}}])
+    with pytest.raises(OutdatedTable, match="lacks planned_closes_at"):
+        dynamo_store.create_tables()
+
+
 def test_tables_that_cannot_be_reached_fail_the_reach():
     with pytest.raises(StorageUnavailable):
         short = DynamoStore("u-", "http://127.0.0.1:1")

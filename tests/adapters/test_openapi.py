@@ -3,6 +3,7 @@ other, and every refusal it lists is the catalogue's, with the catalogue's statu
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -98,3 +99,58 @@ def test_the_apps_answers_have_the_shapes_it_describes(service):
     conforms(json.loads(service.http.get(f"/contests/best-social-worker-2025/mobile-signatures/{session}").body),
              "MobilePoll")
     conforms(json.loads(service.http.get(f"/egov/{session}").body), "EgovApi1")
+
+
+def test_the_answers_of_a_contest_that_says_who_runs_it_have_the_shapes_it_describes(service):
+    from chalicelib.voting.contest import parse_contest
+    from devtools.demo import demo_contest
+    from tests.conftest import NOW
+
+    service.store.create_contest(parse_contest(demo_contest(NOW)), NOW)
+    contest_id = next(c["id"] for c in json.loads(service.http.get("/contests").body)["contests"]
+                      if c["id"] != "best-social-worker-2025")
+    details = json.loads(service.http.get(f"/contests/{contest_id}").body)
+    assert isinstance(details["nominations"][0]["nominees"][0]["region"], dict) and details["organiser"]
+    conforms(details, "ContestDetails")
+
+
+def test_a_recovered_receipt_has_the_shape_it_describes(service):
+    from chalicelib.voting.ballot import receipt_request_bytes
+
+    voter = service.pki.voter("900101300778")
+    service.post_vote(service.vote_body(voter))
+    issued = json.loads(service.http.post("/contests/best-social-worker-2025/challenges",
+                                          body=json.dumps({"purpose": "receipt-request"}),
+                                          headers={"Content-Type": "application/json"}).body)
+    cms = service.pki.sign(receipt_request_bytes("best-social-worker-2025", issued["challenge"]), voter)
+    recovered = service.http.post("/contests/best-social-worker-2025/receipt-requests",
+                                  body=json.dumps({"cms": base64.b64encode(cms).decode()}),
+                                  headers={"Content-Type": "application/json"})
+    assert recovered.status_code == 200
+    conforms(json.loads(recovered.body), "RecoveredReceipt")
+
+
+def test_the_commissions_results_and_preview_have_the_shapes_it_describes(service):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from chalicelib import runtime
+    from chalicelib.voting.contest import parse_contest
+    from tests.conftest import NOW, contest_file, make_runtime
+    from tests.routes.test_admin import ADMIN, HEADER, call, token_of
+
+    listed = make_runtime(service.pki, service.clock, service.store, admin_iins=frozenset({ADMIN}))
+    runtime.install(listed)
+    admin = replace(service, runtime=listed)
+    service.post_vote(service.vote_body(service.pki.voter("900101300779")))
+    service.clock.advance(hours=1)
+    results = call(admin, "GET", "/admin/contests/best-social-worker-2025/results", token_of(admin))
+    assert results.status_code == 200 and json.loads(results.body)["regions"]
+    conforms(json.loads(results.body), "AdminResults")
+    service.store.create_contest(parse_contest(contest_file("next-year", opens=NOW + timedelta(days=30),
+                                                            closes=NOW + timedelta(days=35))), NOW)
+    preview = call(admin, "POST", "/admin/contests/next-year/nominees/preview", token_of(admin),
+                   body=HEADER + "home-care;hc-9;Новый Финалист;Шымкент;ЦСО;;;\r\nrehab;rh-9;Ещё Один;Актобе;РЦ;;;\r\n",
+                   **{"Content-Type": "text/csv"})
+    assert preview.status_code == 200, preview.body
+    conforms(json.loads(preview.body), "FinalistsPreview")

@@ -340,7 +340,7 @@ def test_the_spent_challenges_table_forgets_by_time_to_live(template):
 def test_the_contest_list_has_its_summary_index(template):
     [index] = template["Resources"]["ContestsTable"]["Properties"]["GlobalSecondaryIndexes"]
     assert (index["IndexName"], index["Projection"]["NonKeyAttributes"]) == (
-        "summary", ["title", "opens_at", "closes_at", "state"])
+        "summary", ["title", "opens_at", "closes_at", "state", "planned_closes_at"])
 
 
 # --- the edge ---------------------------------------------------------------------------------

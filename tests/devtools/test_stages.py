@@ -15,10 +15,16 @@ def test_without_a_stage_the_cli_goes_to_the_local_stack_even_with_aws_credentia
 
 
 def test_aws_only_when_the_stage_says_prod():
-    for target in (Target.resolve("prod", None, AWS_SHELL), Target.resolve(None, None, {**AWS_SHELL,
-                                                                                       "VOTING_STAGE": "prod"})):
-        assert target.endpoint is None
+    shell = {**AWS_SHELL, "VOTING_TABLE_PREFIX": "voting-prod-"}
+    for target in (Target.resolve("prod", None, shell), Target.resolve(None, None, {**shell, "VOTING_STAGE": "prod"})):
+        assert target.endpoint is None and target.missing_setting() is None
         assert target.describe() == "AWS eu-central-1 (stage prod, tables voting-prod-*)"
+
+
+def test_aws_without_the_stacks_table_prefix_is_refused_not_guessed():
+    target = Target.resolve("prod", None, AWS_SHELL)
+    assert target.describe() == "AWS eu-central-1 (stage prod, no VOTING_TABLE_PREFIX)"
+    assert "VOTING_TABLE_PREFIX" in target.missing_setting()
 
 
 def test_an_empty_setting_in_the_shell_does_not_turn_the_local_stack_into_aws():
