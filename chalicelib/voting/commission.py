@@ -104,7 +104,7 @@ class Commission:
     def close(self, contest_id: str) -> dict[str, Any]:
         stored = self.closer.close_early(contest_id)
         return {"contest": stored.contest.id, "state": stored.state, "closes_at": iso_utc(stored.contest.closes_at),
-                "tally_from": iso_utc(self.closer.tally_due_at(stored))}
+                "closed_early": stored.closed_early, "tally_from": iso_utc(self.closer.tally_due_at(stored))}
 
     def upload_contest(self, contest_id: str, body: bytes) -> dict[str, Any]:
         return self._save(contest_id, json_body(body, MAX_UPLOAD_BYTES, "the contest file"))

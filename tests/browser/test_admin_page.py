@@ -157,7 +157,8 @@ def test_the_csv_for_excel_is_named_provisional_and_says_so_in_the_chosen_langua
     assert name.startswith(f"{DEMO_ID}-results-provisional-") and name.endswith("-semicolon.csv")
     with open(download.value.path(), encoding="utf-8-sig", newline="") as saved:
         text = saved.read()
-    assert "Итоги;предварительные" in text and "\r\nНоминация;Кандидат;Регион;Организация;Голоса;Доля, %\r\n" in text
+    assert '"Итоги";"предварительные' in text  # every cell quoted
+    assert '\r\n"Номинация";"Кандидат";"Регион";"Организация";"Голоса";"Доля, %"\r\n' in text
 
 
 def test_provisional_results_refresh_by_themselves_and_the_sessions_end_is_said_before_it_comes(site, open_page):

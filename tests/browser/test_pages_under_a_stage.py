@@ -46,6 +46,6 @@ def test_the_commission_signs_in_and_reads_results_on_the_admin_page_under_the_s
     assert any("Лучший социальный работник" in option for option in options)
     with page.expect_download() as download:
         page.get_by_role("button", name="Скачать CSV").click()
-    assert download.value.suggested_filename.endswith("-results.csv")
+    assert re.fullmatch(r"closed-contest-results-provisional-\d{8}-\d{4}\.csv", download.value.suggested_filename)
     assert missed(stage) == []
     screenshot(page, "stage-prefix-admin-desktop", full_page=True)

@@ -90,8 +90,8 @@ def test_early_close_ends_the_window_after_the_notice_and_the_tally_follows_the_
     commission.save_contest(parse_contest(contest_file()))
     clock.advance(hours=1)
     answer = commission.close(CONTEST)
-    assert (answer["state"], answer["closes_at"], answer["tally_from"]) == \
-        ("closed", "2026-03-10T10:00:10.000000Z", "2026-03-10T10:02:10.000000Z")
+    assert (answer["state"], answer["closes_at"], answer["closed_early"], answer["tally_from"]) == \
+        ("closed", "2026-03-10T10:00:10.000000Z", True, "2026-03-10T10:02:10.000000Z")
     assert commission.close(CONTEST) == answer
 
 

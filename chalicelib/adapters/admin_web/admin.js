@@ -185,9 +185,17 @@
     return t(contest.status === 'closed' && contest.closed_early ? 'st_closed_early' : 'st_' + contest.status);
   }
 
-  function loadContests(keep) {
+  // `changed`: what this page has just done to one contest (a close), over the list's copy, which
+  // a cache may keep a few seconds longer.
+  function loadContests(keep, changed) {
     return fetch('contests', { cache: 'no-store' }).then(json).then(function (body) {
-      state.contests = body.contests || [];
+      state.contests = (body.contests || []).map(function (contest) {
+        if (!changed || contest.id !== changed.id) return contest;
+        var updated = {};
+        Object.keys(contest).forEach(function (key) { updated[key] = contest[key]; });
+        Object.keys(changed).forEach(function (key) { updated[key] = changed[key]; });
+        return updated;
+      });
       var select = $('contest');
       select.textContent = '';
       state.contests.forEach(function (contest) {
@@ -450,7 +458,8 @@
           .then(function (closed) {
             $('notice').textContent = t('closedNow', { title: title, time: astana(closed.closes_at),
               tally: astana(closed.tally_from) });
-            return loadContests(contestId);
+            return loadContests(contestId, { id: contestId, status: closed.state, closed_early: closed.closed_early,
+              closes_at: closed.closes_at });
           });
       }).catch(function (error) { showError(error.message); });
   }
