@@ -44,6 +44,14 @@ def test_load_contest_creates_it(cli, dynamo_store, capsys):
     assert dynamo_store.get_contest("best-social-worker-2025") is not None
 
 
+def test_a_contest_of_one_nomination_and_one_nominee_is_counted_in_the_singular(cli, capsys):
+    document = future_contest()
+    document["nominations"] = document["nominations"][1:]
+    document["nominations"][0]["nominees"] = document["nominations"][0]["nominees"][:1]
+    assert manage.main(["load-contest", cli(document)]) == 0
+    assert "created: best-social-worker-2025 (1 nominee, 1 nomination)" in capsys.readouterr().out
+
+
 def test_loading_the_same_file_twice_changes_nothing(cli, capsys):
     path = cli(future_contest())
     manage.main(["load-contest", path])
