@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 REFUSALS = (Rejection, StorageUnavailable, ConcurrentUpdate, ConfigurationError, KeyUnavailable)
 
 
-def _runtime(args: argparse.Namespace, say_target: bool = True) -> Runtime:
+def _runtime(args: argparse.Namespace, say_target: bool = True, tables: bool = True) -> Runtime:
     """The runtime of the chosen target; `target: ...` on stderr first, so no command leaves a
-    doubt where it went."""
+    doubt where it went. `tables`: the command reaches them (so AWS needs the stack's prefix)."""
     target: Target = args.target
     if say_target:
         print(f"target: {target.describe()}", file=sys.stderr)
-        missing = target.missing_setting()
+        missing = target.missing_setting() if tables else None
         if missing:
             raise ConfigurationError(missing)
     return Runtime(Settings.from_environment(target.environment))
@@ -331,9 +331,9 @@ def refresh_crls(args: argparse.Namespace) -> int:
     from chalicelib.verify.crl_refresh import MemoryIndexes
 
     try:
-        report = _runtime().refresh_crls(MemoryIndexes() if args.check else None)
+        report = _runtime(args, tables=False).refresh_crls(MemoryIndexes() if args.check else None)
     except REFUSALS as error:
-        return _refused(error)
+        return _refused(error, args)
     for source in report.read:
         print(f"verified   {source}" + ("  (past its own nextUpdate)" if source in report.stale_sources else ""))
     for source in report.unchanged:

@@ -9,6 +9,7 @@ import pytest
 from chalicelib.adapters.pki_folders import trust_from_folder
 from chalicelib.verify.policy import ADMIN
 from chalicelib.verify.signature import SignatureVerifier
+from devtools.devpki import revocation_from_crls
 from devtools.localpki import load_dev_pki, write_dev_pki
 from devtools.ncalayer import StandIn
 from devtools.stack import DEV_ADMIN_IIN, admin_help, make_run_stack
@@ -33,7 +34,9 @@ def test_make_run_says_how_to_sign_in_to_the_admin_page():
 def stand_in(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pki")
     write_dev_pki(folder)
-    return StandIn(load_dev_pki(folder), DEV_ADMIN_IIN), SignatureVerifier(trust_from_folder(str(folder / "trust")))
+    trust = trust_from_folder(str(folder / "trust"))
+    revocation = revocation_from_crls([(folder / "crl" / "nca.crl").read_bytes()], trust)  # as make run's refresher
+    return StandIn(load_dev_pki(folder), DEV_ADMIN_IIN), SignatureVerifier(trust, revocation)
 
 
 def signed_iin(stand_in, document: dict, **choice) -> str:
