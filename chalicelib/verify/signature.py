@@ -129,6 +129,8 @@ class SignatureVerifier:
             algorithms.check_key(certificate.spki_der, rules)
         except (algorithms.UnsupportedAlgorithm, algorithms.MalformedKey) as error:
             raise VerificationError(INVALID_SIGNATURE, str(error)) from None
+        algorithm = algorithms.name(signer.signature_oid, signer.digest_oid)
+        steps.algorithm = algorithm
 
         steps.step(PATH)
         budget = Budget(rules.max_signature_checks)
@@ -155,7 +157,7 @@ class SignatureVerifier:
             iin=certificate.iin or "",
             certificate_serial=certificate.serial_hex,
             certificate_issuer=certificate.issuer_text,
-            algorithm=algorithms.name(signer.signature_oid, signer.digest_oid),
+            algorithm=algorithm,
             certificate=certificate,
         )
 

@@ -1,9 +1,9 @@
-"""The steps of one verification and the time each took, for the request's log line.
+"""The steps of one verification and the time each took, for the request's log line and metrics.
 
 The verifier records into a `Trace` per verification and leaves the last one of this context
 (thread or task) where the caller's adapter can read it (`last()`) without the services in
-between passing it along. A trace holds step names and milliseconds only: nothing about the
-signer.
+between passing it along. A trace holds step names, milliseconds and the permitted algorithm's
+name only: nothing about the signer.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ ACCEPTED = "accepted"  # the step that decided, when every step passed
 
 
 class Trace:
-    __slots__ = ("_marks", "decided", "signature_checks")
+    __slots__ = ("_marks", "algorithm", "decided", "signature_checks")
 
     def __init__(self, first: str) -> None:
         self._marks: list[tuple[str, float]] = [(first, perf_counter())]
         self.decided = ""
         self.signature_checks = 0
+        self.algorithm = ""  # the signer's, once the policy has permitted it (e.g. 'RSA/SHA-256')
 
     @property
     def current(self) -> str:
@@ -45,9 +46,12 @@ class Trace:
 
     def fields(self) -> dict[str, object]:
         """What the request's log line carries."""
-        return {"verify_step": self.decided,
-                "verify_ms": {name: round(ms, 3) for name, ms in self.milliseconds.items()},
-                "signature_checks": self.signature_checks}
+        fields: dict[str, object] = {"verify_step": self.decided,
+                                     "verify_ms": {name: round(ms, 3) for name, ms in self.milliseconds.items()},
+                                     "signature_checks": self.signature_checks}
+        if self.algorithm:
+            fields["algorithm"] = self.algorithm
+        return fields
 
 
 _last: ContextVar[Trace | None] = ContextVar("verification_trace", default=None)

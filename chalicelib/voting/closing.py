@@ -13,8 +13,9 @@ The store is injected (a `ports.Store`). No Chalice or AWS here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,8 @@ class Outcome:
     digest: str | None
     total: int | None
     error: str | None = None  # why it failed: the error's kind and text, for the operators' log
+    tally_seconds: float | None = None  # this run counted and stored the result, in that time
+    overdue: timedelta = timedelta(0)  # how long past closes_at + grace the run found it
 
     def to_json(self) -> dict[str, Any]:
         return {"contest": self.contest, "state": self.state, "digest": self.digest, "total": self.total}
@@ -76,19 +79,23 @@ class Closer:
         for summary in self.store.list_summaries():
             if not self.due(summary, now):
                 continue
+            overdue = now - (summary.closes_at + self.policy.grace)
             try:
-                outcome = self.finish(self._read(summary.id))
+                outcome = replace(self.finish(self._read(summary.id)), overdue=overdue)
             except (StorageUnavailable, ConcurrentUpdate, TallyError) as error:
-                outcome = Outcome(summary.id, "failed", None, None, f"{type(error).__name__}: {error}")
+                outcome = Outcome(summary.id, "failed", None, None, f"{type(error).__name__}: {error}", overdue=overdue)
             outcomes.append(outcome)
         return outcomes
 
     def finish(self, stored: StoredContest) -> Outcome:
         if stored.state == STATE_SCHEDULED:
             stored = self.close(stored)
+        seconds = None
         if stored.state == STATE_CLOSED:
+            started = time.perf_counter()
             stored = self.store_tally(stored, self.count(stored))
-        return _outcome(stored)
+            seconds = time.perf_counter() - started
+        return replace(_outcome(stored), tally_seconds=seconds)
 
     def close(self, stored: StoredContest, closes_at: datetime | None = None) -> StoredContest:
         """scheduled → closed, once; with `closes_at` before the contest's own (an early close) the

@@ -34,8 +34,11 @@ from chalicelib.voting.signed_body import MAX_BODY_BYTES, json_body
 from chalicelib.voting.signing_session import (
     ACCEPTED,
     CHALLENGE_LIFETIME,
+    CREATED,
+    EXPIRED,
     LIFETIME,
     REJECTED,
+    SETTLED,
     WAITING,
     Outcome,
     SigningSession,
@@ -67,6 +70,7 @@ class Signed:
     """What eGov mobile's PUT gets: the vote recorded (now or already, with this ballot)."""
 
     vote: dict[str, str]
+    created: bool = False  # this PUT stored a new vote (not a retry, not the session's answer again)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": ACCEPTED, "vote": self.vote}
@@ -74,11 +78,12 @@ class Signed:
 
 class MobileSigning:
     def __init__(self, voting: VotingService, sessions: SessionStore, public_url: str,
-                 organisation: Organisation) -> None:
+                 organisation: Organisation, observe: Callable[[str], None] | None = None) -> None:
         self.voting = voting
         self.sessions = sessions
         self.public_url = public_url
         self.organisation = organisation
+        self.observe = observe or _unobserved  # told CREATED, SETTLED, EXPIRED (signing_session)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -105,6 +110,7 @@ class MobileSigning:
         )
         if not self.sessions.create_session(session):  # 128 random bits never collide; fail closed if they do
             raise StorageUnavailable("session id taken")
+        self.observe(CREATED)
         endpoints = Endpoints(self.public_url, session.id)
         return StartedSession(session.id, endpoints.qr_text, endpoints.same_device_link, session.expires_at)
 
@@ -114,6 +120,8 @@ class MobileSigning:
         if session.contest != contest_id:
             raise Rejection("session_not_found", "session of another contest")
         status = session.status_at(self.clock())
+        if status == EXPIRED:
+            self.observe(EXPIRED)
         vote = _vote(session) if status == ACCEPTED else None
         error = None
         if status == REJECTED and session.error:
@@ -165,7 +173,7 @@ class MobileSigning:
             self._settle(session.id, digest, Outcome(REJECTED, error=refusal.code))
             raise
         self._settle(session.id, digest, Outcome(ACCEPTED, receipt=vote.receipt, cast_at=vote.cast_at))
-        return Signed(vote.to_json())
+        return Signed(vote.to_json(), created=vote.created)
 
     # Rules
 
@@ -178,6 +186,7 @@ class MobileSigning:
     def _live(self, session_id: str) -> SigningSession:
         session = self._find(session_id)
         if session.is_expired(self.clock()):
+            self.observe(EXPIRED)
             raise Rejection("session_expired")
         return session
 
@@ -201,6 +210,7 @@ class MobileSigning:
 
     def _settle(self, session_id: str, digest: bytes, outcome: Outcome) -> None:
         if self.sessions.settle_session(session_id, digest, outcome):
+            self.observe(SETTLED)
             return
         current = self._find(session_id)
         if current.status == WAITING or current.claim != digest:
@@ -214,6 +224,10 @@ class MobileSigning:
         if session.status == ACCEPTED:
             return Signed(_vote(session))
         raise Rejection(session.error or "session_used", "the session's answer, again")
+
+
+def _unobserved(_event: str) -> None:
+    pass
 
 
 def _vote(session: SigningSession) -> dict[str, str]:

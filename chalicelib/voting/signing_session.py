@@ -25,6 +25,9 @@ CHALLENGE_LIFETIME = LIFETIME + timedelta(minutes=1)
 RETENTION = timedelta(days=1)
 
 WAITING, ACCEPTED, REJECTED, EXPIRED = "waiting", "accepted", "rejected", "expired"
+# What happens to a session, as its service tells an observer (the operators' metrics): made,
+# settled by the first valid signature, or found expired (by a page polling it or a phone late).
+CREATED, SETTLED = "created", "settled"
 
 ID_BYTES = 16  # 128 bits of randomness
 TOKEN_BYTES = 32  # 256 bits, drawn separately from the id
