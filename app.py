@@ -1,6 +1,6 @@
-"""The Chalice app: it registers the blueprints of routes, schedules and the authorizer, and names the
-commission's entry point; nothing else. Everything they do is in chalicelib (see the README's
-"Architecture" and "Least privilege: one function per side")."""
+"""The Chalice app: it registers the blueprints of routes, schedules, the authorizer and the
+telemetry middleware, and names the commission's entry point; nothing else. Everything they do is
+in chalicelib (see the README's "Architecture" and "Least privilege: one function per side")."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from chalicelib.routes.admin import admin, commission_entry
 from chalicelib.routes.mobile import mobile
 from chalicelib.routes.public import public
 from chalicelib.routes.schedules import schedules
+from chalicelib.routes.telemetry import telemetry
 
 app = Chalice(app_name="voting")
+app.register_blueprint(telemetry)
 app.register_blueprint(public)
 app.register_blueprint(admin)
 app.register_blueprint(mobile)

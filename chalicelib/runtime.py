@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import logs
+from chalicelib.adapters import logs, metrics, telemetry
 from chalicelib.settings import ConfigurationError, Settings, check_secret
 from chalicelib.voting.clock import utc_now
 from chalicelib.voting.keys import Keys
@@ -49,9 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.voting.seal import Sealer
     from chalicelib.voting.timed_cache import TimedCache
 
-log = logging.getLogger("service.runtime")
 HEALTH_SECONDS = 5.0
-logs.configure()  # the process's logging: one JSON line per record, set before anything logs
 
 
 class Runtime:
@@ -102,7 +100,7 @@ class Runtime:
             sealer = Sealer(public_key_from_pem(pem))
         except ValueError as error:
             raise ConfigurationError(f"VOTING_EVIDENCE_KEY: {error}") from None
-        logs.event(log, "evidence_key_loaded", key_id=sealer.key_id.hex())
+        logs.event("evidence_key_loaded", key_id=sealer.key_id.hex())
         return sealer
 
     @cached_property
@@ -166,7 +164,7 @@ class Runtime:
         from chalicelib.verify.signature import SignatureVerifier
 
         verifier = SignatureVerifier(self.trust, self.revocation)
-        logs.event(log, "trust_loaded", anchors=len(self.trust.anchors))
+        logs.event("trust_loaded", anchors=len(self.trust.anchors))
         return verifier
 
     # Services
@@ -198,7 +196,7 @@ class Runtime:
         s = self.settings
         if s.public_url is None or s.organisation is None:
             raise ConfigurationError("VOTING_PUBLIC_URL and VOTING_ORGANISATION are unset: eGov mobile signing is off")
-        return MobileSigning(self.voting, self.store, s.public_url, s.organisation)
+        return MobileSigning(self.voting, self.store, s.public_url, s.organisation, observe=_session_metric)
 
     @cached_property
     def sign_in(self) -> AdminSignIn:
@@ -246,7 +244,7 @@ class Runtime:
                 checks[name] = "ok"
             except Exception as error:  # every failure is a "failed" part; none escapes the check
                 checks[name] = "failed"
-                logs.event(log, "health_check_failed", logging.ERROR, part=name, detail=f"{type(error).__name__}: "
+                logs.event("health_check_failed", logging.ERROR, part=name, detail=f"{type(error).__name__}: "
                                                                                      f"{str(error)[:200]}")
         return checks
 
@@ -284,42 +282,56 @@ class Runtime:
 
 # verify.revocation's STALE, STALE_BEYOND_TOLERANCE and NO_CRL (spelled out: that module, and
 # cryptography with it, loads with the first vote, not at import) → metric and level.
-_ALARMS = {"stale": ("CrlStale", logging.WARNING), "stale_beyond_tolerance": ("CrlStaleBeyondTolerance", logging.ERROR),
-           "no_crl": ("RevocationUnavailable", logging.ERROR)}
+_ALARMS = {"stale": (metrics.REVOCATION_STALE, logging.WARNING),
+           "stale_beyond_tolerance": (metrics.REVOCATION_STALE_BEYOND, logging.ERROR),
+           "no_crl": (metrics.REVOCATION_MISSING, logging.ERROR)}
 
 
 def _revocation_alarm(kind: str, issuer: Certificate) -> None:
-    """A vote under `issuer` met a stale index, or none: one metric a vote (votes refused count)."""
+    """A vote under `issuer` met a stale index, or none: one count a vote (votes refused count).
+    The issuer's name goes to the log line only, never into a metric's dimensions."""
     name, level = _ALARMS[kind]
-    logs.metric(log, name, 1, level, issuer=issuer.subject_text[:200])
+    telemetry.count(name)
+    logs.event("revocation_alarm", level, kind=kind, issuer=issuer.subject_text[:200])
 
 
 def _index_problem(kind: str, detail: str) -> None:
     """A vote function could not take a CA's stored index (kind: unreachable, refused, older, missing)."""
-    logs.metric(log, f"CrlIndex{kind.title()}", 1, logging.ERROR, issuer=detail[:200])
+    telemetry.count(metrics.index_problem(kind))
+    logs.event("crl_index_unusable", logging.ERROR, kind=kind, issuer=detail[:200])
 
 
 def report_refresh(report: RefreshReport) -> dict[str, int]:
     """The refresher's report as log lines and metrics (the schedule's, and the in-process
     refresh's); the counts it returns."""
     for source, reason, why in report.failed:
-        logs.metric(log, "CrlRefreshFailed", 1, logging.ERROR, url=source[:200], reason=reason)
-        logs.event(log, "crl_refresh_failed", logging.ERROR, url=source[:200], reason=reason, detail=why)
+        telemetry.count(metrics.REVOCATION_REFRESH_FAILED)
+        logs.event("crl_refresh_failed", logging.ERROR, url=source[:200], reason=reason, detail=why)
     for source in report.stale_sources:
-        logs.metric(log, "CrlSourceStale", 1, logging.ERROR, url=source[:200])
+        telemetry.count(metrics.REVOCATION_SOURCE_STALE)
+        logs.event("crl_source_stale", logging.ERROR, url=source[:200])
     for source in report.older:
-        logs.metric(log, "CrlSourceOlder", 1, logging.ERROR, url=source[:200])
+        telemetry.count(metrics.REVOCATION_SOURCE_OLDER)
+        logs.event("crl_source_older", logging.ERROR, url=source[:200])
     for issuer, why in report.index_problems:
-        logs.metric(log, "CrlIndexProblem", 1, logging.ERROR, issuer=issuer)
-        logs.event(log, "crl_index_problem", logging.ERROR, issuer=issuer, detail=why)
+        telemetry.count(metrics.REVOCATION_INDEX_PROBLEM)
+        logs.event("crl_index_problem", logging.ERROR, issuer=issuer, detail=why)
     for written in report.written:
-        logs.event(log, "crl_index_written", issuer=written.issuer, base_entries=written.base_entries,
+        logs.event("crl_index_written", issuer=written.issuer, base_entries=written.base_entries,
                    delta_entries=written.delta_entries, crl_number=written.crl_number,
                    delta_number=written.delta_number, next_update=written.next_update.isoformat())
     counts = {"read": len(report.read), "unchanged": len(report.unchanged), "failed": len(report.failed),
               "older": len(report.older), "written": len(report.written)}
-    logs.event(log, "crl_refresh", **counts)
+    logs.event("crl_refresh", **counts)
     return counts
+
+
+def _session_metric(event: str) -> None:
+    """A signing session was created, settled or found expired (voting/signing_session.py)."""
+    from chalicelib.voting.signing_session import CREATED, EXPIRED, SETTLED
+
+    telemetry.count({CREATED: metrics.MOBILE_CREATED, SETTLED: metrics.MOBILE_SETTLED,
+                     EXPIRED: metrics.MOBILE_EXPIRED}[event])
 
 
 _lock = threading.Lock()

@@ -28,6 +28,9 @@ _NCALAYER_URL = re.compile(r"wss?://[A-Za-z0-9.\-\[\]:]+(?::\d{1,5})?(?:/[A-Za-z
 _PUBLIC_URL = re.compile(r"https://[A-Za-z0-9.\-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~\-]+)*/?")
 _LOCAL_URL = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(?:/[A-Za-z0-9._~\-]+)*/?")
 _ORGANISATION_KEYS = {"nameRu": "name_ru", "nameKz": "name_kz", "nameEn": "name_en", "bin": "bin"}
+# A stage's name as metrics carry it (their one dimension) and alarms look it up: the stack's name.
+_STAGE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+LOCAL_STAGE = "local"
 
 
 # Secrets written in this repository — the dev stage's in .chalice/config.json, the tests' — are
@@ -154,6 +157,27 @@ class Settings:
         if not self.trust_dir:
             raise ConfigurationError("VOTING_TRUST_DIR is not set (the folder of trusted CA certificates)")
         return self.trust_dir
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """What logs, metrics and traces need, read apart from `Settings` and never refused: a stage
+    whose other settings are wrong must still log that and count its 503s.
+
+    - `VOTING_STAGE`: the name every log line and metric carries (the metrics' `stage` dimension):
+      in AWS the template sets the stack's name; `local` when unset (or not a name).
+    - `VOTING_TRACING`: `on` builds Powertools' Tracer (the X-Ray SDK) in this function; the
+      template turns it on for the scheduled functions only (README, "Election-day operations")."""
+
+    stage: str = LOCAL_STAGE
+    tracing: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Telemetry:
+        env = os.environ if environ is None else environ
+        stage = (env.get("VOTING_STAGE") or "").strip()
+        return cls(stage=stage if _STAGE.fullmatch(stage) else LOCAL_STAGE,
+                   tracing=(env.get("VOTING_TRACING") or "").strip().lower() == "on")
 
 
 def check_secret(secret: str, local_stack: bool) -> str:

@@ -31,7 +31,6 @@ try:  # present under `chalice local` and `chalice.test`; not packaged into the 
 except ImportError:  # pragma: no cover - in AWS
     _GatewayError = Exception  # type: ignore[misc,assignment]
 
-log = logging.getLogger("service.admin")
 _JSON = {"Content-Type": "application/json; charset=utf-8", "WWW-Authenticate": "Bearer"}
 
 
@@ -77,7 +76,7 @@ def authorize(auth_request: Any, decision: Callable[[object, str], dict[str, Any
     except Unauthorized:
         raise
     except Exception as error:
-        logs.event(log, "authorizer_error", logging.ERROR, error=type(error).__name__)
+        logs.event("authorizer_error", logging.ERROR, error=type(error).__name__)
         raise Unauthorized() from None
 
 
@@ -89,7 +88,7 @@ def actor_of(request: Any) -> str:
 
 def record_admin_action(actor: str, action: str, contest: str | None, at: datetime) -> None:
     """One audit line per admin action: who (keyed hash of the IIN), what, when. Never an IIN or token."""
-    logs.event(log, "admin_action", actor=actor, action=action, contest=contest, at=iso_utc(at))
+    logs.event("admin_action", actor=actor, action=action, contest=contest, at=iso_utc(at))
 
 
 def upload(save: Callable[[], dict[str, Any]], request: Any) -> Response:
@@ -100,7 +99,7 @@ def upload(save: Callable[[], dict[str, Any]], request: Any) -> Response:
         if rejection.code not in ("invalid_contest", "invalid_finalists"):
             raise
         language = language_of(request)
-        logs.event(log, "upload_refused", code=rejection.code, problems=rejection.detail[:2000])
+        logs.event("upload_refused", code=rejection.code, problems=rejection.detail[:2000])
         problems = [problem.text(language) for problem in rejection.problems] or rejection.detail.split("; ")
         return json_response(rejection.status, {"error": rejection.code,
                                                 "message": message_for(rejection.code, language),

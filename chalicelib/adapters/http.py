@@ -1,25 +1,23 @@
 """The HTTP adapter: Chalice responses with the security headers (the one place they are set), the
-contract's error shape, the caller's language, and one log line per request."""
+contract's error shape, the caller's language, and each route's error boundary (`handled`)."""
 
 from __future__ import annotations
 
 import functools
 import json
-import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Response
 
-from chalicelib.adapters import logs
+from chalicelib.adapters import telemetry
 from chalicelib.settings import ConfigurationError
 from chalicelib.verify import trace
+from chalicelib.verify.policy import REVOCATION
 from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
 from chalicelib.voting.records import ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection, message_for, status_for
 
-log = logging.getLogger("service.http")
 RETRY_AFTER_SECONDS = "2"
 JSON_TYPES = ["application/json", "text/plain", "application/octet-stream",
               "application/x-www-form-urlencoded", "multipart/form-data"]
@@ -154,51 +152,51 @@ Route = Callable[..., Response]
 
 
 def handled(app: Any, action: str) -> Callable[[Route], Route]:
-    """Wrap a route: contract errors for every refusal, 503 for storage trouble, never a 500,
-    and one structured log line with the decision and duration (and, when a signature was
-    verified, the verifier's step that decided and its milliseconds per step)."""
+    """Wrap a route: contract errors for every refusal, 503 for storage trouble, never a 500. The
+    decision goes on the request's outcome, which the telemetry middleware logs and counts
+    (`adapters/telemetry.py`)."""
 
     def decorate(route: Route) -> Route:
         @functools.wraps(route)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            request = app.current_request
-            started = time.perf_counter()
-            language = preferred_language(header(request, "accept-language"))
-            fields: dict[str, Any] = {"action": action, "request_id": _request_id(request)}
-            trace.forget()
+            language = preferred_language(header(app.current_request, "accept-language"))
+            telemetry.note(action=action)
             try:
-                response = route(*args, **kwargs)
-                fields["decision"] = "ok"
+                return route(*args, **kwargs)
             except Rejection as rejection:
-                response = error_response(rejection.code, language)
-                fields.update(decision="rejected", code=rejection.code, detail=rejection.detail)
-            except (StorageUnavailable, ConcurrentUpdate) as error:
-                response = error_response("unavailable", language)
-                fields.update(decision="unavailable", code="unavailable", detail=str(error))
+                cause = "revocation" if rejection.code == "unavailable" and _refused_at_revocation() else None
+                telemetry.note(decision="rejected", code=rejection.code, detail=rejection.detail, cause=cause)
+                return error_response(rejection.code, language)
+            except StorageUnavailable as error:
+                telemetry.note(decision="unavailable", code="unavailable", detail=str(error), cause="storage")
+            except ConcurrentUpdate as error:
+                telemetry.note(decision="unavailable", code="unavailable", detail=str(error), cause="conflict")
             except ConfigurationError as error:
-                response = error_response("unavailable", language)
-                fields.update(decision="misconfigured", code="unavailable", detail=str(error))
+                telemetry.note(decision="misconfigured", code="unavailable", detail=str(error), cause="configuration")
             except Exception as error:  # the last line of defence: log loudly, answer 503, never 500
-                log.exception("unexpected_error")
-                response = error_response("unavailable", language)
-                fields.update(decision="error", code="unavailable", detail=type(error).__name__)
-            fields["status"] = response.status_code
-            verification = trace.last()
-            if verification is not None:  # the step that decided and the time per step
-                fields.update(verification.fields())
-            fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            level = logging.ERROR if fields["decision"] in ("error", "misconfigured") else logging.INFO
-            logs.event(log, "request", level, **fields)
-            return response
+                # The exception's kind and where it was raised, never its text: it may quote the input.
+                telemetry.note(decision="error", code="unavailable", cause="error",
+                               detail=f"{type(error).__name__} at {_where(error)}")
+            return error_response("unavailable", language)
 
         return wrapper
 
     return decorate
 
 
-def _request_id(request: Any) -> str:
-    context = getattr(request, "context", None) or {}
-    return str(context.get("requestId", ""))[:64]
+def _refused_at_revocation() -> bool:
+    verification = trace.last()
+    return verification is not None and verification.decided == REVOCATION
+
+
+def _where(error: BaseException) -> str:
+    """The innermost frame of a traceback: file and line."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return "?"
+    return f"{frame.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno}"
 
 
 def body_of(request: Any) -> bytes:

@@ -1,32 +1,20 @@
-"""Structured JSON logs, one object a line. Callers pass only safe fields: never an IIN, a
-secret, a token, a receipt or CMS bytes."""
+"""Structured JSON logs, one object a line, through Powertools for AWS Lambda's Logger: its
+formatter (level, location, UTC time, the service and the stage, and inside a Lambda invocation
+the function, its request id, `cold_start`, the API's request id as `correlation_id` and the X-Ray
+trace id). Callers pass only safe fields: never an IIN, a name, a certificate serial, a secret, a
+token, a session id, a receipt or CMS bytes."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import time
 from typing import TextIO
 
-_configured = False
+from aws_lambda_powertools import Logger
 
+from chalicelib.settings import Telemetry
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
-        fields = getattr(record, "fields", None)
-        if fields:
-            entry.update(fields)
-        else:
-            entry["message"] = record.getMessage()
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["exception"] = record.exc_info[0].__name__
-        return json.dumps(entry, ensure_ascii=False, default=str)
+SERVICE = "voting"
 
 
 class _StdoutHandler(logging.StreamHandler):
@@ -41,42 +29,29 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
-def configure() -> None:
-    global _configured
-    if _configured:
-        return
-    handler = _StdoutHandler()
-    handler.setFormatter(JsonFormatter())
+def _build() -> Logger:
+    built = Logger(service=SERVICE, level=logging.INFO, logger_handler=_StdoutHandler(), utc=True, use_rfc3339=True,
+                   stage=Telemetry.from_environment().stage)
+    # The service's own lines leave through its handler only; every other logger's (botocore, the
+    # verifier's) through the root's, with the same formatter, so each line is one JSON object.
+    logging.getLogger(SERVICE).propagate = False
     root = logging.getLogger()
-    for existing in list(root.handlers):
-        # Lambda's bootstrap installs its own text handler; one JSON stream is enough.
+    for existing in list(root.handlers):  # Lambda's bootstrap installs a text handler of its own
         root.removeHandler(existing)
+    handler = _StdoutHandler()
+    handler.setFormatter(built.registered_formatter)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.getLogger("botocore").setLevel(logging.WARNING)
     logging.getLogger("pynamodb").setLevel(logging.WARNING)
-    _configured = True
+    return built
 
 
-def event(logger: logging.Logger, name: str, level: int = logging.INFO, /, **fields: object) -> None:
-    """One JSON line `{"event": name, **fields}`; `level` is positional, so no field can replace it."""
-    logger.log(level, name, extra={"fields": {**fields, "event": name}})
+logger = _build()
+_service_log = logging.getLogger(SERVICE)  # the stdlib logger under it (Powertools' has no `log`)
 
 
-def metric(logger: logging.Logger, name: str, value: float = 1, level: int = logging.INFO, /,
-           **dimensions: str) -> None:
-    """A CloudWatch metric as an Embedded Metric Format log line: no API call, no extra IAM."""
-    fields: dict[str, object] = {
-        "event": "metric",
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": "Voting",
-                "Dimensions": [sorted(dimensions)] if dimensions else [[]],
-                "Metrics": [{"Name": name, "Unit": "Count"}],
-            }],
-        },
-        name: value,
-        **dimensions,
-    }
-    logger.log(level, name, extra={"fields": fields})
+def event(name: str, level: int = logging.INFO, /, **fields: object) -> None:
+    """One JSON line `{"message": name, "event": name, **fields}`; `level` is positional, so no
+    field can replace it. Fields that are None are left out."""
+    _service_log.log(level, name, extra={**fields, "event": name}, stacklevel=2)

@@ -25,7 +25,6 @@ from chalicelib.voting.rejection import Rejection, message_for
 from chalicelib.voting.results import DIALECTS
 
 admin = Blueprint(__name__)
-log = logging.getLogger("service.admin")
 ADMIN_PREFIX = "/admin"
 
 
@@ -36,7 +35,7 @@ def commission_entry(app: Chalice) -> Callable[[dict[str, Any], Any], dict[str, 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         resource = str((event.get("requestContext") or {}).get("resourcePath") or "")
         if resource != ADMIN_PREFIX and not resource.startswith(ADMIN_PREFIX + "/"):
-            logs.event(log, "admin_function_refused", logging.ERROR, resource=resource[:200])
+            logs.event("admin_function_refused", logging.ERROR, resource=resource[:200])
             return {"statusCode": 403, "headers": {"Content-Type": "application/json"},
                     "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", "en")})}
         answer: dict[str, Any] = app(event, context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import runtime
+from chalicelib.adapters import telemetry
 from chalicelib.adapters.http import (
     JSON_TYPES,
     asked_language,
@@ -65,4 +66,5 @@ def egov_api2_get(session_id: str) -> Response:
 def egov_api2_put(session_id: str) -> Response:
     request = mobile.current_request
     signed = runtime.current().mobile.sign(session_id, header(request, "authorization"), body_of(request))
+    telemetry.vote_recorded(signed.created)
     return json_response(200, signed.to_json())

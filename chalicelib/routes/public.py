@@ -7,6 +7,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import runtime
+from chalicelib.adapters import telemetry
 from chalicelib.adapters.http import (
     JSON_TYPES,
     body_of,
@@ -60,6 +61,7 @@ def issue_challenge(contest_id: str) -> Response:
 @handled(public, "cast_vote")
 def cast_vote(contest_id: str) -> Response:
     vote = runtime.current().voting.cast(contest_id, body_of(public.current_request))
+    telemetry.vote_recorded(vote.created)
     return json_response(201 if vote.created else 200, vote.to_json())
 
 

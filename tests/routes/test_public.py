@@ -265,7 +265,7 @@ def test_logs_carry_decisions_but_never_the_iin_or_the_token(service, capsys):
     decisions = [(line["action"], line["decision"], line.get("code")) for line in requests]
     assert ("cast_vote", "ok", None) in decisions
     assert ("cast_vote", "rejected", "certificate_not_for_signing") in decisions
-    assert all("duration_ms" in line and "request_id" in line for line in requests)
+    assert all("duration_ms" in line and line["function_request_id"] for line in requests)
     assert "900101300123" not in output and challenge not in output
 
 

@@ -78,9 +78,10 @@ def vote(service: Service, voter, chain) -> tuple[int, str]:
 
 
 def metrics(capsys) -> list[str]:
-    return [next(key for key in line if key[0].isupper())
+    """The names of the metrics emitted (CloudWatch EMF lines) since the last read."""
+    return [definition["Name"]
             for line in (json.loads(text) for text in capsys.readouterr().out.splitlines() if text.startswith("{"))
-            if line.get("event") == "metric"]
+            if "_aws" in line for definition in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
 
 
 def test_a_vote_under_a_ca_with_its_crl_is_accepted_and_a_revoked_one_refused(stage, pki):

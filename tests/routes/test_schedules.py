@@ -35,7 +35,7 @@ def test_the_closer_logs_each_contest_it_tallies(invoke, memory_store, pki, caps
     runtime.install(wired)
     assert [o["state"] for o in invoke("close_contests")] == ["tallied"]
     [closed] = [line for line in lines(capsys) if line.get("event") == "contest_closed"]
-    assert (closed["contest"], closed["total"], closed["level"]) == ("best-social-worker-2025", 0, "info")
+    assert (closed["contest"], closed["total"], closed["level"]) == ("best-social-worker-2025", 0, "INFO")
 
 
 def test_a_failed_tally_is_an_error_line_and_the_contest_stays_closed(invoke, memory_store, pki, capsys, monkeypatch):
@@ -49,7 +49,7 @@ def test_a_failed_tally_is_an_error_line_and_the_contest_stays_closed(invoke, me
     monkeypatch.setattr(memory_store, "store_result", crash)
     assert invoke("close_contests")[0]["state"] == "failed"
     [failed] = [line for line in lines(capsys) if line.get("event") == "tally_failed"]
-    assert (failed["level"], failed["detail"]) == ("error", "StorageUnavailable: throttled")
+    assert (failed["level"], failed["detail"]) == ("ERROR", "StorageUnavailable: throttled")
     assert memory_store.get_contest("best-social-worker-2025").state == "closed"
 
 
@@ -66,9 +66,11 @@ def test_the_crl_refresh_reports_an_unreachable_source_as_a_metric(invoke, pki, 
                              crl_urls=("http://127.0.0.1:9/nca.crl",))
         runtime.install(wired)
         assert invoke("refresh_crls") == {"read": 0, "unchanged": 0, "failed": 1, "older": 0, "written": 0}
-    [metric] = [line for line in lines(capsys) if line.get("event") == "metric"]
-    assert metric["CrlRefreshFailed"] == 1 and (metric["url"], metric["reason"]) == (
-        "http://127.0.0.1:9/nca.crl", "unreachable")
+    output = lines(capsys)
+    [metric] = [line for line in output if "_aws" in line]
+    assert metric["CrlRefreshFailed"] == [1.0] and metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["stage"]]
+    [failed] = [line for line in output if line.get("event") == "crl_refresh_failed"]
+    assert (failed["url"], failed["reason"]) == ("http://127.0.0.1:9/nca.crl", "unreachable")
 
 
 def test_the_crl_refresh_writes_each_cas_index_and_logs_it(invoke, pki, tmp_path, capsys):
