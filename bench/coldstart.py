@@ -5,12 +5,16 @@ and the first vote of a fresh process against the floor of a fresh process that 
 
     .venv/bin/python bench/coldstart.py [--runs 15] [--vote-runs 9] [--no-vote] [--markdown PATH]
 
-First vote (on dynalite, started on a free port): a new interpreter imports `app`, builds the
-runtime from the environment (settings, the trust folder, the store, the keys), and casts one
-ballot of a new citizen through `VotingService.cast` (CMS, path, revocation, profile, ballot,
-challenge, ONE conditional PutItem); the floor is a new interpreter that imports boto3,
-pynamodb.models and cryptography.x509 and does one conditional PutItem of an item of the same
-shape and size (the sealed evidence's) with boto3. Wall time of the whole process, alternating, medians (goal ≤ 1.3×).
+First vote (on dynalite, started on a free port): a new interpreter imports `app`, and Chalice's
+handler answers one API Gateway event `POST /contests/{id}/votes` as Lambda would call it: the
+middleware (Powertools' Logger with the Lambda context, the request's log line, its metrics as one
+EMF line), the runtime from the environment (settings, the trust folder, the store, the keys), and
+one new citizen's ballot (CMS, path, revocation, profile, ballot, challenge, ONE conditional
+PutItem). The same again with the Tracer on (`VOTING_TRACING=on` in a Lambda-like environment:
+the X-Ray SDK imported and botocore patched), which the template gives the scheduled functions
+only. The floor is a new interpreter that imports boto3, pynamodb.models and cryptography.x509
+and does one conditional PutItem of an item of the same shape and size (the sealed evidence's)
+with boto3. Wall time of the whole process, alternating, medians (goal ≤ 1.3×).
 
 Each run is a new interpreter (bytecode caches warm, as in a reused Lambda image); the two
 commands alternate, and `python -c pass` is timed too (the interpreter alone). The median wall
@@ -37,12 +41,32 @@ from bench.common import machine, median, verdict, write_section  # noqa: E402
 GOAL = 1.2
 GOAL_FIRST_VOTE = 1.3
 VOTE_CODE = """
-import os, sys
+import os, sys, uuid
 import app
-from chalicelib import runtime
-created = runtime.current().voting.cast(os.environ["BENCH_CONTEST"], open(sys.argv[1], "rb").read()).created
-assert created, "the first vote was not stored"
+contest = os.environ["BENCH_CONTEST"]
+resource = "/contests/{contest_id}/votes"
+event = {"resource": resource, "path": f"/contests/{contest}/votes", "httpMethod": "POST",
+         "headers": {"content-type": "application/json"}, "multiValueQueryStringParameters": None,
+         "pathParameters": {"contest_id": contest}, "stageVariables": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": resource, "httpMethod": "POST", "requestId": str(uuid.uuid4()),
+                            "stage": "api", "identity": {"sourceIp": "203.0.113.7"}},
+         "body": open(sys.argv[1]).read()}
+class Context:
+    function_name = "bench-api"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:000000000000:function:bench-api"
+    aws_request_id = str(uuid.uuid4())
+    def get_remaining_time_in_millis(self):
+        return 10000
+answer = app.app(event, Context())
+assert answer["statusCode"] == 201, answer
 """
+# What Lambda sets that the Tracer looks for (an invocation's trace header: sampled), so that it
+# imports the X-Ray SDK and patches botocore as in AWS. Its segments go by UDP to a daemon that
+# nobody runs here: sent and lost, as cheap as in AWS.
+TRACED = {"VOTING_TRACING": "on", "AWS_LAMBDA_FUNCTION_NAME": "bench-api", "LAMBDA_TASK_ROOT": str(ROOT),
+          "_X_AMZN_TRACE_ID": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1",
+          "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000", "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
 FLOOR_CODE = """
 import os, sys
 import boto3, pynamodb.models, cryptography.x509
@@ -64,6 +88,19 @@ COMMANDS = {
 }
 
 
+# What each part of Powertools adds to a cold start, on top of what the service imports anyway.
+POWERTOOLS_BASE = "import boto3, pynamodb.models, cryptography.x509, chalice"
+POWERTOOLS = {
+    "base": POWERTOOLS_BASE,
+    "Logger": POWERTOOLS_BASE + "; from aws_lambda_powertools import Logger; Logger(service='voting')",
+    "Logger + Metrics": POWERTOOLS_BASE + "; from aws_lambda_powertools import Logger, Metrics; "
+                        "from aws_lambda_powertools.logging import correlation_paths; Logger(service='voting'); "
+                        "Metrics(namespace='Voting')",
+    "Logger + Metrics + Tracer": POWERTOOLS_BASE + "; from aws_lambda_powertools import Logger, Metrics, Tracer; "
+                                 "Logger(service='voting'); Metrics(namespace='Voting'); Tracer(service='voting')",
+}
+
+
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
@@ -71,9 +108,9 @@ def environment() -> dict[str, str]:
     return env
 
 
-def wall_time(code: str) -> float:
+def wall_time(code: str, extra: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment(), check=True,
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**environment(), **(extra or {})}, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -195,7 +232,7 @@ def first_vote(runs: int) -> dict[str, float]:
                "VOTING_EVIDENCE_KEY": commission_pem,
                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
         ballots = []
-        for n in range(runs + 1):
+        for n in range(2 * runs + 2):
             voter = devpki.issue_person(nca, f"{600000000000 + n}", not_before=start)
             token = challenge.issue(keys.challenge, challenge.VOTE, contest, now).token
             cms = devpki.sign_cms(ballot_bytes(contest, "n0-000", token), voter, chain=(nca,))
@@ -203,20 +240,22 @@ def first_vote(runs: int) -> dict[str, float]:
             path.write_text(json.dumps({"cms": base64.b64encode(cms).decode()}))
             ballots.append((path, len(cms) + 436))  # the sealed evidence: the CMS, its wrapped key, nonce and tag
 
-        def timed(code: str, *argv: str) -> float:
+        def timed(code: str, *argv: str, traced: bool = False) -> float:
             began = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env={**env, **TRACED} if traced else env,
+                           check=True, stdout=subprocess.DEVNULL)
             return time.perf_counter() - began
 
         timed(VOTE_CODE, str(ballots[-1][0]))  # bytecode caches, as in a reused image
+        timed(VOTE_CODE, str(ballots[-2][0]), traced=True)
         timed(FLOOR_CODE, "warm", str(ballots[-1][1]))
-        samples: dict[str, list[float]] = {"vote": [], "floor": []}
+        samples: dict[str, list[float]] = {"vote": [], "traced": [], "floor": []}
         for n in range(runs):
-            pair = [("vote", VOTE_CODE, str(ballots[n][0])), ("floor", FLOOR_CODE, uuid.uuid4().hex)]
-            for name, code, argument in pair if n % 2 == 0 else reversed(pair):
+            trio = [("vote", VOTE_CODE, str(ballots[2 * n][0])), ("traced", VOTE_CODE, str(ballots[2 * n + 1][0])),
+                    ("floor", FLOOR_CODE, uuid.uuid4().hex)]
+            for name, code, argument in trio if n % 2 == 0 else reversed(trio):
                 extra = (str(ballots[n][1]),) if name == "floor" else ()
-                samples[name].append(timed(code, argument, *extra))
+                samples[name].append(timed(code, argument, *extra, traced=name == "traced"))
     return {name: median(values) for name, values in samples.items()}
 
 
@@ -244,13 +283,17 @@ def first_vote_report(medians: dict[str, float], runs: int) -> str:
     return "\n".join([
         "", "### The first vote of a fresh process", "",
         f"dynalite on this machine; wall time of the whole process, median of {runs} alternating runs each. "
-        "First vote = `import app`, the runtime from the environment (settings, trust folder, store, keys), one "
-        "new citizen's RSA-2048 ballot through `VotingService.cast` and its one conditional PutItem. Floor = "
+        "First vote = `import app`, then Chalice's handler answering one API Gateway event `POST …/votes` as "
+        "Lambda calls it: the telemetry middleware (Powertools' Logger with the Lambda context, the request's "
+        "log line, its EMF metrics line), the runtime from the environment (settings, trust folder, store, keys), "
+        "one new citizen's RSA-2048 ballot and its one conditional PutItem. Tracer on = the same with "
+        "`VOTING_TRACING=on` in a Lambda-like environment (the X-Ray SDK imported, botocore patched). Floor = "
         "`import boto3, pynamodb.models, cryptography.x509` and one conditional PutItem of an item of the same "
         "shape with boto3.", "",
         "| process | median ms | ratio to floor |",
         "|---|---|---|",
         f"| first vote | {medians['vote'] * 1e3:.0f} | {ratio:.2f}× |",
+        f"| first vote, Tracer on | {medians['traced'] * 1e3:.0f} | {medians['traced'] / medians['floor']:.2f}× |",
         f"| floor: imports + one PutItem | {medians['floor'] * 1e3:.0f} | 1.00× |",
         "",
         f"Goal: the first vote of a fresh process ≤ {GOAL_FIRST_VOTE}× its floor — "
@@ -259,11 +302,34 @@ def first_vote_report(medians: dict[str, float], runs: int) -> str:
     ]) + "\n"
 
 
+def powertools_share(runs: int) -> str:
+    """Wall time of each Powertools combination over the base, alternating; the Tracer's row in a
+    Lambda-like environment (TRACED), where it imports the X-Ray SDK and patches botocore."""
+    def extra(name: str) -> dict[str, str] | None:
+        return TRACED if "Tracer" in name else None
+
+    for name, code in POWERTOOLS.items():
+        wall_time(code, extra(name))
+    samples: dict[str, list[float]] = {name: [] for name in POWERTOOLS}
+    for run in range(runs):
+        for name in list(POWERTOOLS) if run % 2 == 0 else list(reversed(POWERTOOLS)):
+            samples[name].append(wall_time(POWERTOOLS[name], extra(name)))
+    medians = {name: median(values) for name, values in samples.items()}
+    lines = ["", "### What Powertools adds to a cold start", "",
+             f"Wall time of a new interpreter, median of {runs} alternating runs each; base = `{POWERTOOLS_BASE}` "
+             "(what the service imports anyway).", "",
+             "| imports and builds | median ms | above the base |", "|---|---|---|"]
+    for name, value in medians.items():
+        lines.append(f"| {name} | {value * 1e3:.0f} | {(value - medians['base']) * 1e3:+.0f} ms |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--vote-runs", type=int, default=9, help="runs of the first-vote measurement")
     parser.add_argument("--no-vote", action="store_true", help="skip the first vote (it needs dynalite)")
+    parser.add_argument("--powertools-runs", type=int, default=15, help="runs of each Powertools combination")
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     print(f"# {machine()}", flush=True)
@@ -276,6 +342,7 @@ def main() -> None:
             samples[name].append(wall_time(COMMANDS[name]))
     medians = {name: median(values) for name, values in samples.items()}
     text = report(medians, args.runs, beyond_floor(), chains())
+    text += powertools_share(args.powertools_runs)
     if not args.no_vote:
         text += first_vote_report(first_vote(args.vote_runs), args.vote_runs)
     write_section(args.markdown, text)

@@ -15,7 +15,10 @@ Chalice writes the functions, the API and the schedules; `build/resources.json`,
 - who may sign in as the commission (`AdminIins`, a parameter: personal data stays out of git);
 - the commission's evidence key: an RSA KMS key whose Decrypt only the commission's audit role may
   call (no function's role can, and the key policy denies it to every other principal), that role,
-  and who may assume it (the `CommissionPrincipals` parameter, with MFA).
+  and who may assume it (the `CommissionPrincipals` parameter, with MFA);
+- election-day operations (`devtools/operations.py`): the on-call's SNS topic, the alarms, the
+  dashboard; X-Ray on the API stage and every function (`"xray": true` in the prod stage), the
+  metrics' `stage` dimension (`VOTING_STAGE`) and the Tracer on the scheduled functions.
 
 It refuses to package a stage that cannot work: no trust anchors in `chalicelib/trust/prod/`, no
 `VOTING_CRL_URLS`, a grace not longer than the vote function's timeout, a secret or a local
@@ -38,6 +41,7 @@ from typing import Any
 from chalicelib.adapters.crl_sources import INDEX_FOLDER
 from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
 from chalicelib.settings import ConfigurationError, Settings
+from devtools import operations
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "prod"
@@ -77,16 +81,19 @@ FUNCTIONS: dict[str, dict[str, Any]] = {
     # The CRL refresher: downloads the NCA's CRLs, writes the verified CRLs and each CA's revocation
     # index; the secret derives the key that seals the indexes (README, "Revocation").
     "RefreshCrls": {"role": "RefreshCrlsRole", "suffix": "refresh-crls", "secret": True, "crl": "write",
-                    "admins": False, "tables": {}},
+                    "admins": False, "tables": {}, "traced": True},
     # The built-in authorizer of /admin routes: checks the session token's MAC (keyed by the secret).
     "AdminSession": {"role": "AdminSessionRole", "suffix": "admin-session", "secret": True, "crl": None,
                      "admins": True, "tables": {}},
     # The closer: the summaries, each due contest's state and result, a parallel scan of the votes. No secret.
     "CloseContests": {"role": "CloseContestsRole", "suffix": "close-contests", "secret": False, "crl": None,
-                      "admins": False,
+                      "admins": False, "traced": True,
                       "tables": {"contests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                                  "summaries": ["dynamodb:Scan"], "votes": ["dynamodb:Scan"]}},
 }
+
+# X-Ray's write actions have no resource types: "*" is the only resource they take.
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 
 # The edge (README, "Protection at the edge"). API Gateway: requests per second and burst per method.
 THROTTLE_DEFAULT = (1000, 2000)
@@ -173,12 +180,18 @@ def _policy(logical_id: str, spec: dict[str, Any]) -> dict[str, Any]:
                                      f"/{CRL_PREFIX}{'' if writes else CRL_INDEX_FOLDER}*"]]}
         statements.append({"Sid": "CrlObjects", "Effect": "Allow",
                            "Action": ["s3:GetObject"] + (["s3:PutObject"] if writes else []), "Resource": [objects]})
+    statements.append({"Sid": "Traces", "Effect": "Allow", "Action": XRAY_ACTIONS, "Resource": "*"})
     return {"PolicyName": f"{logical_id}LeastPrivilege",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
 
 
 def _environment(spec: dict[str, Any]) -> dict[str, Any]:
-    variables: dict[str, Any] = {"VOTING_TABLE_PREFIX": _sub("${AWS::StackName}-")}
+    # The stack's name is the stage every log line and metric carries (the alarms look it up); the
+    # Tracer's subsegments only where a run is long and rare (README, "Election-day operations").
+    variables: dict[str, Any] = {"VOTING_TABLE_PREFIX": _sub("${AWS::StackName}-"),
+                                 "VOTING_STAGE": _sub("${AWS::StackName}")}
+    if spec.get("traced"):
+        variables["VOTING_TRACING"] = "on"
     if spec["crl"] is not None:
         variables.update(VOTING_CRL_BUCKET={"Ref": "CrlBucket"}, VOTING_CRL_PREFIX=CRL_PREFIX)
     if spec["secret"]:
@@ -273,7 +286,9 @@ def api_resources(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     settings += [{"ResourcePath": _resource_path(path), "HttpMethod": method, "ThrottlingRateLimit": rate,
                   "ThrottlingBurstLimit": burst} for (path, method), (rate, burst) in sorted(limits.items())]
     return {
-        "RestAPI": {"Properties": {"DefinitionBody": {"paths": paths}, "MethodSettings": settings}},
+        # Named after the stack (API Gateway's metrics go by this name), traced by X-Ray.
+        "RestAPI": {"Properties": {"Name": _sub("${AWS::StackName}"), "TracingEnabled": True,
+                                   "DefinitionBody": {"paths": paths}, "MethodSettings": settings}},
         f"{ADMIN_FUNCTION}InvokePermission": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {"FunctionName": {"Fn::GetAtt": [ADMIN_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
@@ -335,7 +350,9 @@ PARAMETERS = {
 }
 
 
-def merge_template(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def merge_template(routes: dict[str, dict[str, Any]], stage: dict[str, Any]) -> dict[str, Any]:
+    """What `chalice package` merges into its template; `stage` is the prod stage of
+    `.chalice/config.json` (the functions' timeouts and reserved concurrency, for the alarms)."""
     resources: dict[str, Any] = {
         **tables(),
         "CrlBucket": {
@@ -362,8 +379,10 @@ def merge_template(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     resources.update(api_resources(routes))
     resources.update(waf_resources())
     resources.update(evidence_resources())
+    resources.update(operations.resources(FUNCTIONS, stage))
     return {
-        "Parameters": PARAMETERS,
+        "Parameters": {**PARAMETERS, **operations.PARAMETERS},
+        "Conditions": operations.CONDITIONS,
         "Resources": resources,
         "Outputs": {
             "ContestsTableName": {"Value": {"Ref": "ContestsTable"}},
@@ -376,6 +395,7 @@ def merge_template(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "CrlBucketName": {"Value": {"Ref": "CrlBucket"}},
             "EvidenceKeyArn": {"Value": {"Fn::GetAtt": ["EvidenceKey", "Arn"]}},
             "CommissionAuditRoleArn": {"Value": {"Fn::GetAtt": [AUDIT_ROLE, "Arn"]}},
+            **operations.OUTPUTS,
         },
     }
 
@@ -514,7 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     merge = out / "resources.json"
-    merge.write_text(json.dumps(merge_template(app_routes(project)), indent=2, ensure_ascii=False))
+    template = merge_template(app_routes(project), config["stages"][STAGE])
+    merge.write_text(json.dumps(template, indent=2, ensure_ascii=False))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")}
     chalice = str(Path(sys.executable).parent / "chalice")
     subprocess.run([chalice, "package", "--stage", STAGE, "--merge-template", str(merge), str(out)],  # noqa: S603

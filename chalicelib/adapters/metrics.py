@@ -31,7 +31,8 @@ COUNT, MILLISECONDS, SECONDS = MetricUnit.Count.value, MetricUnit.Milliseconds.v
 VOTE_ACCEPTED = "VoteAccepted"  # 201: a new vote stored
 VOTE_RETRIED = "VoteRetried"  # 200: the same person, the same ballot again (the same receipt)
 VOTE_REJECTED = "VoteRejected"  # VoteRejected.<code>: every refusal but 503, already_voted included
-UNAVAILABLE = "Unavailable"  # Unavailable.<cause>: every 503 the service answered, any route
+UNAVAILABLE = "Unavailable"  # every 503 the service answered, any route; and Unavailable.<cause>
+CLIENT_ERRORS = "ClientErrors"  # every 4xx the service answered, any route (API Gateway's own are the rest)
 VERIFICATION_MS = "VerificationMs"  # VerificationMs.<algorithm>: a ballot's verification, all steps
 # Why a 503: the storage failed or throttled, a conditional update lost a race, a setting is missing
 # or wrong, revocation could not be checked (no fresh index: fail closed), an unexpected error,
@@ -87,6 +88,23 @@ def index_problem(kind: str) -> str:
 def verification_ms(algorithm: str) -> str:
     """`VerificationMs.RSA-SHA-256`, `VerificationMs.GOST-34.10-2015-512`, …"""
     return f"{VERIFICATION_MS}.{re.sub(r'[^A-Za-z0-9.]+', '-', algorithm).strip('-')}"
+
+
+def vote_refusal_codes() -> list[str]:
+    """The codes `VoteRejected.<code>` can carry: the catalogue's 4xx (the dashboard lists them)."""
+    from chalicelib.voting.rejection import CODES, status_for
+
+    return sorted(code for code in CODES if 400 <= status_for(code) < 500)
+
+
+def algorithms() -> list[str]:
+    """The names `VerificationMs.<algorithm>` can carry: the policy's permitted signature algorithms.
+    (Imported here, not at the top: the verifier loads with the first vote, not with this module.)"""
+    from chalicelib.verify import algorithms as known
+    from chalicelib.verify.policy import NCA
+
+    names = {known.name(signature, digest) for signature in NCA.signatures for digest in NCA.digests}
+    return sorted(name for name in names if not name[0].isdigit())  # an OID: no such pair in the policy
 
 
 _metrics = Metrics(namespace=NAMESPACE)

@@ -34,6 +34,7 @@ from chalicelib.verify import trace
 
 # The routes that take a signed ballot: their refusals are counted per code.
 VOTE_ACTIONS = frozenset({"cast_vote", "egov_api2_put"})
+CLIENT_ERROR = 400
 SERVER_ERROR = 500  # the service answers 503; a 500 only if something escaped a route's error boundary
 
 
@@ -130,9 +131,12 @@ def request_measurements(outcome: Outcome, status: int, verification: trace.Trac
     ballot's refusal by its code, and an accepted ballot's verification time by its algorithm."""
     measurements = list(outcome.measurements)
     if status >= SERVER_ERROR:
-        measurements.append(Measurement(metrics.unavailable(outcome.cause or _default_cause(outcome))))
-    elif outcome.code and outcome.action in VOTE_ACTIONS:
-        measurements.append(Measurement(metrics.vote_rejected(outcome.code)))
+        measurements += [Measurement(metrics.UNAVAILABLE),
+                         Measurement(metrics.unavailable(outcome.cause or _default_cause(outcome)))]
+    elif status >= CLIENT_ERROR:
+        measurements.append(Measurement(metrics.CLIENT_ERRORS))
+        if outcome.code and outcome.action in VOTE_ACTIONS:
+            measurements.append(Measurement(metrics.vote_rejected(outcome.code)))
     if verification is not None and verification.decided == trace.ACCEPTED and verification.algorithm:
         measurements.append(Measurement(metrics.verification_ms(verification.algorithm),
                                         sum(verification.milliseconds.values()), MILLISECONDS))

@@ -12,6 +12,7 @@ import pytest
 
 from devtools.package import (
     FUNCTIONS,
+    XRAY_ACTIONS,
     chalice_config,
     evidence_key_problem,
     grace_problems,
@@ -95,6 +96,8 @@ def test_policies_name_only_actions_and_resources_without_wildcards(template):
         for policy in role["Properties"]["Policies"]:
             for statement in policy["PolicyDocument"]["Statement"]:
                 assert all("*" not in action for action in statement["Action"])
+                if statement["Action"] == XRAY_ACTIONS:  # X-Ray's writes have no resource types
+                    continue
                 assert statement["Resource"] != "*" and "*" not in statement["Resource"]
 
 
@@ -275,7 +278,7 @@ def test_api_gateway_may_invoke_the_commissions_function_for_admin_paths_only(te
 def test_the_voters_function_only_reads_contests_and_receipts_writes_votes_and_settles_sessions(template):
     statements = role_statements(template, "ApiHandlerRole")
     tables = {sid: (s["Action"], s["Resource"]) for sid, s in statements.items() if sid not in
-              ("OwnLogs", "Secret", "CrlObjects", "CrlList")}
+              ("OwnLogs", "Secret", "CrlObjects", "CrlList", "Traces")}
     assert tables == {
         "Contests": (["dynamodb:GetItem"], [{"Fn::GetAtt": ["ContestsTable", "Arn"]}]),
         "Summaries": (["dynamodb:Scan"], [{"Fn::Join": ["", [{"Fn::GetAtt": ["ContestsTable", "Arn"]},
@@ -301,7 +304,7 @@ def test_only_the_commissions_function_writes_contests_scans_votes_for_results_a
 
 
 def test_the_authorizer_reads_the_secret_and_nothing_else(template):
-    assert set(role_statements(template, "AdminSessionRole")) == {"OwnLogs", "Secret"}
+    assert set(role_statements(template, "AdminSessionRole")) == {"OwnLogs", "Secret", "Traces"}
 
 
 def test_the_commissions_function_runs_the_same_app_with_its_own_limits(template):
@@ -417,3 +420,18 @@ def test_an_expired_trust_anchor_or_a_secret_in_the_stage_stops_the_package(tmp_
     assert any("'C=KZ,CN=OLD ROOT'" in p and "is not valid now" in p for p in problems)
     assert any("'ftp://x' is not an http(s) URL" in p for p in problems)
     assert any("VOTING_SECRET must not be set" in p for p in problems)
+
+
+# --- election-day operations (devtools/operations.py; the rest in tests/devtools/test_operations.py) --
+
+def test_every_function_is_traced_by_x_ray_and_may_send_its_traces(template):
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        assert function["Properties"]["Tracing"] == "Active", name
+    for spec in FUNCTIONS.values():
+        assert role_statements(template, spec["role"])["Traces"]["Action"] == XRAY_ACTIONS
+
+
+def test_the_packaged_template_holds_the_topic_the_dashboard_and_the_alarms(template):
+    assert len(resources_of(template, "AWS::SNS::Topic")) == 1
+    assert len(resources_of(template, "AWS::CloudWatch::Dashboard")) == 1
+    assert len(resources_of(template, "AWS::CloudWatch::Alarm")) >= 20
