@@ -320,6 +320,9 @@ def report_refresh(report: RefreshReport) -> dict[str, int]:
         logs.event("crl_index_written", issuer=written.issuer, base_entries=written.base_entries,
                    delta_entries=written.delta_entries, crl_number=written.crl_number,
                    delta_number=written.delta_number, next_update=written.next_update.isoformat())
+    if report.issued and report.as_of is not None:  # the oldest CA's revocation data, as of this run
+        age = (report.as_of - min(report.issued.values())).total_seconds()
+        telemetry.count(metrics.REVOCATION_INDEX_AGE, age, metrics.SECONDS)
     counts = {"read": len(report.read), "unchanged": len(report.unchanged), "failed": len(report.failed),
               "older": len(report.older), "written": len(report.written)}
     logs.event("crl_refresh", **counts)

@@ -190,6 +190,12 @@ def alarms(all_functions: list[Function]) -> list[Alarm]:
         Alarm("RevocationUnavailable", "Votes get 503: a CA's revocation list is stale beyond the tolerance, or "
               "missing (fail closed)", 1, expression="m1 + m2",
               inputs=[_stat(_service(metrics.REVOCATION_STALE_BEYOND)), _stat(_service(metrics.REVOCATION_MISSING))]),
+        Alarm("RevocationIndexProblem", "A CA's revocation index could not be used or written: a vote function "
+              "found it unreachable, refused (altered, another key), older than the one it holds (a rollback) or "
+              "missing; or the refresher could not write it", 1, period=CRL_REFRESH_PERIOD,
+              expression=" + ".join(f"m{n}" for n in range(1, len(metrics.INDEX_PROBLEMS) + 2)),
+              inputs=[_stat(_service(metrics.index_problem(kind))) for kind in metrics.INDEX_PROBLEMS]
+              + [_stat(_service(metrics.REVOCATION_INDEX_PROBLEM))]),
         Alarm("CrlRefreshFailing", "The CRL refresher could not fetch or verify a CRL in two runs in a row",
               1, period=CRL_REFRESH_PERIOD, evaluation=2, datapoints=2,
               metric=_service(metrics.REVOCATION_REFRESH_FAILED)),
@@ -284,7 +290,11 @@ def widgets(all_functions: list[Function], alarm_names: list[str]) -> list[dict[
                               _ours(metrics.REVOCATION_STALE_BEYOND, label="stale beyond tolerance (503)"),
                               _ours(metrics.REVOCATION_MISSING, label="no usable CRL (503)"),
                               _ours(metrics.REVOCATION_REFRESH_FAILED, label="refresh failed"),
-                              _ours(metrics.REVOCATION_SOURCE_STALE, label="CA publishes a stale CRL")]),
+                              _ours(metrics.REVOCATION_SOURCE_STALE, label="CA publishes a stale CRL"),
+                              _ours(metrics.REVOCATION_SOURCE_OLDER, label="a source serves an older CRL"),
+                              _ours(metrics.REVOCATION_INDEX_PROBLEM, label="index not written")]
+               + [_ours(metrics.index_problem(kind), label=f"index {kind}") for kind in metrics.INDEX_PROBLEMS]),
+        _graph("Revocation index age (oldest CA)", [_ours(metrics.REVOCATION_INDEX_AGE, "Maximum", "age")], unit="s"),
         _graph("Closer: runs, tallies, failures", [_ours(metrics.CLOSER_RUNS, label="runs"),
                                                    _ours(metrics.CONTESTS_TALLIED, label="tallied"),
                                                    _ours(metrics.TALLY_FAILED, label="failed")]),

@@ -99,3 +99,10 @@ def test_every_alarm_of_the_revocation_step_has_its_metric():
     from chalicelib.verify import revocation
 
     assert set(runtime._ALARMS) == {revocation.STALE, revocation.STALE_BEYOND_TOLERANCE, revocation.NO_CRL}
+
+
+def test_every_kind_of_unusable_index_has_its_metric():
+    from chalicelib.adapters import metrics
+    from chalicelib.verify import revocation
+
+    assert metrics.INDEX_PROBLEMS == (revocation.UNREACHABLE, revocation.REFUSED, revocation.OLDER, revocation.MISSING)

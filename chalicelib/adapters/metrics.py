@@ -45,7 +45,7 @@ MOBILE_SETTLED = "MobileSessionSettled"  # the first PUT with a valid signature 
 MOBILE_EXPIRED = "MobileSessionExpired"  # a page or the phone was told the session had expired
 
 # Revocation (the names the CRL work has always used, so its dashboards and alarms keep reading them).
-REVOCATION_INDEX_AGE = "RevocationIndexAge"  # seconds since the CRL behind an issuer's index was issued
+REVOCATION_INDEX_AGE = "RevocationIndexAge"  # each refresher run: seconds since the oldest CA's newest CRL was issued
 REVOCATION_STALE = "CrlStale"  # a vote met an index past its nextUpdate, within the tolerance
 REVOCATION_STALE_BEYOND = "CrlStaleBeyondTolerance"  # ... beyond it: refused, 503
 REVOCATION_MISSING = "RevocationUnavailable"  # no usable index of the issuer at all: refused, 503

@@ -69,6 +69,10 @@ class RefreshReport:
     stale_sources: list[str] = field(default_factory=list)  # published past their own nextUpdate
     written: list[Written] = field(default_factory=list)
     index_problems: list[tuple[str, str]] = field(default_factory=list)  # (CA, why its index was not written)
+    # Each CA with an index after the run → the thisUpdate of the newest CRL in it; and the run's
+    # time: how old each CA's revocation data is, for the operators.
+    issued: dict[str, datetime] = field(default_factory=dict)
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,9 @@ class _Fresh:
 
 def refresh(sources: Sequence[str], fetch: Callable[[str], bytes], trust: TrustStore, store: IndexStore,
             key: bytes, now: datetime, rules: Policy = NCA) -> RefreshReport:
-    report = RefreshReport()
+    report = RefreshReport(as_of=now)
     held, blocked = _held_indexes(trust, store, key, report)
+    report.issued.update({index.issuer_name: index.this_update for index in held.values()})
     known = {digest for index in held.values() for digest in _digests(index)}
     fresh: dict[bytes, list[_Fresh]] = {}
     for source in sources:
@@ -218,6 +223,7 @@ def _index_issuer(crls: list[_Fresh], held: RevocationIndex | None, trust: Trust
         except OSError as error:
             report.index_problems.append((issuer.subject_text[:200], f"index not written: {type(error).__name__}"))
             return
+        report.issued[header["issuer_name"]] = datetime.fromisoformat(current["this_update"])
         report.written.append(Written(header["issuer_name"], len(base_records) // RECORD,
                                       len(delta_records) // RECORD, base["number"], header["delta_number"],
                                       datetime.fromisoformat(current["next_update"])))

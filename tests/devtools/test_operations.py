@@ -52,8 +52,8 @@ def names_in(found: dict) -> set[str]:
 def test_the_template_holds_an_alarm_for_each_thing_the_on_call_must_hear_of(template):
     names = set(alarms_of(template))
     assert {"ApiErrorRate", "ServiceUnavailableRate", "ApiThrottling", "EdgeBlocking", "RevocationStale",
-            "RevocationUnavailable", "CrlRefreshFailing", "CloserNotRunning", "TallyFailed", "TallyLate",
-            "DynamoDbThrottling"} <= names
+            "RevocationUnavailable", "RevocationIndexProblem", "CrlRefreshFailing", "CloserNotRunning",
+            "TallyFailed", "TallyLate", "DynamoDbThrottling"} <= names
     for function in FUNCTIONS:
         assert {f"{function}Errors", f"{function}DurationNearTimeout"} <= names
     assert {"APIHandlerConcurrencyNearLimit", "APIHandlerThrottles", "AdminApiConcurrencyNearLimit"} <= names
@@ -77,6 +77,7 @@ def test_the_topic_mails_the_on_call_only_when_an_address_is_given(template):
 
 def test_the_services_metrics_an_alarm_reads_exist_and_carry_only_the_stage(template):
     emitted = {value for name, value in vars(metrics).items() if name.isupper() and isinstance(value, str)}
+    emitted |= {metrics.index_problem(kind) for kind in metrics.INDEX_PROBLEMS}
     for name, alarm in alarms_of(template).items():
         for metric in metrics_read(alarm):
             if metric["Namespace"] == metrics.NAMESPACE:
@@ -147,3 +148,11 @@ def test_the_api_stage_is_traced_and_named_after_the_stack(template):
     api = template["Resources"]["RestAPI"]["Properties"]
     assert api["TracingEnabled"] is True and api["Name"] == {"Fn::Sub": "${AWS::StackName}"}
     assert STAGE_CONFIG["xray"] is True  # Chalice sets Tracing: Active on every function of the stage
+
+
+def test_the_dashboard_shows_every_revocation_metric_and_the_index_age(template):
+    shown = names_in(widget(template, "Revocation")) | names_in(widget(template, "Revocation index age (oldest CA)"))
+    assert shown == {metrics.REVOCATION_STALE, metrics.REVOCATION_STALE_BEYOND, metrics.REVOCATION_MISSING,
+                     metrics.REVOCATION_REFRESH_FAILED, metrics.REVOCATION_SOURCE_STALE,
+                     metrics.REVOCATION_SOURCE_OLDER, metrics.REVOCATION_INDEX_PROBLEM, metrics.REVOCATION_INDEX_AGE,
+                     *(metrics.index_problem(kind) for kind in metrics.INDEX_PROBLEMS)}

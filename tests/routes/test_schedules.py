@@ -84,8 +84,11 @@ def test_the_crl_refresh_writes_each_cas_index_and_logs_it(invoke, pki, tmp_path
                          crl_index_dir=str(tmp_path / "crl-index"))
     runtime.install(wired)
     assert invoke("refresh_crls") == {"read": 2, "unchanged": 0, "failed": 0, "older": 0, "written": 2}
-    written = [line for line in lines(capsys) if line.get("event") == "crl_index_written"]
+    output = lines(capsys)
+    written = [line for line in output if line.get("event") == "crl_index_written"]
     assert sorted(line["issuer"] for line in written) == ["C=KZ,CN=TEST NCA (RSA)", "C=KZ,CN=TEST ROOT (RSA)"]
+    [age] = [line["RevocationIndexAge"] for line in output if "RevocationIndexAge" in line]
+    assert age == [timedelta(days=1).total_seconds()]  # pki.crls(): issued a day before the clock's NOW
     assert invoke("refresh_crls")["unchanged"] == 2  # the next run reads nothing again
 
 

@@ -184,18 +184,11 @@ class Run:
 
 
 def test_no_log_line_or_metric_carries_a_person_over_a_run_of_every_refusal_code(service, capsys, monkeypatch):
-    from chalicelib.verify.certificate import Certificate
-    from chalicelib.verify.revocation import RevocationStore, read_crl
-    from chalicelib.verify.trust import TrustStore
-
     pki = service.pki
     run = Run(service)
     revoked = run.voter("900101300702")
-    crl = devpki.issue_crl(pki.intermediate, {revoked.certificate.serial_number: NOW - timedelta(days=1)},
-                           this_update=NOW - timedelta(hours=1), next_update=NOW + timedelta(days=7))
-    trust = TrustStore([Certificate(pki.root.der), Certificate(pki.intermediate.der)])
-    wired = make_runtime(pki, service.clock, service.store, RevocationStore([read_crl(crl, trust)]),
-                         admin_iins=frozenset({ADMIN}))
+    revocation = pki.revocation(pki.crls({revoked.certificate.serial_number: NOW - timedelta(days=1)}))
+    wired = make_runtime(pki, service.clock, service.store, revocation, admin_iins=frozenset({ADMIN}))
     runtime.install(wired)
     http = service.http
 

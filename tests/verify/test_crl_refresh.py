@@ -100,6 +100,16 @@ def test_an_unchanged_crl_is_not_read_again(pki, served, bucket, monkeypatch):
     assert (report.unchanged, report.written) == ([f"{base}/nca.crl"], [])
 
 
+def test_the_report_says_when_each_cas_revocation_data_was_issued_written_or_kept(pki, served, bucket):
+    files, base = served
+    files["/nca.crl"] = make_crl(pki, hours_ago=3)
+    written = run(pki, bucket, base, "/nca.crl")
+    kept = run(pki, bucket, base, "/nca.crl")  # nothing new: the stored index still counts
+    name = Certificate(pki.intermediate.der).subject_text
+    for report in (written, kept):
+        assert report.issued == {name: NOW - timedelta(hours=3)} and report.as_of == NOW
+
+
 def test_the_same_crl_from_a_mirror_is_read_once(pki, served, bucket):
     files, base = served
     files["/nca.crl"] = files["/mirror/nca.crl"] = make_crl(pki)
