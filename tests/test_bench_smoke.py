@@ -43,17 +43,20 @@ def test_hostile_input_benchmark_runs(tmp_path):
 
 def test_coldstart_benchmark_runs(tmp_path):
     out = tmp_path / "cold.md"
-    run_script("bench/coldstart.py", "--runs", "1", "--no-vote", "--markdown", str(out))
+    run_script("bench/coldstart.py", "--runs", "1", "--no-vote", "--powertools-runs", "1", "--markdown", str(out))
     text = out.read_text()
     assert "import app" in text and "Goal:" in text and "| package | ms | modules |" in text
+    assert "| Logger + Metrics + Tracer |" in text  # what each part of Powertools adds
 
 
 @pytest.mark.integration
 def test_first_vote_benchmark_runs(tmp_path):
     require_dynalite()
     out = tmp_path / "cold.md"
-    run_script("bench/coldstart.py", "--runs", "1", "--vote-runs", "1", "--markdown", str(out))
+    run_script("bench/coldstart.py", "--runs", "1", "--vote-runs", "1", "--powertools-runs", "1",
+               "--markdown", str(out))
     text = out.read_text()
+    assert "| first vote, Tracer on |" in text
     assert "| first vote |" in text and "Goal: the first vote of a fresh process ≤ 1.3× its floor" in text
 
 
