@@ -164,7 +164,7 @@ class Telemetry:
     """What logs, metrics and traces need, read apart from `Settings` and never refused: a stage
     whose other settings are wrong must still log that and count its 503s.
 
-    - `VOTING_STAGE`: the name every log line and metric carries (the metrics' `stage` dimension):
+    - `VOTING_STACK`: the name every log line and metric carries (the metrics' `stage` dimension):
       in AWS the template sets the stack's name; `local` when unset (or not a name).
     - `VOTING_TRACING`: `on` builds Powertools' Tracer (the X-Ray SDK) in this function; the
       template turns it on for the scheduled functions only (README, "Election-day operations")."""
@@ -175,7 +175,7 @@ class Telemetry:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Telemetry:
         env = os.environ if environ is None else environ
-        stage = (env.get("VOTING_STAGE") or "").strip()
+        stage = (env.get("VOTING_STACK") or "").strip()
         return cls(stage=stage if _STAGE.fullmatch(stage) else LOCAL_STAGE,
                    tracing=(env.get("VOTING_TRACING") or "").strip().lower() == "on")
 

@@ -2,7 +2,7 @@
 and the dashboard the commission's operators watch (README, "Election-day runbook").
 
 Every metric of the service comes from `chalicelib/adapters/metrics.py` (namespace `Voting`, one
-dimension `stage` = the stack's name, set on every function as `VOTING_STAGE`); the others are
+dimension `stage` = the stack's name, set on every function as `VOTING_STACK`); the others are
 AWS's own (API Gateway, Lambda, DynamoDB, WAF). Thresholds, periods and what each alarm means are
 here once; the runbook says what to do about each.
 """

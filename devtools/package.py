@@ -18,7 +18,7 @@ Chalice writes the functions, the API and the schedules; `build/resources.json`,
   and who may assume it (the `CommissionPrincipals` parameter, with MFA);
 - election-day operations (`devtools/operations.py`): the on-call's SNS topic, the alarms, the
   dashboard; X-Ray on the API stage and every function (`"xray": true` in the prod stage), the
-  metrics' `stage` dimension (`VOTING_STAGE`) and the Tracer on the scheduled functions.
+  metrics' `stage` dimension (`VOTING_STACK`) and the Tracer on the scheduled functions.
 
 It refuses to package a stage that cannot work: no trust anchors in `chalicelib/trust/prod/`, no
 `VOTING_CRL_URLS`, a grace not longer than the vote function's timeout, a secret or a local
@@ -189,7 +189,7 @@ def _environment(spec: dict[str, Any]) -> dict[str, Any]:
     # The stack's name is the stage every log line and metric carries (the alarms look it up); the
     # Tracer's subsegments only where a run is long and rare (README, "Election-day operations").
     variables: dict[str, Any] = {"VOTING_TABLE_PREFIX": _sub("${AWS::StackName}-"),
-                                 "VOTING_STAGE": _sub("${AWS::StackName}")}
+                                 "VOTING_STACK": _sub("${AWS::StackName}")}
     if spec.get("traced"):
         variables["VOTING_TRACING"] = "on"
     if spec["crl"] is not None:

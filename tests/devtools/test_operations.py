@@ -140,7 +140,7 @@ def test_the_dashboards_widgets_tile_the_grid_without_overlap(template):
 def test_every_function_carries_the_stage_and_only_the_scheduled_ones_build_the_tracer(template):
     for logical_id in FUNCTIONS:
         variables = template["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
-        assert variables["VOTING_STAGE"] == {"Fn::Sub": "${AWS::StackName}"}
+        assert variables["VOTING_STACK"] == {"Fn::Sub": "${AWS::StackName}"}
         assert variables.get("VOTING_TRACING") == ("on" if logical_id in operations.SCHEDULED else None)
 
 

@@ -16,6 +16,7 @@ from devtools import devpki
 from tests.conftest import NOW, ROOT, a_challenge, contest_file, make_runtime, readable_identity
 from tests.routes.test_admin import ADMIN, HEADER, call, sign_in, token_of
 from tests.routes.test_mobile import Phone
+from tests.routes.test_public import receipt_request, recover
 
 CONTEST = "best-social-worker-2025"
 
@@ -120,7 +121,7 @@ def test_every_metric_carries_the_stage_and_nothing_else(service, capsys):
     for document in documents:
         [definition] = document["_aws"]["CloudWatchMetrics"]
         assert (definition["Namespace"], definition["Dimensions"]) == ("Voting", [["stage"]])
-        assert document["stage"] == "local"  # VOTING_STAGE unset: the local stack
+        assert document["stage"] == "local"  # VOTING_STACK unset: the local stack
 
 
 def test_the_closer_counts_its_run_the_tally_and_its_duration(service, capsys):
@@ -214,6 +215,8 @@ def test_no_log_line_or_metric_carries_a_person_over_a_run_of_every_refusal_code
     run.answer(service.post_vote(service.vote_body(run.voter("900101300711")), contest="nope"))  # contest_not_found
     run.answer(http.get("/receipts/AAAA-BBBB-CCCC-DDDD-EEEE-FFFF"))  # receipt_not_found
     run.answer(http.get("/assets/nothing.js"))  # not_found
+    run.answer(recover(service, receipt_request(service, run.voter("900101300718"))))  # vote_not_found
+    run.answer(recover(service, receipt_request(service, first)))  # the signer's own receipt, again
     run.answer(http.get(f"/contests/{CONTEST}/results"))  # results_not_ready
     service.store.create_contest(wired_contest("closed-door", visibility="admins"), NOW)
     run.answer(http.get("/contests/closed-door/results"))  # results_not_public
@@ -245,6 +248,9 @@ def test_no_log_line_or_metric_carries_a_person_over_a_run_of_every_refusal_code
     sheet = HEADER + "nowhere;rh-9;X;Y;Z;;;\r\n"
     run.answer(call(service, "PUT", "/admin/contests/next-year/nominees", admin_token, body=sheet,
                     **{"Content-Type": "text/csv"}))  # invalid_finalists
+    run.answer(call(service, "PUT", "/admin/contests/next-year/nominees?revision=999999", admin_token,
+                    body=HEADER + "home-care;hc-9;A;B;C;;;\r\nrehab;rh-9;D;E;F;;;\r\n",
+                    **{"Content-Type": "text/csv"}))  # contest_changed
     # Storage trouble, the end of voting, and the evidence after the tally.
     service.clock.now = NOW + timedelta(days=1)
     with monkeypatch.context() as patched:
