@@ -97,9 +97,20 @@ XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
 
 # The edge (README, "Protection at the edge"). API Gateway: requests per second and burst per method.
 THROTTLE_DEFAULT = (1000, 2000)
+VOTE_RATE = (2000, 4000)  # what the vote function's reserved containers serve
 THROTTLE: dict[tuple[str, str], tuple[int, int]] = {
-    ("/contests/{contest_id}/votes", "POST"): (2000, 4000),
-    ("/contests/{contest_id}/challenges", "POST"): (2000, 4000),
+    ("/contests/{contest_id}/votes", "POST"): VOTE_RATE,
+    ("/contests/{contest_id}/challenges", "POST"): VOTE_RATE,
+    # A phone's vote is a session, API 1, API 2's document and its PUT (the vote itself): each once
+    # a vote, so each at the vote's rate. The waiting page polls its session every 2-6 s for as
+    # long as the citizen takes on the phone (tens of seconds), so at the vote's rate several
+    # times as many polls wait at once; they are one read each, and a 429 only slows the page.
+    ("/contests/{contest_id}/mobile-signatures", "POST"): VOTE_RATE,
+    ("/contests/{contest_id}/mobile-signatures/{session_id}", "GET"): (5000, 10000),
+    ("/contests/{contest_id}/mobile-signatures/{session_id}/qr", "GET"): VOTE_RATE,
+    ("/egov/{session_id}", "GET"): VOTE_RATE,
+    ("/egov/{session_id}/document", "GET"): VOTE_RATE,
+    ("/egov/{session_id}/document", "PUT"): VOTE_RATE,
     ("/health", "GET"): (10, 20),
 }
 THROTTLE_ADMIN = (20, 40)
