@@ -301,8 +301,10 @@ def report(cases: list[Case], results: list[dict], hashes: list, source_note: st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=60, help="timed calls of ours (>= 50)")
-    parser.add_argument("--peer-runs", type=int, default=8, help="timed gostcrypto calls (>= 5)")
+    parser.add_argument("--runs", type=int, default=60,
+                        help="timed calls of ours (50 or more for figures worth quoting; fewer for a smoke run)")
+    parser.add_argument("--peer-runs", type=int, default=8,
+                        help="timed gostcrypto calls (5 or more for figures worth quoting)")
     parser.add_argument("--markdown", type=Path, help="also write the Markdown section here")
     args = parser.parse_args()
     folder = pki_dir()
