@@ -19,17 +19,19 @@ from chalicelib.voting.records import ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection, message_for, status_for
 
 RETRY_AFTER_SECONDS = "2"
-JSON_TYPES = ["application/json", "text/plain", "application/octet-stream",
-              "application/x-www-form-urlencoded", "multipart/form-data"]
+# Every route takes any Content-Type: the service reads the body as bytes and judges it itself, so
+# a lying or missing Content-Type gets the contract's answer (`malformed_request` if the body does
+# not parse), never Chalice's own 415 with a body of its own, and a stray one on a GET is ignored.
+ANY_TYPE = ["*/*"]
 
 # Every answer: no MIME sniffing, no referrer leaving the site, and HTTPS only for two years
 # (API Gateway serves HTTPS only; browsers ignore the header over the local stack's plain HTTP).
 HSTS = "max-age=63072000"
-_EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+EVERY_ANSWER = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                  "Strict-Transport-Security": HSTS}
 # Pages besides: never framed, their own browsing context, no device APIs.
 _PAGES = {
-    **_EVERY_ANSWER,
+    **EVERY_ANSWER,
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
@@ -45,7 +47,7 @@ def _response(body: str, status: int, content_type: str, cache: str, base: Mappi
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return _response(json.dumps(body, ensure_ascii=False), status, "application/json; charset=utf-8", NO_STORE,
-                     _EVERY_ANSWER, headers)
+                     EVERY_ANSWER, headers)
 
 
 def public_json(body: Any, max_age: int) -> Response:
@@ -85,13 +87,13 @@ def revalidated_page(page: str, csp: str, etag: str, if_none_match: str | None,
 def svg_response(svg: str, cache: str = NO_STORE) -> Response:
     """A picture drawn here (a QR code), shown by the page as a same-origin image. Its own CSP:
     opened directly it can run nothing and load nothing."""
-    return _response(svg, 200, "image/svg+xml", cache, _EVERY_ANSWER,
+    return _response(svg, 200, "image/svg+xml", cache, EVERY_ANSWER,
                      {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 def download_response(data: bytes, content_type: str, filename: str) -> Response:
     """A file to save (CSV, evidence): UTF-8 text, sent as such."""
-    return _response(data.decode("utf-8"), 200, content_type, NO_STORE, _EVERY_ANSWER,
+    return _response(data.decode("utf-8"), 200, content_type, NO_STORE, EVERY_ANSWER,
                      {"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

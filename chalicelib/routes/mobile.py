@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import runtime
 from chalicelib.adapters import telemetry
 from chalicelib.adapters.http import (
-    JSON_TYPES,
+    ANY_TYPE,
     asked_language,
     body_of,
     handled,
@@ -23,21 +23,21 @@ mobile = Blueprint(__name__)
 QR_TITLE = "QR-код для eGov mobile · eGov mobile QR code"
 
 
-@mobile.route("/contests/{contest_id}/mobile-signatures", methods=["POST"], content_types=JSON_TYPES)
+@mobile.route("/contests/{contest_id}/mobile-signatures", methods=["POST"], content_types=ANY_TYPE)
 @handled(mobile, "start_mobile_signature")
 def start_mobile_signature(contest_id: str) -> Response:
     started = runtime.current().mobile.start(contest_id, body_of(mobile.current_request))
     return json_response(201, started.to_json())
 
 
-@mobile.route("/contests/{contest_id}/mobile-signatures/{session_id}", methods=["GET"])
+@mobile.route("/contests/{contest_id}/mobile-signatures/{session_id}", methods=["GET"], content_types=ANY_TYPE)
 @handled(mobile, "poll_mobile_signature")
 def poll_mobile_signature(contest_id: str, session_id: str) -> Response:
     language = preferred_language(header(mobile.current_request, "accept-language"))
     return json_response(200, runtime.current().mobile.poll(contest_id, session_id, language))
 
 
-@mobile.route("/contests/{contest_id}/mobile-signatures/{session_id}/qr", methods=["GET"])
+@mobile.route("/contests/{contest_id}/mobile-signatures/{session_id}/qr", methods=["GET"], content_types=ANY_TYPE)
 @handled(mobile, "mobile_signature_qr")
 def mobile_signature_qr(contest_id: str, session_id: str) -> Response:
     from chalicelib.adapters.qr import qr_svg
@@ -45,14 +45,14 @@ def mobile_signature_qr(contest_id: str, session_id: str) -> Response:
     return svg_response(qr_svg(runtime.current().mobile.qr_text(contest_id, session_id), QR_TITLE))
 
 
-@mobile.route("/egov/{session_id}", methods=["GET"])
+@mobile.route("/egov/{session_id}", methods=["GET"], content_types=ANY_TYPE)
 @handled(mobile, "egov_api1")
 def egov_api1(session_id: str) -> Response:
     language = asked_language(header(mobile.current_request, "accept-language"))
     return json_response(200, runtime.current().mobile.describe(session_id, language))
 
 
-@mobile.route("/egov/{session_id}/document", methods=["GET"])
+@mobile.route("/egov/{session_id}/document", methods=["GET"], content_types=ANY_TYPE)
 @handled(mobile, "egov_api2_get")
 def egov_api2_get(session_id: str) -> Response:
     request = mobile.current_request
@@ -61,7 +61,7 @@ def egov_api2_get(session_id: str) -> Response:
                                                                 language))
 
 
-@mobile.route("/egov/{session_id}/document", methods=["PUT"], content_types=JSON_TYPES)
+@mobile.route("/egov/{session_id}/document", methods=["PUT"], content_types=ANY_TYPE)
 @handled(mobile, "egov_api2_put")
 def egov_api2_put(session_id: str) -> Response:
     request = mobile.current_request

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import runtime
 from chalicelib.adapters import telemetry
 from chalicelib.adapters.http import (
-    JSON_TYPES,
+    ANY_TYPE,
     body_of,
     error_response,
     handled,
@@ -27,14 +27,14 @@ from chalicelib.voting.signed_body import json_body
 public = Blueprint(__name__)
 
 
-@public.route("/contests", methods=["GET"])
+@public.route("/contests", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "list_contests")
 def list_contests() -> Response:
     answer = runtime.current().public_reads.contest_list()
     return public_json(answer.body, answer.max_age)
 
 
-@public.route("/contests/{contest_id}", methods=["GET"])
+@public.route("/contests/{contest_id}", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "get_contest")
 def get_contest(contest_id: str) -> Response:
     answer = runtime.current().public_reads.contest(contest_id)
@@ -44,7 +44,7 @@ def get_contest(contest_id: str) -> Response:
 CHALLENGE_PURPOSES = (challenge.VOTE, challenge.RECEIPT_REQUEST)
 
 
-@public.route("/contests/{contest_id}/challenges", methods=["POST"], content_types=JSON_TYPES)
+@public.route("/contests/{contest_id}/challenges", methods=["POST"], content_types=ANY_TYPE)
 @handled(public, "issue_challenge")
 def issue_challenge(contest_id: str) -> Response:
     """A challenge for a ballot; with `{"purpose": "receipt-request"}` one for a receipt request."""
@@ -57,7 +57,7 @@ def issue_challenge(contest_id: str) -> Response:
     return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
 
 
-@public.route("/contests/{contest_id}/votes", methods=["POST"], content_types=JSON_TYPES)
+@public.route("/contests/{contest_id}/votes", methods=["POST"], content_types=ANY_TYPE)
 @handled(public, "cast_vote")
 def cast_vote(contest_id: str) -> Response:
     vote = runtime.current().voting.cast(contest_id, body_of(public.current_request))
@@ -65,19 +65,19 @@ def cast_vote(contest_id: str) -> Response:
     return json_response(201 if vote.created else 200, vote.to_json())
 
 
-@public.route("/receipts/{receipt}", methods=["GET"])
+@public.route("/receipts/{receipt}", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "check_receipt")
 def check_receipt(receipt: str) -> Response:
     return json_response(200, runtime.current().voting.check_receipt(receipt))
 
 
-@public.route("/contests/{contest_id}/receipt-requests", methods=["POST"], content_types=JSON_TYPES)
+@public.route("/contests/{contest_id}/receipt-requests", methods=["POST"], content_types=ANY_TYPE)
 @handled(public, "recover_receipt")
 def recover_receipt(contest_id: str) -> Response:
     return json_response(200, runtime.current().voting.recover_receipt(contest_id, body_of(public.current_request)))
 
 
-@public.route("/receipts/{receipt}/qr", methods=["GET"])
+@public.route("/receipts/{receipt}/qr", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "receipt_qr")
 def receipt_qr(receipt: str) -> Response:
     """The QR code of the receipt's check link (`<public address>/?receipt=…`), for the printed
@@ -95,14 +95,14 @@ def receipt_qr(receipt: str) -> Response:
 RECEIPT_QR_TITLE = "Түбіртекті тексеру · Проверка квитанции · Check the receipt"
 
 
-@public.route("/contests/{contest_id}/results", methods=["GET"])
+@public.route("/contests/{contest_id}/results", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "public_results")
 def public_results(contest_id: str) -> Response:
     answer = runtime.current().public_reads.results(contest_id)
     return public_json(answer.body, answer.max_age)
 
 
-@public.route("/health", methods=["GET"])
+@public.route("/health", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "health")
 def health() -> Response:
     """200 when every part a vote needs is there, else 503 naming the parts that failed."""
@@ -116,7 +116,7 @@ def health() -> Response:
                           {"status": "unavailable", "checks": checks})
 
 
-@public.route("/openapi.json", methods=["GET"])
+@public.route("/openapi.json", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "openapi")
 def openapi() -> Response:
     from chalicelib.adapters.openapi import document
@@ -124,7 +124,7 @@ def openapi() -> Response:
     return public_json(document(), 3600)
 
 
-@public.route("/", methods=["GET"])
+@public.route("/", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "voting_page")
 def voting_page() -> Response:
     from chalicelib.adapters.http import revalidated_page
@@ -138,7 +138,7 @@ def voting_page() -> Response:
                             {"Content-Language": language, "Vary": "Accept-Language"})
 
 
-@public.route("/assets/{name}", methods=["GET"])
+@public.route("/assets/{name}", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "page_asset")
 def page_asset(name: str) -> Response:
     from chalicelib.adapters.http import asset_response
@@ -150,7 +150,7 @@ def page_asset(name: str) -> Response:
                           header(request, "if-none-match"))
 
 
-@public.route("/favicon.ico", methods=["GET"])
+@public.route("/favicon.ico", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "favicon")
 def favicon() -> Response:
     """The icon both pages link (`assets/icon.svg`), also where browsers and tools look by habit."""
