@@ -19,7 +19,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.adapters import logs
-from chalicelib.adapters.http import json_response, language_of
+from chalicelib.adapters.http import EVERY_ANSWER, json_response, language_of
 from chalicelib.voting.admin_session import allowed_actors, bearer_token, read_token
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.keys import Keys
@@ -31,7 +31,7 @@ try:  # present under `chalice local` and `chalice.test`; not packaged into the 
 except ImportError:  # pragma: no cover - in AWS
     _GatewayError = Exception  # type: ignore[misc,assignment]
 
-_JSON = {"Content-Type": "application/json; charset=utf-8", "WWW-Authenticate": "Bearer"}
+_JSON = {"Content-Type": "application/json; charset=utf-8", "WWW-Authenticate": "Bearer", **EVERY_ANSWER}
 
 
 class Unauthorized(_GatewayError):

@@ -13,7 +13,8 @@ from chalice import AuthResponse, Blueprint, Chalice, Response
 from chalicelib import runtime
 from chalicelib.adapters import admin_gate, logs
 from chalicelib.adapters.http import (
-    JSON_TYPES,
+    ANY_TYPE,
+    EVERY_ANSWER,
     body_of,
     download_response,
     handled,
@@ -36,7 +37,7 @@ def commission_entry(app: Chalice) -> Callable[[dict[str, Any], Any], dict[str, 
         resource = str((event.get("requestContext") or {}).get("resourcePath") or "")
         if resource != ADMIN_PREFIX and not resource.startswith(ADMIN_PREFIX + "/"):
             logs.event("admin_function_refused", logging.ERROR, resource=resource[:200])
-            return {"statusCode": 403, "headers": {"Content-Type": "application/json"},
+            return {"statusCode": 403, "headers": {"Content-Type": "application/json", **EVERY_ANSWER},
                     "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", "en")})}
         answer: dict[str, Any] = app(event, context)
         return answer
@@ -55,7 +56,7 @@ def acting(action: str, contest_id: str | None) -> None:
                                    runtime.current().clock())
 
 
-@admin.route("/admin", methods=["GET"])
+@admin.route("/admin", methods=["GET"], content_types=ANY_TYPE)
 @handled(admin, "admin_page")
 def admin_page() -> Response:
     from chalicelib.adapters.http import NO_STORE, page_response
@@ -65,14 +66,14 @@ def admin_page() -> Response:
     return page_response(page.html, page.csp, NO_STORE)
 
 
-@admin.route("/admin/challenges", methods=["POST"], content_types=JSON_TYPES)
+@admin.route("/admin/challenges", methods=["POST"], content_types=ANY_TYPE)
 @handled(admin, "admin_challenge")
 def admin_challenge() -> Response:
     issued = runtime.current().sign_in.challenge()
     return json_response(201, {"challenge": issued.token, "expires_at": issued.expires_at.isoformat()})
 
 
-@admin.route("/admin/sessions", methods=["POST"], content_types=JSON_TYPES)
+@admin.route("/admin/sessions", methods=["POST"], content_types=ANY_TYPE)
 @handled(admin, "admin_sign_in")
 def admin_sign_in() -> Response:
     wired = runtime.current()
@@ -81,7 +82,7 @@ def admin_sign_in() -> Response:
     return json_response(201, {"token": session.token, "expires_at": session.expires_at.isoformat()})
 
 
-@admin.route("/admin/contests/{contest_id}/results", methods=["GET"], authorizer=admin_session)
+@admin.route("/admin/contests/{contest_id}/results", methods=["GET"], authorizer=admin_session, content_types=ANY_TYPE)
 @handled(admin, "admin_results")
 def admin_results(contest_id: str) -> Response:
     request = admin.current_request
@@ -96,7 +97,7 @@ def admin_results(contest_id: str) -> Response:
     return json_response(200, commission.admin_results(contest_id))
 
 
-@admin.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session)
+@admin.route("/admin/contests/{contest_id}/evidence", methods=["GET"], authorizer=admin_session, content_types=ANY_TYPE)
 @handled(admin, "admin_evidence")
 def admin_evidence(contest_id: str) -> Response:
     """The sealed evidence, as stored: this function holds no key that opens it; the commission
@@ -108,21 +109,21 @@ def admin_evidence(contest_id: str) -> Response:
 
 
 @admin.route("/admin/contests/{contest_id}/close", methods=["POST"], authorizer=admin_session,
-             content_types=JSON_TYPES)
+             content_types=ANY_TYPE)
 @handled(admin, "admin_close")
 def admin_close(contest_id: str) -> Response:
     acting("close", contest_id)
     return json_response(200, runtime.current().commission.close(contest_id))
 
 
-@admin.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=JSON_TYPES)
+@admin.route("/admin/contests/{contest_id}", methods=["PUT"], authorizer=admin_session, content_types=ANY_TYPE)
 @handled(admin, "admin_upload_contest")
 def admin_upload_contest(contest_id: str) -> Response:
     return uploaded("upload_contest", contest_id, runtime.current().commission.upload_contest)
 
 
 @admin.route("/admin/contests/{contest_id}/nominees", methods=["PUT"], authorizer=admin_session,
-             content_types=["text/csv", *JSON_TYPES])
+             content_types=ANY_TYPE)
 @handled(admin, "admin_upload_finalists")
 def admin_upload_finalists(contest_id: str) -> Response:
     """`?revision=N` (a preview's): refused with `contest_changed` if the contest changed since."""
@@ -137,7 +138,7 @@ def admin_upload_finalists(contest_id: str) -> Response:
 
 
 @admin.route("/admin/contests/{contest_id}/nominees/preview", methods=["POST"], authorizer=admin_session,
-             content_types=["text/csv", *JSON_TYPES])
+             content_types=ANY_TYPE)
 @handled(admin, "admin_preview_finalists")
 def admin_preview_finalists(contest_id: str) -> Response:
     """What the upload would change; nothing is written."""

@@ -456,3 +456,10 @@ def test_the_commissions_function_refuses_every_other_route(admin, resource):
 
     answer = application.admin_api(proxy_event(resource), None)
     assert (answer["statusCode"], json.loads(answer["body"])["error"]) == (403, "forbidden")
+
+
+@pytest.mark.parametrize("token", ["junk", "a1.1.2.3", "A" * 5000])
+def test_a_refused_admin_token_answers_with_the_security_headers(admin, token):
+    response = call(admin, "GET", f"/admin/contests/{CONTEST}/results", token)
+    assert response.status_code == 401
+    assert {"X-Content-Type-Options", "Referrer-Policy", "Strict-Transport-Security"} <= set(response.headers)
