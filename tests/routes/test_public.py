@@ -401,3 +401,22 @@ def test_the_receipts_qr_code_is_its_check_link_under_the_public_address(service
 def test_a_qr_code_of_what_is_not_a_receipt_is_404(service):
     response = service.http.get("/receipts/not-a-receipt/qr")
     assert (response.status_code, error(response)) == (404, "receipt_not_found")
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "text/csv", "application/xml", ""])
+def test_a_vote_whatever_its_content_type_says_is_judged_by_its_body(service, content_type):
+    voted = service.post_vote(service.vote_body(service.pki.voter("900101300511")), **{"Content-Type": content_type})
+    assert voted.status_code == 201, voted.body
+    refused = service.post_vote(b"not json", **{"Content-Type": content_type})
+    assert (refused.status_code, json.loads(refused.body)["error"]) == (400, "malformed_request")
+
+
+@pytest.mark.parametrize("path", ["/", "/contests", "/health", "/openapi.json"])
+def test_a_stray_content_type_on_a_read_is_ignored(service, path):
+    assert service.http.get(path, headers={"Content-Type": "text/plain"}).status_code == 200
+
+
+def test_a_challenge_request_over_one_kib_is_payload_too_large(service):
+    response = service.http.post(f"/contests/{CONTEST}/challenges", body=b"1" * 2000,
+                                 headers={"Content-Type": "application/json"})
+    assert (response.status_code, json.loads(response.body)["error"]) == (413, "payload_too_large")
