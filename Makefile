@@ -44,7 +44,7 @@ chromium:
 	|| echo "warning: could not install chromium: the browser tests will be skipped" >&2
 
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py -p no:randomly
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py tests/test_fuzz_routes.py -p no:randomly
 
 package: $(STAMP)
 	$(PY) -m devtools.package --out build
