@@ -299,7 +299,9 @@ def api_resources(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         # Named after the stack (API Gateway's metrics go by this name), traced by X-Ray.
         "RestAPI": {"Properties": {"Name": _sub("${AWS::StackName}"), "TracingEnabled": True,
-                                   "DefinitionBody": {"paths": paths}, "MethodSettings": settings}},
+                                   "DefinitionBody": {"paths": paths,
+                                                      "x-amazon-apigateway-gateway-responses": gateway_responses()},
+                                   "MethodSettings": settings}},
         f"{ADMIN_FUNCTION}InvokePermission": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {"FunctionName": {"Fn::GetAtt": [ADMIN_FUNCTION, "Arn"]}, "Action": "lambda:InvokeFunction",
@@ -308,6 +310,32 @@ def api_resources(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                              f"${{RestAPI}}/*/*{ADMIN_PREFIX}*")},
         },
     }
+
+
+# API Gateway's own answers, which never reach a function: no Authorization header on an admin
+# route, the authorizer's Deny, a path or method the API does not have, and its 5xx (a function
+# that timed out or was throttled). Each gets the contract's body, status and security headers
+# instead of API Gateway's `{"message": ...}`.
+GATEWAY_RESPONSES = {"UNAUTHORIZED": "unauthorized", "ACCESS_DENIED": "forbidden",
+                     "MISSING_AUTHENTICATION_TOKEN": "not_found", "DEFAULT_5XX": "unavailable"}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """`x-amazon-apigateway-gateway-responses` of the API's definition (deployed with it)."""
+    from chalicelib.adapters.http import EVERY_ANSWER, NO_STORE, RETRY_AFTER_SECONDS
+    from chalicelib.voting.rejection import message_for, status_for
+
+    def answer(code: str) -> dict[str, Any]:
+        headers = {**EVERY_ANSWER, "Cache-Control": NO_STORE,
+                   **({"WWW-Authenticate": "Bearer"} if code == "unauthorized" else {}),
+                   **({"Retry-After": RETRY_AFTER_SECONDS} if code == "unavailable" else {})}
+        body = json.dumps({"error": code, "message": message_for(code)}, ensure_ascii=False)
+        return {"statusCode": status_for(code),
+                "responseParameters": {f"gatewayresponse.header.{name}": f"'{value}'"
+                                       for name, value in headers.items()},
+                "responseTemplates": {"application/json": body}}
+
+    return {kind: answer(code) for kind, code in GATEWAY_RESPONSES.items()}
 
 
 def waf_resources() -> dict[str, Any]:

@@ -445,3 +445,20 @@ def test_the_packaged_template_holds_the_topic_the_dashboard_and_the_alarms(temp
     assert len(resources_of(template, "AWS::SNS::Topic")) == 1
     assert len(resources_of(template, "AWS::CloudWatch::Dashboard")) == 1
     assert len(resources_of(template, "AWS::CloudWatch::Alarm")) >= 20
+
+
+def test_api_gateways_own_refusals_answer_the_contracts_code_with_the_security_headers(template):
+    from chalicelib.voting.rejection import message_for, status_for
+
+    definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    for kind, code in {"UNAUTHORIZED": "unauthorized", "ACCESS_DENIED": "forbidden",
+                       "MISSING_AUTHENTICATION_TOKEN": "not_found", "DEFAULT_5XX": "unavailable"}.items():
+        answer = responses[kind]
+        assert answer["statusCode"] == status_for(code)
+        assert json.loads(answer["responseTemplates"]["application/json"]) == {"error": code,
+                                                                             "message": message_for(code)}
+        headers = answer["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert "gatewayresponse.header.Strict-Transport-Security" in headers
+    assert responses["DEFAULT_5XX"]["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
