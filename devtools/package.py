@@ -317,7 +317,10 @@ def api_resources(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
 # that timed out or was throttled). Each gets the contract's body, status and security headers
 # instead of API Gateway's `{"message": ...}`.
 GATEWAY_RESPONSES = {"UNAUTHORIZED": "unauthorized", "ACCESS_DENIED": "forbidden",
-                     "MISSING_AUTHENTICATION_TOKEN": "not_found", "DEFAULT_5XX": "unavailable"}
+                     "MISSING_AUTHENTICATION_TOKEN": "not_found", "DEFAULT_5XX": "unavailable",
+                     "THROTTLED": "unavailable"}
+# The stage's throttling keeps API Gateway's 429, as the WAF's does: the pages wait and resend on it.
+GATEWAY_STATUS = {"THROTTLED": 429}
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -325,17 +328,18 @@ def gateway_responses() -> dict[str, Any]:
     from chalicelib.adapters.http import EVERY_ANSWER, NO_STORE, RETRY_AFTER_SECONDS
     from chalicelib.voting.rejection import message_for, status_for
 
-    def answer(code: str) -> dict[str, Any]:
+    def answer(kind: str, code: str) -> dict[str, Any]:
         headers = {**EVERY_ANSWER, "Cache-Control": NO_STORE,
                    **({"WWW-Authenticate": "Bearer"} if code == "unauthorized" else {}),
                    **({"Retry-After": RETRY_AFTER_SECONDS} if code == "unavailable" else {})}
         body = json.dumps({"error": code, "message": message_for(code)}, ensure_ascii=False)
-        return {"statusCode": status_for(code),
+        # The extension's statusCode is a string (API Gateway's OpenAPI reference).
+        return {"statusCode": str(GATEWAY_STATUS.get(kind, status_for(code))),
                 "responseParameters": {f"gatewayresponse.header.{name}": f"'{value}'"
                                        for name, value in headers.items()},
                 "responseTemplates": {"application/json": body}}
 
-    return {kind: answer(code) for kind, code in GATEWAY_RESPONSES.items()}
+    return {kind: answer(kind, code) for kind, code in GATEWAY_RESPONSES.items()}
 
 
 def waf_resources() -> dict[str, Any]:

@@ -455,10 +455,22 @@ def test_api_gateways_own_refusals_answer_the_contracts_code_with_the_security_h
     for kind, code in {"UNAUTHORIZED": "unauthorized", "ACCESS_DENIED": "forbidden",
                        "MISSING_AUTHENTICATION_TOKEN": "not_found", "DEFAULT_5XX": "unavailable"}.items():
         answer = responses[kind]
-        assert answer["statusCode"] == status_for(code)
+        assert answer["statusCode"] == str(status_for(code))
         assert json.loads(answer["responseTemplates"]["application/json"]) == {"error": code,
                                                                              "message": message_for(code)}
         headers = answer["responseParameters"]
         assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
         assert "gatewayresponse.header.Strict-Transport-Security" in headers
     assert responses["DEFAULT_5XX"]["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
+
+
+def test_the_stages_throttling_answers_429_with_the_contracts_unavailable_and_a_retry_after(template):
+    from chalicelib.voting.rejection import message_for
+
+    definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    throttled = definition["x-amazon-apigateway-gateway-responses"]["THROTTLED"]
+    assert throttled["statusCode"] == "429"  # the pages wait and resend on it, as on the WAF's 429
+    assert json.loads(throttled["responseTemplates"]["application/json"]) == {
+        "error": "unavailable", "message": message_for("unavailable")}
+    assert throttled["responseParameters"]["gatewayresponse.header.Retry-After"] == "'2'"
+    assert "gatewayresponse.header.Strict-Transport-Security" in throttled["responseParameters"]
