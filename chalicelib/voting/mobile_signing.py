@@ -33,7 +33,6 @@ from chalicelib.voting.rejection import Rejection, message_for
 from chalicelib.voting.signed_body import MAX_BODY_BYTES, json_body
 from chalicelib.voting.signing_session import (
     ACCEPTED,
-    CHALLENGE_LIFETIME,
     CREATED,
     EXPIRED,
     LIFETIME,
@@ -103,10 +102,13 @@ class MobileSigning:
         check_window(stored, now)
         if stored.contest.find_nominee(nominee) is None:
             raise Rejection("invalid_ballot", "no such nominee")
-        issued = challenge.issue(self.voting.keys.challenge, challenge.VOTE, contest_id, now, CHALLENGE_LIFETIME)
+        # The session ends when its ballot's challenge does (whole seconds, the same `now >= end`), so
+        # a PUT the session accepts always carries a valid challenge, and the challenge's life is
+        # the one every ballot's is: the audit reads the issue time back from it.
+        issued = challenge.issue(self.voting.keys.challenge, challenge.VOTE, contest_id, now, LIFETIME)
         session = SigningSession(
             id=new_session_id(), token=new_token(), contest=contest_id, nominee=nominee,
-            ballot=ballot_bytes(contest_id, nominee, issued.token), created_at=now, expires_at=now + LIFETIME,
+            ballot=ballot_bytes(contest_id, nominee, issued.token), created_at=now, expires_at=issued.expires_at,
         )
         if not self.sessions.create_session(session):  # 128 random bits never collide; fail closed if they do
             raise StorageUnavailable("session id taken")

@@ -16,10 +16,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-LIFETIME = timedelta(minutes=10)
-# The ballot's challenge outlives the session, so a PUT in the session's last second still
-# carries a valid challenge (tokens keep whole seconds).
-CHALLENGE_LIFETIME = LIFETIME + timedelta(minutes=1)
+from chalicelib.voting import challenge
+
+LIFETIME = challenge.LIFETIME  # a session lives as long as its ballot's challenge, and ends with it
 # Kept this long after expiry (DynamoDB's TTL then deletes it), so the page polling a little late
 # still learns the outcome; the rules never rely on the deletion.
 RETENTION = timedelta(days=1)

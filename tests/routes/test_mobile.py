@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -186,8 +186,9 @@ def test_api1_speaks_kazakh_when_asked(phone):
     assert description.startswith("Үздік әлеуметтік қызметкер. Сіздің дауысыңыз: Айгүл Сейтқали, «Үйде қызмет")
 
 
-def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge(phone):
-    sid = phone.session("rh-001")["id"]
+def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge_valid_while_the_session_is(phone):
+    started = phone.session("rh-001")
+    sid, session_ends = started["id"], datetime.fromisoformat(started["expires_at"])
     document = phone.document(sid)
     assert (document["signMethod"], document["version"], len(document["documentsToSign"])) == ("CMS_WITH_DATA", 1, 1)
     item = document["documentsToSign"][0]
@@ -195,8 +196,10 @@ def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge(phone):
     ballot = json.loads(base64.b64decode(item["document"]["file"]["data"]))
     assert set(ballot) == {"v", "contest", "nominee", "challenge"}
     assert (ballot["v"], ballot["contest"], ballot["nominee"]) == (1, CONTEST, "rh-001")
-    assert challenge.is_valid(Keys(SECRET).challenge, challenge.VOTE, CONTEST, ballot["challenge"],
-                              NOW + timedelta(minutes=10))
+    key = Keys(SECRET).challenge
+    assert NOW + timedelta(minutes=9, seconds=59) <= session_ends <= NOW + timedelta(minutes=10)
+    assert challenge.is_valid(key, challenge.VOTE, CONTEST, ballot["challenge"], session_ends - timedelta(microseconds=1))
+    assert challenge.lifetime_of(ballot["challenge"])[1] == session_ends  # the audit's window is the session's
 
 
 def test_api2_names_the_contest_nomination_and_nominee_in_three_languages(phone):

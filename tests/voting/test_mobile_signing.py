@@ -107,3 +107,18 @@ def test_the_poll_answers_in_the_callers_language(mobile, pki):
     refusal(lambda: mobile.sign(session.id, f"Bearer {session.token}", put(cms)))
     assert mobile.poll(CONTEST, session.id, "kk")["error"] == {
         "error": "certificate_not_for_signing", "message": message_for("certificate_not_for_signing", "kk")}
+
+
+def test_a_phone_vote_signed_at_once_passes_the_audit_of_its_cast_time(mobile, pki, memory_store):
+    # The audit reads a ballot's challenge back to the window it was issued in; a phone's ballot
+    # must state the same life as any other, or a prompt phone vote would look backdated.
+    from chalicelib.voting.audit import audit
+    from chalicelib.voting.evidence import SealedVote, sealed_line
+    from tests.conftest import commission_key
+
+    session = started(mobile)
+    mobile.sign(session.id, f"Bearer {session.token}", put(pki.sign(session.ballot, pki.voter("900101300905"), signing_time=NOW)))
+    [vote] = stored_votes(memory_store)
+    line = sealed_line(SealedVote(vote.receipt, vote.contest, vote.voter, vote.nominee, vote.cast_at, vote.evidence))
+    report = audit([line], pki.verifier(), commission_key(), None)
+    assert (report.ok, report.problems) == (True, [])
