@@ -198,7 +198,8 @@ def test_api2_holds_the_contracts_ballot_with_a_fresh_challenge_valid_while_the_
     assert (ballot["v"], ballot["contest"], ballot["nominee"]) == (1, CONTEST, "rh-001")
     key = Keys(SECRET).challenge
     assert NOW + timedelta(minutes=9, seconds=59) <= session_ends <= NOW + timedelta(minutes=10)
-    assert challenge.is_valid(key, challenge.VOTE, CONTEST, ballot["challenge"], session_ends - timedelta(microseconds=1))
+    last_moment = session_ends - timedelta(microseconds=1)
+    assert challenge.is_valid(key, challenge.VOTE, CONTEST, ballot["challenge"], last_moment)
     assert challenge.lifetime_of(ballot["challenge"])[1] == session_ends  # the audit's window is the session's
 
 

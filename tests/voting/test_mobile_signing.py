@@ -117,7 +117,8 @@ def test_a_phone_vote_signed_at_once_passes_the_audit_of_its_cast_time(mobile, p
     from tests.conftest import commission_key
 
     session = started(mobile)
-    mobile.sign(session.id, f"Bearer {session.token}", put(pki.sign(session.ballot, pki.voter("900101300905"), signing_time=NOW)))
+    cms = pki.sign(session.ballot, pki.voter("900101300905"), signing_time=NOW)
+    mobile.sign(session.id, f"Bearer {session.token}", put(cms))
     [vote] = stored_votes(memory_store)
     line = sealed_line(SealedVote(vote.receipt, vote.contest, vote.voter, vote.nominee, vote.cast_at, vote.evidence))
     report = audit([line], pki.verifier(), commission_key(), None)
