@@ -115,9 +115,8 @@ class Commission:
         compared: upload with it, and the upload is refused if the contest changed meanwhile."""
         stored, contest = self._with_finalists(contest_id, body)
         try:
-            if stored.state != STATE_SCHEDULED:
-                raise ContestError("nominations", f"the contest is already {stored.state}")
-            check_update(stored.contest, contest, self.clock())
+            check_stored_size(contest)
+            self._check_change(stored, contest, self.clock())
         except ContestError as error:
             raise Rejection("invalid_contest", str(error)) from None
         return {"contest": contest_id, "revision": stored.revision,
@@ -166,12 +165,16 @@ class Commission:
             return CREATED, StoredContest(contest, STATE_SCHEDULED, 1)
         if existing.contest.to_document() == contest.to_document():
             return UNCHANGED, existing
-        if existing.state != STATE_SCHEDULED:
-            raise ContestError("closes_at", f"the contest is already {existing.state}")
-        check_update(existing.contest, contest, now, self.closer.policy.notice)
+        self._check_change(existing, contest, now)
         if not self.store.update_contest(contest, existing.revision, now):
             raise ConcurrentUpdate(contest.id)
         return UPDATED, StoredContest(contest, existing.state, existing.revision + 1)
+
+    def _check_change(self, existing: StoredContest, contest: Contest, now: datetime) -> None:
+        """The freeze rules of a change to a stored contest (an upload or its preview)."""
+        if existing.state != STATE_SCHEDULED:
+            raise ContestError("closes_at", f"the contest is already {existing.state}")
+        check_update(existing.contest, contest, now, self.closer.policy.notice)
 
 
 def largest_result(contest: Contest) -> TallyResult:

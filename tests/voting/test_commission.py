@@ -135,6 +135,21 @@ def test_a_contest_too_large_for_one_record_is_refused_naming_the_limit(commissi
     assert commission.store.get_contest(CONTEST) is None
 
 
+def test_a_finalists_preview_too_large_for_one_record_is_refused_as_its_upload_would_be(commission):
+    from chalicelib.voting.rejection import Rejection
+
+    commission.save_contest(parse_contest(contest_file(opens=NOW + timedelta(days=1))))
+    first, *others = [nomination["id"] for nomination in contest_file()["nominations"]]
+    sheet = "nomination,id,name,region,organization,description_kk,description_ru,description_en\n" + "".join(
+        f"{first},n-{i:04d},Финалист {i},Алматы,ЦСО,,{'Стаж двадцать лет. ' * 10},\n" for i in range(2000)) + "".join(
+        f"{other},{other}-1,Финалист,Алматы,ЦСО,,,\n" for other in others)
+    for attempt in (commission.preview_finalists, commission.upload_finalists):
+        with pytest.raises(Rejection) as refused:
+            attempt(CONTEST, sheet.encode())
+        assert refused.value.code == "invalid_contest"
+        assert "that fit one record" in refused.value.detail
+
+
 def test_provisional_counts_cost_one_eventually_consistent_count_a_minute_however_many_views(memory_store, clock,
                                                                                                monkeypatch):
     from chalicelib.voting.records import VoteRecord
