@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.closing import Closer, ClosingPolicy
 from chalicelib.voting.contest import Contest, ContestError, check_update, parse_contest
+from chalicelib.voting.contest_cache import MAX_CONTEST_ID
 from chalicelib.voting.evidence import SealedVote, sealed_line
 from chalicelib.voting.finalists import FinalistsError, changes, with_finalists
 from chalicelib.voting.ports import CONTEST_RECORD_BYTES, Store
@@ -52,7 +53,7 @@ class Commission:
         self._provisional: TimedCache[str, TallyResult] = TimedCache(PROVISIONAL_SECONDS, monotonic)
 
     def _contest(self, contest_id: str) -> StoredContest:
-        stored = self.store.get_contest(contest_id) if len(contest_id) <= 128 else None
+        stored = self.store.get_contest(contest_id) if len(contest_id) <= MAX_CONTEST_ID else None
         if stored is None:
             raise Rejection("contest_not_found")
         return stored
