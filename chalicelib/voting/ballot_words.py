@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chalicelib.voting.contest import Contest, Localized, Nomination, Nominee, in_language
+from chalicelib.voting.contest import Contest, Localized, Nomination, Nominee
 from chalicelib.voting.egov_mobile import DocumentToSign, Named
-from chalicelib.voting.languages import LANGUAGES
+from chalicelib.voting.languages import LANGUAGES, in_language
 
 _WORDS: dict[str, Any] = json.loads(Path(__file__).with_name("ballot_words.json").read_text(encoding="utf-8"))
 SEPARATOR = " · "

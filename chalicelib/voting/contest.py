@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.voting.clock import iso_utc
-from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES, in_language
 
 CONTEST_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 ITEM_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9])?")
@@ -36,13 +36,6 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 
 # A text the same in every language, or one per language ({"kk", "ru", "en"}).
 Localized = str | Mapping[str, str]
-
-
-def in_language(value: Localized, language: str) -> str:
-    """The text of `value` in `language` (Russian when it has none)."""
-    if isinstance(value, str):
-        return value
-    return value.get(language) or value[DEFAULT_LANGUAGE]
 
 
 def _as_document(value: Localized) -> Localized:

@@ -18,7 +18,7 @@ from typing import Any
 
 from chalicelib.verify import failures
 from chalicelib.verify.failures import Refusal, VerificationError
-from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES, in_language
 
 CATALOGUE_FILE = Path(__file__).with_name("rejections.json")
 _FILE: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
@@ -48,11 +48,11 @@ class Problem:
             raise ValueError(f"unknown problem kind {self.kind!r}")
 
     def text(self, language: str = "en") -> str:
-        said = _PROBLEMS[self.kind].get(language) or _PROBLEMS[self.kind][DEFAULT_LANGUAGE]
+        said = in_language(_PROBLEMS[self.kind], language)
         said = said.format(**{name: str(value) for name, value in self.values.items()})
         if self.line is None:
             return said
-        where = _PROBLEMS["line"].get(language) or _PROBLEMS["line"][DEFAULT_LANGUAGE]
+        where = in_language(_PROBLEMS["line"], language)
         return where.format(line=self.line, problem=said)
 
 
@@ -95,7 +95,7 @@ def status_for(code: str) -> int:
 
 def message_for(code: str, language: str = DEFAULT_LANGUAGE) -> str:
     texts: dict[str, str] = _CATALOGUE[code]["message"]
-    return texts.get(language) or texts[DEFAULT_LANGUAGE]
+    return in_language(texts, language)
 
 
 def texts_for_pages() -> dict[str, dict[str, dict[str, str]]]:

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.voting.clock import astana, parse_iso_utc
-from chalicelib.voting.contest import Contest, in_language
-from chalicelib.voting.languages import LANGUAGES
-from chalicelib.voting.rejection import DEFAULT_LANGUAGE
+from chalicelib.voting.contest import Contest
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES, in_language
 from chalicelib.voting.tally import TallyResult
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -102,12 +101,12 @@ DIALECTS = {d.name: d for d in (COMMA, SEMICOLON)}
 
 def _words(part: str, key: str, language: str) -> str:
     texts: dict[str, str] = _WORDS[part][key]
-    return texts.get(language) or texts[DEFAULT_LANGUAGE]
+    return in_language(texts, language)
 
 
 def _time(iso: str, language: str) -> str:
     zone: dict[str, str] = _WORDS["astana_time"]
-    return astana(parse_iso_utc(iso)).strftime("%Y-%m-%d %H:%M") + f" ({zone.get(language) or zone[DEFAULT_LANGUAGE]})"
+    return astana(parse_iso_utc(iso)).strftime("%Y-%m-%d %H:%M") + f" ({in_language(zone, language)})"
 
 
 def results_csv(contest: Contest, result: TallyResult, status: str = FINAL, language: str = DEFAULT_LANGUAGE,
@@ -120,7 +119,7 @@ def results_csv(contest: Contest, result: TallyResult, status: str = FINAL, lang
     # Every cell quoted: a `;` or `,` inside a name never splits it, whatever the reader's locale.
     writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     counted = "counted_at_final" if status == FINAL else "counted_at_provisional"
-    for key, value in (("contest", contest.title.get(language) or contest.title[DEFAULT_LANGUAGE]),
+    for key, value in (("contest", in_language(contest.title, language)),
                        ("status", _words("status", status, language)),
                        (counted, _time(result.tallied_at, language)),
                        ("closes_at", _time(result.closes_at, language)),
@@ -130,7 +129,7 @@ def results_csv(contest: Contest, result: TallyResult, status: str = FINAL, lang
     writer.writerow([])
     writer.writerow([_words("columns", column, language) for column in CSV_COLUMNS])
     for i, nomination in enumerate(contest.nominations):
-        title = nomination.title.get(language) or nomination.title[DEFAULT_LANGUAGE]
+        title = in_language(nomination.title, language)
         total = result.nominations.get(nomination.id, 0)
         for nominee in _ranked(contest, result, i):
             votes = result.nominees.get(nominee.id, 0)

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, ContestError, check_update, in_language, parse_contest
+from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, ContestError, check_update, parse_contest
+from chalicelib.voting.languages import in_language
 from tests.conftest import NOW, contest_file
 
 
