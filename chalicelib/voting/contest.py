@@ -38,6 +38,15 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 Localized = str | Mapping[str, str]
 
 
+def window_status(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
+    """upcoming before `opens_at`, open until `closes_at` (excluded), closed from then on."""
+    if now < opens_at:
+        return UPCOMING
+    if now < closes_at:
+        return OPEN
+    return CLOSED
+
+
 def _as_document(value: Localized) -> Localized:
     return value if isinstance(value, str) else dict(value)
 
@@ -130,11 +139,7 @@ class Contest:
                 self._index[nominee.id] = (nomination, nominee)
 
     def status_at(self, now: datetime) -> str:
-        if now < self.opens_at:
-            return UPCOMING
-        if now < self.closes_at:
-            return OPEN
-        return CLOSED
+        return window_status(self.opens_at, self.closes_at, now)
 
     def find_nominee(self, nominee_id: str) -> tuple[Nomination, Nominee] | None:
         return self._index.get(nominee_id)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.voting.contest import CLOSED, OPEN, UPCOMING, Contest
+from chalicelib.voting.contest import Contest, window_status
 from chalicelib.voting.tally import TallyResult
 
 STATE_SCHEDULED = "scheduled"
@@ -72,9 +72,7 @@ class ContestSummary:
 
     def status(self, now: datetime) -> str:
         """upcoming / open / closed by the window while scheduled; then its state (closed, tallied)."""
-        if self.state != STATE_SCHEDULED:
-            return self.state
-        return UPCOMING if now < self.opens_at else OPEN if now < self.closes_at else CLOSED
+        return window_status(self.opens_at, self.closes_at, now) if self.state == STATE_SCHEDULED else self.state
 
 
 @dataclass(frozen=True)
