@@ -255,8 +255,6 @@ def _about(data: dict[str, Any]) -> About:
 
 def _help(value: object) -> Help:
     item = _object(value, "help", required=set(), optional={"phone", "email", "hours"})
-    if not item:
-        raise ContestError("help", "give a phone, an email or both")
     phone, email = item.get("phone"), item.get("email")
     if phone is not None and not (isinstance(phone, str) and _PHONE.fullmatch(phone.strip())):
         raise ContestError("help.phone", "must be a phone number, e.g. +7 7172 00 00 00 or 1414")

@@ -130,6 +130,7 @@ def test_a_contest_file_of_texts_only_reads_and_writes_as_before():
     (["rules_url"], {"kk": "https://a.kz", "ru": "https://a.kz", "en": "javascript:alert(1)"}, "rules_url.en"),
     (["personal_data"], "не объект", "personal_data"),
     (["help"], {}, "help"),
+    (["help"], {"hours": {"kk": "09-18", "ru": "09-18", "en": "9 to 6"}}, "help"),
     (["help"], {"phone": "call us"}, "help.phone"),
     (["help"], {"email": "nobody"}, "help.email"),
     (["help"], {"phone": "1414", "fax": "1"}, "help.fax"),
