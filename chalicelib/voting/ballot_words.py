@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chalicelib.voting.contest import Contest, Localized, Nomination, Nominee
+from chalicelib.voting.contest import Contest, Nomination, Nominee
 from chalicelib.voting.egov_mobile import DocumentToSign, Named
-from chalicelib.voting.languages import LANGUAGES, in_language
+from chalicelib.voting.languages import LANGUAGES, in_every_language
 
 _WORDS: dict[str, Any] = json.loads(Path(__file__).with_name("ballot_words.json").read_text(encoding="utf-8"))
 SEPARATOR = " · "
@@ -26,10 +26,6 @@ SEPARATOR = " · "
 def _in(languages: tuple[str, ...], texts: Mapping[str, str], joiner: str = SEPARATOR) -> str:
     parts = [texts[language] for language in languages]
     return joiner.join(dict.fromkeys(parts))  # a text the same in every language is said once
-
-
-def _each(value: Localized) -> dict[str, str]:
-    return {language: in_language(value, language) for language in LANGUAGES}
 
 
 def _filled(template: Mapping[str, str], contest: Contest, nomination: Nomination, nominee: Nominee) -> dict[str, str]:
@@ -55,8 +51,8 @@ def ballot_document(contest: Contest, nomination: Nomination, nominee: Nominee, 
         (_in(languages, label["contest"]), _in(languages, contest.title)),
         (_in(languages, label["nomination"]), _in(languages, nomination.title)),
         (_in(languages, label["nominee"]), nominee.name),
-        (_in(languages, label["region"]), _in(languages, _each(nominee.region))),
-        (_in(languages, label["organization"]), _in(languages, _each(nominee.organization))),
+        (_in(languages, label["region"]), _in(languages, in_every_language(nominee.region))),
+        (_in(languages, label["organization"]), _in(languages, in_every_language(nominee.organization))),
         (_in(languages, label["vote"]), _in(languages, _WORDS["one_vote"])),
     ]
     return DocumentToSign(Named(kk=names["kk"], ru=names["ru"], en=names["en"]), meta, ballot)

@@ -24,7 +24,6 @@ from chalicelib.voting.contest import (
     Contest,
     ContestError,
     Nominee,
-    in_language,
     parse_nominee,
 )
 from chalicelib.voting.languages import LANGUAGES
@@ -171,7 +170,7 @@ def with_finalists(document: Any, data: bytes) -> Any:
 
 
 def _person(nominee: Nominee) -> dict[str, str]:
-    return {"id": nominee.id, "name": nominee.name, "region": in_language(nominee.region, "ru")}
+    return {"id": nominee.id, "name": nominee.name, "region": nominee.region_key}
 
 
 def changes(old: Contest, new: Contest) -> list[dict[str, Any]]:

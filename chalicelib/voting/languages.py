@@ -13,3 +13,8 @@ def in_language(value: str | Mapping[str, str], language: str) -> str:
     if isinstance(value, str):
         return value
     return value.get(language) or value[DEFAULT_LANGUAGE]
+
+
+def in_every_language(value: str | Mapping[str, str]) -> dict[str, str]:
+    """`{"kk", "ru", "en"}`: `value` in each language (as `in_language` says it)."""
+    return {language: in_language(value, language) for language in LANGUAGES}

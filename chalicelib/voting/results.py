@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.voting.clock import astana, parse_iso_utc
 from chalicelib.voting.contest import Contest
-from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES, in_language
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, in_every_language, in_language
 from chalicelib.voting.tally import TallyResult
 
 FINAL, PROVISIONAL = "final", "provisional"
@@ -68,10 +68,10 @@ def by_region(contest: Contest, result: TallyResult) -> list[dict[str, Any]]:
     for nomination in contest.nominations:
         for nominee in nomination.nominees:
             row = regions.setdefault(nominee.region_key, {
-                "region": {language: in_language(nominee.region, language) for language in LANGUAGES},
+                "region": in_every_language(nominee.region),
                 "nominees": 0, "votes": 0})
             if not isinstance(nominee.region, str):  # a region written in three languages says so in each
-                row["region"] = {language: in_language(nominee.region, language) for language in LANGUAGES}
+                row["region"] = in_every_language(nominee.region)
             row["nominees"] += 1
             row["votes"] += result.nominees.get(nominee.id, 0)
     return sorted(regions.values(), key=lambda row: (-row["votes"], row["region"][DEFAULT_LANGUAGE]))
