@@ -59,7 +59,7 @@ class SigningSession:
 
     def status_at(self, now: datetime) -> str:
         """waiting, accepted or rejected; a session nobody settled in time is expired."""
-        if self.status == WAITING and now >= self.expires_at:
+        if self.status == WAITING and self.is_expired(now):
             return EXPIRED
         return self.status
 
