@@ -216,18 +216,6 @@ def bit_string(data: bytes, start: int, stop: int) -> tuple[int, int, int]:
     return unused, start + 1, stop
 
 
-def named_bits(data: bytes, start: int, stop: int) -> int:
-    """A BIT STRING of named bits (keyUsage) as an int whose bit i is the string's bit i."""
-    _, first, stop = bit_string(data, start, stop)
-    value = 0
-    for index in range(first, stop):
-        byte = data[index]
-        for bit in range(8):
-            if byte & (0x80 >> bit):
-                value |= 1 << ((index - first) * 8 + bit)
-    return value
-
-
 def time(data: bytes, tag: int, start: int, stop: int) -> datetime:
     """A UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ), the DER forms, in UTC."""
     raw = data[start:stop]

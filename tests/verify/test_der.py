@@ -98,10 +98,10 @@ def test_times_are_read_in_their_der_forms_only():
             der.time(raw, tag, 0, len(raw))
 
 
-def test_named_bits_are_numbered_from_the_first():
-    assert der.named_bits(b"\x05\xa0", 0, 2) == 0b101  # bits 0 and 2
+def test_a_bit_string_with_an_unused_bit_set_is_refused():
+    assert der.bit_string(b"\x01\x80", 0, 2) == (1, 1, 2)
     with pytest.raises(DerError):
-        der.named_bits(b"\x01\x81", 0, 2)  # an unused bit set
+        der.bit_string(b"\x01\x81", 0, 2)
 
 
 def test_ber_indefinite_lengths_are_read_where_asked():
