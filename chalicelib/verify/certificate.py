@@ -133,9 +133,9 @@ class Certificate:
         _, issuer_start, issuer_stop = fields[2]
         _, subject_start, subject_stop = fields[4]
         _, spki_start, spki_stop = fields[5]
-        self.issuer_der = data[_header(issuer_start, issuer_stop):issuer_stop]
-        self.subject_der = data[_header(subject_start, subject_stop):subject_stop]
-        self.spki_der = data[_header(spki_start, spki_stop):spki_stop]
+        self.issuer_der = data[der.element_start(issuer_start, issuer_stop):issuer_stop]
+        self.subject_der = data[der.element_start(subject_start, subject_stop):subject_stop]
+        self.spki_der = data[der.element_start(spki_start, spki_stop):spki_stop]
         # cryptography decodes the extensions (one native call; a duplicate or a malformed known
         # extension raises): the policy reads their OIDs, critical flags and a few values.
         self._values = {e.oid.dotted_string: e for e in parsed.extensions}
@@ -336,12 +336,6 @@ def _uris(points: x509.CRLDistributionPoints | x509.FreshestCRL | None) -> list[
     return [] if points is None else [part.removeprefix("URL=") for point in points for name in point.full_name or ()
                                       if isinstance(name, x509.UniformResourceIdentifier)
                                       for part in name.value.split()]
-
-
-def _header(start: int, stop: int) -> int:
-    """Where the DER element whose content is [start, stop) begins (its tag byte)."""
-    length = stop - start
-    return start - 2 if length < 0x80 else start - 2 - (length.bit_length() + 7) // 8
 
 
 _NAMES: dict[bytes, str] = {}  # issuers' names repeat on every vote: each is made printable once

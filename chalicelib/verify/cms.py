@@ -141,7 +141,7 @@ def _certificates(data: bytes, field: tuple[int, int, int, int]) -> tuple[memory
             continue  # attribute certificates and other choices: not used here
         if after != stop:
             raise MalformedCms("a certificate must be DER")
-        found.append(view[_header_start(start, stop):stop])
+        found.append(view[der.element_start(start, stop):stop])
     return tuple(found)
 
 
@@ -159,7 +159,7 @@ def _signer(data: bytes, info: tuple[int, int, int, int]) -> Signer:
         if len(name_and_serial) != 2 or [t for t, _, _ in name_and_serial] != [der.SEQUENCE, der.INTEGER]:
             raise MalformedCms("issuerAndSerialNumber is not a name and an integer")
         (_, name_start, name_stop), (_, serial_start, serial_stop) = name_and_serial
-        issuer_der = data[_header_start(name_start, name_stop):name_stop]
+        issuer_der = data[der.element_start(name_start, name_stop):name_stop]
         serial = der.integer(data, serial_start, serial_stop, max_bytes=21)
     elif sid_tag == _SUBJECT_KEY_IDENTIFIER:
         key_identifier = data[sid_start:sid_stop]
@@ -172,7 +172,7 @@ def _signer(data: bytes, info: tuple[int, int, int, int]) -> Signer:
         attributes_start, attributes_stop = fields[position][1], fields[position][2]
         # The signature covers the attributes with their universal SET OF tag, not the [0]
         # IMPLICIT tag they travel with (RFC 5652, 5.4).
-        signed_attributes = b"\x31" + data[_header_start(attributes_start, attributes_stop) + 1:attributes_stop]
+        signed_attributes = b"\x31" + data[der.element_start(attributes_start, attributes_stop) + 1:attributes_stop]
         message_digest, content_type = _attributes(data, attributes_start, attributes_stop)
         position += 1
     if len(fields) < position + 2:
@@ -186,12 +186,6 @@ def _signer(data: bytes, info: tuple[int, int, int, int]) -> Signer:
         raise MalformedCms("unexpected fields after the signature")
     return Signer(issuer_der, serial, key_identifier, digest_oid, signature_oid, signed_attributes,
                   message_digest, content_type, data[signature_start:signature_stop])
-
-
-def _header_start(start: int, stop: int) -> int:
-    """Where the DER element whose content is data[start:stop] begins (its tag byte)."""
-    length = stop - start
-    return start - 2 if length < 0x80 else start - 2 - (length.bit_length() + 7) // 8
 
 
 def _algorithm(data: bytes, field: der.Element) -> str:

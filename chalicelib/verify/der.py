@@ -108,6 +108,13 @@ def children(data: bytes, start: int, stop: int) -> list[Element]:
     return found
 
 
+def element_start(start: int, stop: int) -> int:
+    """Where the element whose content is [start, stop) begins (its tag byte): its length was
+    read as DER, so in the fewest bytes."""
+    length = stop - start
+    return start - 2 if length < 0x80 else start - 2 - (length.bit_length() + 7) // 8
+
+
 def ber_element(data: bytes, pos: int, end: int, depth: int = 0) -> tuple[int, int, int, int]:
     """Like `element`, but a constructed element may have an indefinite length (BER):
     (tag, content start, content stop, position after the element, its end-of-contents included)."""

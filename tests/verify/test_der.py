@@ -126,3 +126,13 @@ def test_directory_strings_decode_by_their_type():
     assert der.text("IIN".encode("utf-16-be"), der.BMP_STRING, 0, 6) == "IIN"
     with pytest.raises(DerError):
         der.text(b"\xd0", der.PRINTABLE_STRING, 0, 1)
+
+
+def test_an_element_is_found_back_from_its_content():
+    for content in (b"\x05" * 3, b"\x05" * 200, b"\x05" * 70000):
+        size = len(content)
+        length = bytes([size]) if size < 0x80 else bytes([0x80 | (size.bit_length() + 7) // 8]) + size.to_bytes(
+            (size.bit_length() + 7) // 8, "big")
+        data = b"\x04" + length + content
+        _, start, stop = der.element(data, 0, len(data))
+        assert der.element_start(start, stop) == 0
