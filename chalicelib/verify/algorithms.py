@@ -24,11 +24,22 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from chalicelib.verify import der
 from chalicelib.verify.der import DerError
-from chalicelib.verify.policy import NCA, Policy
+from chalicelib.verify.policy import (
+    EC_PUBLIC_KEY,
+    NCA,
+    RSA_ENCRYPTION,
+    SHA256,
+    SHA256_ECDSA,
+    SHA256_RSA,
+    SHA384,
+    SHA384_ECDSA,
+    SHA384_RSA,
+    SHA512,
+    SHA512_ECDSA,
+    SHA512_RSA,
+    Policy,
+)
 
-SHA256, SHA384, SHA512 = "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"
-RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
-EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 GOST_PREFIX = "1.2.398.3.10."
 
 _SHA: dict[str, tuple[str, Callable[[], hashes.HashAlgorithm]]] = {
@@ -36,16 +47,8 @@ _SHA: dict[str, tuple[str, Callable[[], hashes.HashAlgorithm]]] = {
     SHA384: ("SHA-384", hashes.SHA384),
     SHA512: ("SHA-512", hashes.SHA512),
 }
-_RSA_SIGNATURES = {
-    "1.2.840.113549.1.1.11": SHA256,
-    "1.2.840.113549.1.1.12": SHA384,
-    "1.2.840.113549.1.1.13": SHA512,
-}
-_ECDSA_SIGNATURES = {
-    "1.2.840.10045.4.3.2": SHA256,
-    "1.2.840.10045.4.3.3": SHA384,
-    "1.2.840.10045.4.3.4": SHA512,
-}
+_RSA_SIGNATURES = {SHA256_RSA: SHA256, SHA384_RSA: SHA384, SHA512_RSA: SHA512}
+_ECDSA_SIGNATURES = {SHA256_ECDSA: SHA256, SHA384_ECDSA: SHA384, SHA512_ECDSA: SHA512}
 _EC_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 
 
