@@ -62,13 +62,10 @@ class MalformedKey(ValueError):
 
 @dataclass(frozen=True)
 class PublicKey:
-    """A SubjectPublicKeyInfo with its algorithm OID; the parsed key is loaded on first use."""
+    """A SubjectPublicKeyInfo with its algorithm OID; `verify` loads the key on first use."""
 
     spki_der: bytes
     algorithm_oid: str
-
-    def loaded(self) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
-        return _load_key(self.spki_der)[1]
 
 
 def check_key(spki_der: bytes, rules: Policy = NCA) -> None:
