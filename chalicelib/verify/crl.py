@@ -38,6 +38,7 @@ from datetime import datetime
 from chalicelib.verify import algorithms, der
 from chalicelib.verify.certificate import Certificate
 from chalicelib.verify.der import DerError
+from chalicelib.verify.failures import Refusal
 from chalicelib.verify.policy import (
     AUTHORITY_KEY_IDENTIFIER,
     CRL_NUMBER,
@@ -65,14 +66,10 @@ UNSUPPORTED = "unsupported"  # an algorithm or an extension this reader does not
 REASONS = frozenset({MALFORMED, UNTRUSTED_ISSUER, NO_CRL_SIGN, BAD_SIGNATURE, UNSUPPORTED})
 
 
-class CrlError(ValueError):
-    """A CRL refused; `reason` is one of REASONS, the text says what (never quotes the bytes)."""
+class CrlError(Refusal):
+    """A CRL refused; `code` is one of REASONS, `detail` says what (never quotes the bytes)."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        if reason not in REASONS:
-            raise ValueError(f"unknown CRL refusal {reason!r}")
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
+    codes = REASONS
 
 
 @dataclass(frozen=True)

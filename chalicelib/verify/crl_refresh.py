@@ -103,7 +103,7 @@ def refresh(sources: Sequence[str], fetch: Callable[[str], bytes], trust: TrustS
         try:
             crl = read_crl(data, trust, rules)
         except CrlError as error:
-            report.failed.append((source, error.reason, str(error)[:300]))
+            report.failed.append((source, error.code, f"{error.code}: {error.detail}"[:300]))
             continue
         known.add(digest)  # the same CRL from a mirror is read once
         report.read.append(source)
