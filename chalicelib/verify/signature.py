@@ -199,12 +199,8 @@ def _signer_certificate(signer: Signer, certificates: list[Certificate]) -> Cert
         if signer.serial is not None:
             if certificate.serial == signer.serial and certificate.issuer_der == signer.issuer_der:
                 return certificate
-        elif signer.key_identifier is not None:
-            try:
-                if certificate.key_identifier == signer.key_identifier:
-                    return certificate
-            except CertificateError:
-                continue
+        elif signer.key_identifier is not None and certificate.key_identifier == signer.key_identifier:
+            return certificate
     raise VerificationError(UNTRUSTED_CERTIFICATE, "the signer's certificate is not in the CMS")
 
 
