@@ -112,3 +112,35 @@ TWO_BLOCKS = "-----BEGIN CMS-----\nMA==\n-----END CMS-----\n" * 2
 def test_other_armour_is_malformed(text):
     with pytest.raises(MalformedCms):
         unarmour(text)
+
+
+def signed_by_key_identifier(cms: bytes, key_identifier: bytes) -> bytes:
+    """The same CMS with its signer named by subjectKeyIdentifier (SignerInfo v3, sid [0]) instead
+    of issuer and serial; the signature covers the signed attributes only, so it still holds."""
+    _, start, stop = der.element(cms, 0, len(cms))
+    (_, oid_start, oid_stop), (_, content_start, content_stop) = der.children(cms, start, stop)
+    _, signed_start, signed_stop = der.element(cms, content_start, content_stop)
+    fields = der.children(cms, signed_start, signed_stop)
+    (_, info_start, info_stop), = der.children(cms, fields[-1][1], fields[-1][2])
+    parts = [cms[der.element_start(s, e):e] for _, s, e in der.children(cms, info_start, info_stop)]
+    info = tlv(0x30, tlv(0x02, b"\x03") + tlv(0x80, key_identifier) + b"".join(parts[2:]))
+    kept = b"".join(cms[der.element_start(s, e):e] for _, s, e in fields[:-1])
+    signed = tlv(0x30, kept + tlv(0x31, info))
+    return tlv(0x30, cms[oid_start - 2:oid_stop] + tlv(0xA0, signed))
+
+
+def test_a_signer_named_by_its_key_identifier_is_found_and_verified(pki):
+    from chalicelib.verify.certificate import Certificate
+
+    voter = pki.voter("900101300204")
+    key_identifier = Certificate(voter.der).key_identifier
+    cms = signed_by_key_identifier(pki.sign(BALLOT, voter), key_identifier)
+    assert parse_signed_data(cms).signers[0].key_identifier == key_identifier
+    assert pki.verifier().verify(cms, NOW).iin == "900101300204"
+
+
+def test_a_key_identifier_no_certificate_carries_is_untrusted(pki):
+    cms = signed_by_key_identifier(pki.sign(BALLOT, pki.voter("900101300205")), b"\x01" * 20)
+    with pytest.raises(VerificationError) as caught:
+        pki.verifier().verify(cms, NOW)
+    assert caught.value.code == "untrusted_certificate"
