@@ -50,7 +50,7 @@ from chalicelib.verify.policy import (
 from chalicelib.verify.revocation_index import REMOVED, SERIAL_BYTES, TIME, RevokedSerials
 from chalicelib.verify.trust import TrustStore
 
-CERTIFICATE_HOLD, REMOVE_FROM_CRL = 6, 8  # CRLReason (RFC 5280 5.3.1)
+REMOVE_FROM_CRL = 8  # CRLReason (RFC 5280 5.3.1); certificateHold (6) counts as revoked, as every other reason
 _NULL = b"\x05\x00"
 _PEM_HEAD, _PEM_TAIL = b"-----BEGIN X509 CRL-----", b"-----END X509 CRL-----"
 _EXTENSIONS = der.context(0)
