@@ -199,3 +199,17 @@ def test_a_policy_is_data_that_a_verifier_can_be_given(pki):
     strict = dataclasses.replace(NCA, rsa_bits=(3072, 4096))
     verifier = SignatureVerifier(pki.trust(), pki.revocation(), rules=strict)
     assert refusal(verifier, pki.sign(BALLOT, pki.voter("900101300307"))).code == "invalid_signature"
+
+
+@pytest.mark.parametrize("limit", ["max_cms_bytes", "max_certificates", "max_signed_attributes_bytes"])
+def test_a_cms_one_past_a_size_limit_of_the_policy_is_refused_in_its_shape(pki, limit):
+    from chalicelib.verify.cms import parse_signed_data
+
+    cms = pki.sign(BALLOT, pki.voter("900101300310"))
+    signed = parse_signed_data(cms)
+    size = {"max_cms_bytes": len(cms), "max_certificates": len(signed.certificates),
+            "max_signed_attributes_bytes": len(signed.signers[0].signed_attributes or b"")}[limit]
+    at_limit = SignatureVerifier(pki.trust(), pki.revocation(), rules=dataclasses.replace(NCA, **{limit: size}))
+    assert at_limit.verify(cms, NOW).iin == "900101300310"
+    below = SignatureVerifier(pki.trust(), pki.revocation(), rules=dataclasses.replace(NCA, **{limit: size - 1}))
+    assert (refusal(below, cms).code, trace.last().decided) == ("malformed", "shape")
