@@ -48,7 +48,8 @@ class Budget:
 
 
 def signed_by(child_tbs: bytes | memoryview, signature_oid: str, signature: bytes, issuer: Certificate) -> bool:
-    """Whether `issuer`'s key made `signature` over `child_tbs` (a certificate's or a CRL's)."""
+    """Whether `issuer`'s key made `signature` over a certificate's `child_tbs` (an unsupported or
+    malformed key is a link that does not hold; `crl` tells those apart, so it asks `algorithms`)."""
     key = algorithms.PublicKey(issuer.spki_der, issuer.public_key_oid)
     try:
         return algorithms.verify(key, signature_oid, child_tbs, signature)
