@@ -82,10 +82,16 @@ def observe_request(request: Any, get_response: Callable[[Any], Any]) -> Any:
     context = getattr(request, "lambda_context", None)
     if context is None:
         return _observed(request, get_response)
-    with_context = logs.logger.inject_lambda_context(lambda _event, _context: _observed(request, get_response),
-                                                     clear_state=True,
-                                                     correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    return with_context(request.to_original_event(), context)
+    return _observed_in_context(request.to_original_event(), context, request, get_response)
+
+
+def _observed_event(_event: Any, _context: Any, request: Any, get_response: Callable[[Any], Any]) -> Any:
+    return _observed(request, get_response)
+
+
+# Wrapped once, at import: Powertools' decorator reads its settings from the environment when built.
+_observed_in_context = logs.logger.inject_lambda_context(_observed_event, clear_state=True,
+                                                         correlation_id_path=correlation_paths.API_GATEWAY_REST)
 
 
 def _observed(request: Any, get_response: Callable[[Any], Any]) -> Any:
@@ -156,13 +162,15 @@ def scheduled(job: Job) -> Job:
     """Wrap a scheduled function: the Lambda context in the logger, a subsegment named after
     it, and its metrics flushed once it returns or fails."""
 
+    with_context = logs.logger.inject_lambda_context(lambda _event, _context, event: _run(job, event),
+                                                     clear_state=True)
+
     @functools.wraps(job)
     def run(event: Any) -> Any:
         context = getattr(event, "context", None)
         if context is None:
             return _run(job, event)
-        with_context = logs.logger.inject_lambda_context(lambda _event, _context: _run(job, event), clear_state=True)
-        return with_context(event.to_dict(), context)
+        return with_context(event.to_dict(), context, event)
 
     return run
 
