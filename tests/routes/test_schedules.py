@@ -38,6 +38,14 @@ def test_the_closer_logs_each_contest_it_tallies(invoke, memory_store, pki, caps
     assert (closed["contest"], closed["total"], closed["level"]) == ("best-social-worker-2025", 0, "INFO")
 
 
+def test_a_scheduled_run_logs_with_its_invocation_s_function_and_request_id(invoke, memory_store, pki, capsys):
+    runtime.install(make_runtime(pki, Clock(NOW + timedelta(days=5, minutes=2)), memory_store))
+    memory_store.create_contest(parse_contest(contest_file()), NOW)
+    invoke("close_contests")
+    [closed] = [line for line in lines(capsys) if line.get("event") == "contest_closed"]
+    assert closed["function_name"] == "close_contests" and closed["function_request_id"]
+
+
 def test_a_failed_tally_is_an_error_line_and_the_contest_stays_closed(invoke, memory_store, pki, capsys, monkeypatch):
     wired = make_runtime(pki, Clock(NOW + timedelta(days=5, minutes=2)), memory_store)
     memory_store.create_contest(parse_contest(contest_file()), NOW)
