@@ -4,7 +4,6 @@ used is a configuration error: the service must not start with it."""
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,8 +15,6 @@ from chalicelib.verify.trust import TrustStore
 
 CERTIFICATE_SUFFIXES = (".pem", ".cer", ".crt", ".der")
 CRL_SUFFIXES = (".crl", ".pem", ".der")
-
-log = logging.getLogger(__name__)
 
 
 def trust_from_folder(folder: str | Path) -> TrustStore:
