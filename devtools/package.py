@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.crl_sources import INDEX_FOLDER
-from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+from chalicelib.adapters.dynamodb import CHALLENGE_TTL_ATTRIBUTE, SESSION_TTL_ATTRIBUTE
 from chalicelib.settings import ConfigurationError, Settings
 from devtools import operations
 
@@ -162,9 +162,9 @@ def tables() -> dict[str, Any]:
         "ContestsTable": _table("contests", "id", {SUMMARY_INDEX: ("id", SUMMARY_FIELDS)}),
         "VotesTable": _table("votes", "pk", {"receipt": ("receipt", RECEIPT_FIELDS)}),
         # eGov mobile's signing sessions: ten minutes of life, deleted a day later by the time to live.
-        "SessionsTable": _table("sessions", "id", {}, record=False, ttl=TTL_ATTRIBUTE),
+        "SessionsTable": _table("sessions", "id", {}, record=False, ttl=SESSION_TTL_ATTRIBUTE),
         # Spent admin-login challenges: minutes of life, deleted by the time to live; nothing to keep.
-        "ChallengesTable": _table("challenges", "nonce", {}, record=False, ttl="expires"),
+        "ChallengesTable": _table("challenges", "nonce", {}, record=False, ttl=CHALLENGE_TTL_ATTRIBUTE),
     }
 
 

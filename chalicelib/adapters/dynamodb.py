@@ -133,7 +133,7 @@ class SessionItem(Model):
     delete_after = TTLAttribute()  # DynamoDB's TTL attribute: expires_at + RETENTION
 
 
-TTL_ATTRIBUTE = SessionItem.delete_after.attr_name  # the template's TimeToLiveSpecification names it too
+SESSION_TTL_ATTRIBUTE = SessionItem.delete_after.attr_name  # the template's TimeToLiveSpecification names it too
 
 
 class SpentChallengeItem(Model):
@@ -144,6 +144,9 @@ class SpentChallengeItem(Model):
 
     nonce = UnicodeAttribute(hash_key=True)
     expires = TTLAttribute()
+
+
+CHALLENGE_TTL_ATTRIBUTE = SpentChallengeItem.expires.attr_name  # and the challenges table's
 
 
 class OutdatedTable(RuntimeError):
