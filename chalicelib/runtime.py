@@ -252,7 +252,14 @@ class Runtime:
         """The admin authorizer's decision for this token (see `adapters.admin_gate.decide`)."""
         from chalicelib.adapters.admin_gate import decide
 
-        return decide(self.keys, self.settings.admin_iins, token, method_arn, self.clock())
+        return decide(self.keys, self._admin_actors, token, method_arn, self.clock())
+
+    @cached_property
+    def _admin_actors(self) -> frozenset[str]:
+        """The listed admins as their tokens name them (keyed hashes of the IINs): once per process."""
+        from chalicelib.voting.admin_session import allowed_actors
+
+        return allowed_actors(self.keys, self.settings.admin_iins)
 
     def refresh_crls(self, store: IndexStore | None = None) -> RefreshReport:
         """The CRL refresher (the schedule in AWS, `manage.py refresh-crls`, the local stack): read

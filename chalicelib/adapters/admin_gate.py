@@ -20,7 +20,7 @@ from chalice import Response
 
 from chalicelib.adapters import logs
 from chalicelib.adapters.http import EVERY_ANSWER, json_response, language_of
-from chalicelib.voting.admin_session import allowed_actors, bearer_token, read_token
+from chalicelib.voting.admin_session import bearer_token, read_token
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.keys import Keys
 from chalicelib.voting.languages import DEFAULT_LANGUAGE
@@ -49,14 +49,15 @@ class Unauthorized(_GatewayError):
         return "Unauthorized"
 
 
-def decide(keys: Keys, admin_iins: Collection[str], header: object, method_arn: str,
+def decide(keys: Keys, actors: Collection[str], header: object, method_arn: str,
            now: datetime) -> dict[str, Any]:
-    """The authorizer's answer: an Allow policy for a listed admin's valid token, a Deny policy
-    (403) for anyone else's valid token; raises `Unauthorized` (401) for everything else."""
+    """The authorizer's answer: an Allow policy for a listed admin's valid token (`actors`: the
+    listed IINs' keyed hashes, `admin_session.allowed_actors`), a Deny policy (403) for anyone
+    else's valid token; raises `Unauthorized` (401) for everything else."""
     actor = read_token(keys, bearer_token(header), now)
     if actor is None:
         raise Unauthorized()
-    effect = "Allow" if actor in allowed_actors(keys, admin_iins) else "Deny"
+    effect = "Allow" if actor in actors else "Deny"
     return {
         "principalId": actor,
         "policyDocument": {
