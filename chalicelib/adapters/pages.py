@@ -119,6 +119,7 @@ def voting_page(language: str, ncalayer_url: str, egov_mobile: bool = False, pub
     return Page(page, csp)
 
 
+@functools.cache
 def admin_page(ncalayer_url: str) -> Page:
     common, script = _read(WEB / "common.js"), _read(ADMIN_WEB / "admin.js")
     page = _fill(_read(ADMIN_WEB / "admin.html"), {
