@@ -221,17 +221,13 @@ class DynamoStore:
         client = self.contests._get_connection().connection.client
         table = client.describe_table(TableName=self.table_names[0])["Table"]
         index = next((i for i in table.get("GlobalSecondaryIndexes", []) if i["IndexName"] == SUMMARY_INDEX), None)
-        if index is None:
-            raise OutdatedTable(f"table {self.table_names[0]} has no index {SUMMARY_INDEX!r}: an earlier version made "
-                                "it; make it again (the local stack: `make clean-local`, which removes .local)")
         # An index of an earlier version that lacks a field would list contests without it (an early
         # close would not show in the list): refused as well.
-        lacking = set(SUMMARY_FIELDS) - set(index.get("Projection", {}).get("NonKeyAttributes", []))
-        if lacking:
-            fields = ", ".join(sorted(lacking))
-            raise OutdatedTable(f"table {self.table_names[0]}: index {SUMMARY_INDEX!r} lacks {fields}: an earlier "
-                                "version made it; make it again (the local stack: `make clean-local`, which removes "
-                                ".local)")
+        lacking = set(SUMMARY_FIELDS) - set((index or {}).get("Projection", {}).get("NonKeyAttributes", []))
+        if index is None or lacking:
+            what = "missing" if index is None else "lacks " + ", ".join(sorted(lacking))
+            raise OutdatedTable(f"table {self.table_names[0]}, index {SUMMARY_INDEX!r}: {what}: an earlier version "
+                                "made it; make it again (the local stack: `make clean-local`, which removes .local)")
 
     def delete_tables(self) -> None:
         with _storage_errors():
