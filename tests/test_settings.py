@@ -127,11 +127,15 @@ def test_a_wrong_organisation_is_refused_naming_the_variable(organisation):
 DEV_SECRET = "development-only-secret-not-for-production-use-0001"
 
 
-def dev_stage() -> dict[str, str]:
+def chalice_config() -> dict:
     import json
     from pathlib import Path
 
-    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    return json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+
+
+def dev_stage() -> dict[str, str]:
+    config = chalice_config()
     return {**config["environment_variables"], **config["stages"]["dev"]["environment_variables"]}
 
 
@@ -187,10 +191,7 @@ def test_an_admin_token_forged_offline_with_the_development_secret_opens_nothing
 def test_the_dev_stage_cannot_be_deployed_to_aws():
     """`chalice deploy` deploys `dev` when no stage is given: its functions are given a role in no
     account (000000000000), so Lambda refuses to create them and nothing of the dev stage runs."""
-    import json
-    from pathlib import Path
-
-    config = json.loads((Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text())
+    config = chalice_config()
     dev = config["stages"]["dev"]
     assert dev["manage_iam_role"] is False
     assert dev["iam_role_arn"].startswith("arn:aws:iam::000000000000:role/")
