@@ -194,3 +194,14 @@ def test_reaching_the_tables_reads_single_keys_and_never_scans(dynamo_store, mon
                                 lambda *a, _real=real, _op=operation, **k: calls.append(_op) or _real(*a, **k))
     dynamo_store.reach()
     assert sorted(calls) == ["get_item", "query"]
+
+
+@pytest.mark.parametrize("consistent", [True, False])
+def test_a_tally_segment_reads_as_consistently_as_asked(dynamo_store, consistent):
+    """The closer's count reads consistently; the commission's provisional counts need not (half the read units)."""
+    dynamo_store.record_vote(vote())
+    asked = []
+    client = dynamo_store._votes_connection().connection.client
+    client.meta.events.register("provide-client-params.dynamodb.Scan", lambda params, **_: asked.append(params))
+    assert [line.receipt for line in dynamo_store.tally_segment("c", 0, 1, consistent)] == [vote().receipt]
+    assert [params.get("ConsistentRead", False) for params in asked] == [consistent]  # DynamoDB's default: eventual
