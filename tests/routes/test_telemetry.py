@@ -283,3 +283,21 @@ def wired_contest(contest_id: str, **options: object):
     from chalicelib.voting.contest import parse_contest
 
     return parse_contest(contest_file(contest_id, **options))
+
+
+def test_a_requests_log_line_carries_the_apis_request_id_as_its_correlation_id(service, capsys):
+    """API Gateway's request id (requestContext.requestId) ties the line to the API's access log."""
+    from chalice.local import LambdaContext
+
+    import app as application
+
+    event = {"resource": "/contests", "path": "/contests", "httpMethod": "GET", "headers": {},
+             "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+             "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
+             "requestContext": {"resourcePath": "/contests", "httpMethod": "GET", "path": "/api/contests",
+                                "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "identity": {}}}
+    capsys.readouterr()
+    assert application.app(event, LambdaContext("api_handler", 256))["statusCode"] == 200
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [request] = [line for line in lines if line.get("event") == "request"]
+    assert (request["action"], request["correlation_id"]) == ("list_contests", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
