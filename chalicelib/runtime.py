@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     # The verifier's modules (cryptography, gmpy2 with the first GOST signature) load with the first
     # vote, not at import.
     from chalicelib.adapters.crl_sources import S3CrlBucket
+    from chalicelib.adapters.pki_folders import IndexFolder
     from chalicelib.verify.certificate import Certificate
     from chalicelib.verify.crl_refresh import IndexStore, RefreshReport
     from chalicelib.verify.revocation import IndexSource, Revocation
@@ -137,13 +138,12 @@ class Runtime:
         in AWS the CRL bucket, locally the folder the local refresher writes; without either (the
         offline audit, tools) the refresher runs in this process over the CRL folder."""
         s = self.settings
-        if s.crl_bucket or s.crl_index_dir:
-            from chalicelib.adapters.pki_folders import IndexFolder
+        if self.index_store is not None:
             from chalicelib.verify.revocation import RefreshingIndexes
 
-            fetch = self.crl_bucket.fetch if s.crl_bucket else IndexFolder(s.crl_index_dir or "").fetch
-            return RefreshingIndexes(fetch, self.keys.crl_index, timedelta(seconds=s.crl_cache_seconds),
-                                     clock=self.clock, on_problem=_index_problem)
+            return RefreshingIndexes(self.index_store.fetch, self.keys.crl_index,
+                                     timedelta(seconds=s.crl_cache_seconds), clock=self.clock,
+                                     on_problem=_index_problem)
         from chalicelib.adapters.pki_folders import crls_in_folder
         from chalicelib.verify.crl_refresh import held_indexes_from_crls
 
@@ -152,12 +152,19 @@ class Runtime:
         return held
 
     @cached_property
-    def crl_bucket(self) -> S3CrlBucket:
-        from chalicelib.adapters.crl_sources import S3CrlBucket
+    def index_store(self) -> S3CrlBucket | IndexFolder | None:
+        """Where each CA's revocation index is kept: the CRL bucket (AWS), else the index folder
+        the local refresher writes; None without either."""
+        s = self.settings
+        if s.crl_bucket:
+            from chalicelib.adapters.crl_sources import S3CrlBucket
 
-        if self.settings.crl_bucket is None:
-            raise ConfigurationError("VOTING_CRL_BUCKET is not set")
-        return S3CrlBucket(self.settings.crl_bucket, self.settings.crl_prefix)
+            return S3CrlBucket(s.crl_bucket, s.crl_prefix)
+        if s.crl_index_dir:
+            from chalicelib.adapters.pki_folders import IndexFolder
+
+            return IndexFolder(s.crl_index_dir)
+        return None
 
     @cached_property
     def verifier(self) -> SignatureVerifier:
@@ -266,7 +273,7 @@ class Runtime:
         the CRLs of VOTING_CRL_URLS (else the files of VOTING_CRL_DIR), verify each new one once,
         and write each CA's index into the CRL bucket (else VOTING_CRL_INDEX_DIR) or `store`."""
         from chalicelib.adapters.crl_sources import download
-        from chalicelib.adapters.pki_folders import IndexFolder, crl_files
+        from chalicelib.adapters.pki_folders import crl_files
         from chalicelib.verify.crl_refresh import refresh
 
         s = self.settings
@@ -280,10 +287,10 @@ class Runtime:
             raise ConfigurationError("no CRLs to refresh: set VOTING_CRL_URLS (with VOTING_CRL_BUCKET, in AWS) "
                                      "or VOTING_CRL_DIR (with VOTING_CRL_INDEX_DIR, locally)")
         if store is None:
-            if s.crl_bucket is None and s.crl_index_dir is None:
-                raise ConfigurationError("VOTING_CRL_BUCKET (AWS) or VOTING_CRL_INDEX_DIR (locally) must be set: "
-                                         "where the revocation indexes go")
-            store = self.crl_bucket if s.crl_bucket else IndexFolder(s.crl_index_dir or "")
+            store = self.index_store
+        if store is None:
+            raise ConfigurationError("VOTING_CRL_BUCKET (AWS) or VOTING_CRL_INDEX_DIR (locally) must be set: "
+                                     "where the revocation indexes go")
         return refresh(sources, fetch, self.trust, store, self.keys.crl_index, self.clock())
 
 
