@@ -15,11 +15,13 @@ from chalicelib.adapters import admin_gate, logs
 from chalicelib.adapters.http import (
     ANY_TYPE,
     EVERY_ANSWER,
+    NO_STORE,
     body_of,
     download_response,
     handled,
     json_response,
     language_of,
+    page_response,
     query_param,
 )
 from chalicelib.voting.rejection import Rejection, message_for
@@ -59,7 +61,6 @@ def acting(action: str, contest_id: str | None) -> None:
 @admin.route("/admin", methods=["GET"], content_types=ANY_TYPE)
 @handled(admin, "admin_page")
 def admin_page() -> Response:
-    from chalicelib.adapters.http import NO_STORE, page_response
     from chalicelib.adapters.pages import admin_page as render
 
     page = render(runtime.current().settings.ncalayer_url)

@@ -10,6 +10,7 @@ from chalicelib import runtime
 from chalicelib.adapters import telemetry
 from chalicelib.adapters.http import (
     ANY_TYPE,
+    asset_response,
     body_of,
     error_response,
     handled,
@@ -18,6 +19,8 @@ from chalicelib.adapters.http import (
     preferred_language,
     public_json,
     query_param,
+    revalidated_page,
+    svg_response,
 )
 from chalicelib.settings import ConfigurationError
 from chalicelib.voting import challenge
@@ -82,7 +85,6 @@ def recover_receipt(contest_id: str) -> Response:
 def receipt_qr(receipt: str) -> Response:
     """The QR code of the receipt's check link (`<public address>/?receipt=…`), for the printed
     receipt. Drawn from the code alone: nothing is read, so it says nothing about the vote."""
-    from chalicelib.adapters.http import svg_response
     from chalicelib.adapters.qr import qr_svg
     from chalicelib.voting.receipt import check_link
 
@@ -127,7 +129,6 @@ def openapi() -> Response:
 @public.route("/", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "voting_page")
 def voting_page() -> Response:
-    from chalicelib.adapters.http import revalidated_page
     from chalicelib.adapters.pages import voting_page as render
 
     request = public.current_request
@@ -141,7 +142,6 @@ def voting_page() -> Response:
 @public.route("/assets/{name}", methods=["GET"], content_types=ANY_TYPE)
 @handled(public, "page_asset")
 def page_asset(name: str) -> Response:
-    from chalicelib.adapters.http import asset_response
     from chalicelib.adapters.pages import ASSETS, asset
 
     request = public.current_request
@@ -154,7 +154,6 @@ def page_asset(name: str) -> Response:
 @handled(public, "favicon")
 def favicon() -> Response:
     """The icon both pages link (`assets/icon.svg`), also where browsers and tools look by habit."""
-    from chalicelib.adapters.http import asset_response
     from chalicelib.adapters.pages import ASSETS, asset
 
     found = asset("icon.svg")
