@@ -155,3 +155,23 @@ def test_a_million_entry_crl_through_the_vote_route(stage, pki):
     assert written.stat().st_size > 1_000_000 * 29  # every serial in full, 29 bytes a record
     assert vote(service, revoked, (pki.intermediate,)) == (422, "certificate_revoked")
     assert vote(service, citizen, (pki.intermediate,))[0] == 201
+
+
+def stale_stage(stage, pki):
+    crl = devpki.issue_crl(pki.intermediate, {}, this_update=NOW - timedelta(hours=1),
+                           next_update=NOW + timedelta(hours=1))
+    return stage([pki.root, pki.intermediate], [crl]).service
+
+
+def test_an_index_past_its_next_update_within_the_tolerance_votes_and_counts_crl_stale(stage, pki, capsys):
+    service = stale_stage(stage, pki)
+    service.clock.advance(hours=2)  # an hour past nextUpdate; VOTING_CRL_TOLERANCE_HOURS is 24
+    assert vote(service, pki.voter("900101300512"), (pki.intermediate,))[0] == 201
+    assert "CrlStale" in metrics(capsys)
+
+
+def test_an_index_stale_beyond_the_tolerance_is_503_counting_crl_stale_beyond_tolerance(stage, pki, capsys):
+    service = stale_stage(stage, pki)
+    service.clock.advance(hours=26)
+    assert vote(service, pki.voter("900101300513"), (pki.intermediate,)) == (503, "unavailable")
+    assert "CrlStaleBeyondTolerance" in metrics(capsys) and service.votes() == []
