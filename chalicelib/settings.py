@@ -14,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.verify.revocation import DEFAULT_TOLERANCE as CRL_TOLERANCE
 from chalicelib.voting.contest_cache import CONTEST_CACHE_SECONDS
 from chalicelib.voting.egov_mobile import Organisation
 from chalicelib.voting.keys import MIN_SECRET_BYTES
+
+HOUR = timedelta(hours=1)
 
 DEFAULT_NCALAYER_URL = "wss://127.0.0.1:13579"  # the real NCALayer on the citizen's computer
 # Only what a WebSocket address to NCALayer needs: no spaces, quotes, ';' or ',' that could break
@@ -59,7 +62,7 @@ class Settings:
     crl_dir: str | None = None
     crl_index_dir: str | None = None  # where the local refresher writes the indexes votes read
     crl_optional: frozenset[bytes] = frozenset()  # CA fingerprints whose signers may vote without a CRL
-    crl_tolerance: timedelta = timedelta(hours=24)
+    crl_tolerance: timedelta = CRL_TOLERANCE
     crl_cache_seconds: float = 300.0
     crl_urls: tuple[str, ...] = ()
     crl_bucket: str | None = None
@@ -123,7 +126,7 @@ class Settings:
             crl_dir=env.get("VOTING_CRL_DIR") or None,
             crl_index_dir=env.get("VOTING_CRL_INDEX_DIR") or None,
             crl_optional=_fingerprints(env.get("VOTING_CRL_OPTIONAL", "")),
-            crl_tolerance=timedelta(hours=_number(env, "VOTING_CRL_TOLERANCE_HOURS", 24.0)),
+            crl_tolerance=timedelta(hours=_number(env, "VOTING_CRL_TOLERANCE_HOURS", CRL_TOLERANCE / HOUR)),
             crl_cache_seconds=_number(env, "VOTING_CRL_CACHE_SECONDS", 300.0),
             crl_urls=tuple(u.strip() for u in env.get("VOTING_CRL_URLS", "").split(",") if u.strip()),
             crl_bucket=env.get("VOTING_CRL_BUCKET") or None,
