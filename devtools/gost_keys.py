@@ -332,14 +332,19 @@ def _inner(raw: bytes) -> tuple[int, bytes]:
     return raw[0], element.contents
 
 
-def private_key_candidates(pkcs8_der: bytes) -> tuple[str, dict[str, int]]:
-    """(key OID, {description: d}) for every plausible reading of the private key: the inner
-    element's content read big- and little-endian.  For proving the encoding in tests."""
+def _private_key_info(pkcs8_der: bytes) -> tuple[str, int, bytes]:
+    """(key OID, tag, content octets) of a PKCS#8 PrivateKeyInfo's inner key element."""
     info = core.Sequence.load(pkcs8_der)
     algorithm = core.Sequence.load(info[1].dump())
     key_oid = core.ObjectIdentifier.load(algorithm[0].dump()).dotted
-    raw = core.OctetString.load(info[2].dump()).native
-    tag, contents = _inner(raw)
+    tag, contents = _inner(core.OctetString.load(info[2].dump()).native)
+    return key_oid, tag, contents
+
+
+def private_key_candidates(pkcs8_der: bytes) -> tuple[str, dict[str, int]]:
+    """(key OID, {description: d}) for every plausible reading of the private key: the inner
+    element's content read big- and little-endian.  For proving the encoding in tests."""
+    key_oid, tag, contents = _private_key_info(pkcs8_der)
     kind = {0x02: "INTEGER", 0x04: "OCTET STRING"}.get(tag, f"tag 0x{tag:02x}")
     return key_oid, {f"{kind} {order}-endian": int.from_bytes(contents, order)
                      for order in ("big", "little")}
@@ -349,13 +354,9 @@ def read_private_key(pkcs8_der: bytes, certificate_der: bytes) -> GostPrivateKey
     """The GOST private key of a PKCS#8 PrivateKeyInfo, by the NCA's encoding (see the module
     docstring), checked against the certificate: raises KeyMismatch unless d*G equals its public
     key, GostKeyError for another algorithm or encoding."""
-    info = core.Sequence.load(pkcs8_der)
-    algorithm = core.Sequence.load(info[1].dump())
-    key_oid = core.ObjectIdentifier.load(algorithm[0].dump()).dotted
+    key_oid, tag, contents = _private_key_info(pkcs8_der)
     if key_oid not in PRIVATE_KEY_ENCODING:
         raise GostKeyError(f"not a supported GOST private key: {key_oid}")
-    raw = core.OctetString.load(info[2].dump()).native
-    tag, contents = _inner(raw)
     expected_tag, order = PRIVATE_KEY_ENCODING[key_oid]
     if tag != expected_tag:
         raise GostKeyError(f"{key_oid} private key is not encoded as the NCA encodes it")
