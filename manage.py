@@ -24,10 +24,11 @@ from chalicelib.runtime import Runtime
 from chalicelib.settings import ConfigurationError, Settings
 from chalicelib.voting.clock import astana_text
 from chalicelib.voting.contest import ContestError, parse_contest
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
 from chalicelib.voting.records import STATE_TALLIED, ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.seal import KeyUnavailable
-from devtools.stages import Target, UnknownStage
+from devtools.stages import STAGES, Target, UnknownStage
 
 if TYPE_CHECKING:
     from chalicelib.voting.ports import CommissionKey
@@ -390,7 +391,7 @@ def serve(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Operate the voting service.")
-    parser.add_argument("--stage", choices=("dev", "prod"),
+    parser.add_argument("--stage", choices=STAGES,
                         help="dev: the local stack of `make run` (the default); prod: AWS (also VOTING_STAGE)")
     parser.add_argument("--endpoint", metavar="URL", help="a DynamoDB endpoint, over the stage's")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     shower.add_argument("--json", action="store_true", help="the API's JSON")
     shower.add_argument("--semicolon", action="store_true",
                         help="with --csv: ';' between cells and decimal commas (Excel in a Russian or Kazakh locale)")
-    shower.add_argument("--lang", choices=("kk", "ru", "en"), default="ru")
+    shower.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     shower.set_defaults(run=results)
     exporter = commands.add_parser("evidence", help="write the sealed evidence (one counted vote a line) to FILE")
     exporter.add_argument("id")

@@ -56,6 +56,20 @@ def test_plural_texts_read_right_in_each_language(common):
     assert [common("plural", votes["en"], n, "en") for n in (1, 3)] == ["1 vote", "3 votes"]
 
 
+def test_a_word_missing_in_a_language_is_said_in_russian_with_its_values_filled(common):
+    texts = {"kk": {"hello": "Сәлем, {name}"}, "ru": {"hello": "Привет, {name}", "bye": "Пока, {name}"}}
+    assert common("text", texts, "kk", "hello", {"name": "Айгүл"}) == "Сәлем, Айгүл"
+    assert common("text", texts, "kk", "bye", {"name": "Айгүл"}) == "Пока, Айгүл"
+
+
+def test_a_value_by_language_falls_back_to_russian_then_to_any_language(common):
+    assert common("local", {"kk": "Алматы", "ru": "Алма-Ата", "en": "Almaty"}, "en") == "Almaty"
+    assert common("local", {"kk": "Алматы", "ru": "Алма-Ата"}, "en") == "Алма-Ата"
+    assert common("local", {"kk": "Алматы"}, "ru") == "Алматы"
+    assert common("local", "Astana Hub", "kk") == "Astana Hub"
+    assert common("local", None, "kk") == ""
+
+
 def test_astana_time_comes_from_the_fixed_offset_not_the_browsers_zone(common):
     # The context's zone is Europe/Berlin; 2024-03-01 is the day Kazakhstan moved to one zone, UTC+5.
     moment = 1709251200000  # 2024-03-01T00:00:00Z

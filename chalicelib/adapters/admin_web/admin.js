@@ -34,18 +34,11 @@
 
   var $ = C.byId, el = C.el;
 
-  function t(key, vars) {
-    var text = T[state.lang][key];
-    return C.fill(text === undefined ? T.ru[key] : text, vars);
-  }
+  function t(key, vars) { return C.text(T, state.lang, key, vars); }
 
   function plural(key, n) { return C.plural(T[state.lang][key], n, state.lang); }
 
-  function local(map) {
-    if (!map) return '';
-    if (typeof map === 'string') return map;
-    return map[state.lang] || map.ru || '';
-  }
+  function local(map) { return C.local(map, state.lang); }
 
   function astana(iso) { return iso ? C.dateTime(Date.parse(iso), state.lang) : '—'; }
 

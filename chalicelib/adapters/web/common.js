@@ -1,5 +1,5 @@
 /* What both pages share (the voting page loads it as an asset, the admin page inlines it):
-   - the few DOM helpers both use;
+   - the few DOM helpers both use, a page's words by language;
    - Astana time from the fixed offset UTC+5 (the one zone of Kazakhstan since 1 March 2024), never
      from the browser's zone database, whose Almaty entry may still say UTC+6;
    - numbers, percents and plural forms by the page's own rules for kk, ru and en (Chromium's ICU
@@ -38,6 +38,20 @@
     return String(template).replace(/\{(\w+)\}/g, function (all, name) {
       return vars && vars[name] !== undefined ? vars[name] : all;
     });
+  }
+
+  // A page's word: texts[lang][key] (the Russian one where a language lacks it), {name}s filled.
+  function text(texts, lang, key, vars) {
+    var found = texts[lang][key];
+    return fill(found === undefined ? texts.ru[key] : found, vars);
+  }
+
+  // A {kk, ru, en} value (a title, a name, a region) in `lang`, else in Russian, else in any; a
+  // plain string is the same in every language.
+  function local(map, lang) {
+    if (!map) return '';
+    if (typeof map === 'string') return map;
+    return map[lang] || map.ru || map.kk || map.en || '';
   }
 
   // ---- Astana time ----
@@ -242,7 +256,8 @@
     byId: byId,
     el: el,
     fill: fill,
-    astanaParts: astanaParts,
+    text: text,
+    local: local,
     clock: clock,
     date: date,
     dateTime: dateTime,
@@ -256,7 +271,6 @@
     fold: fold,
     matches: matches,
     ncalayerSign: ncalayerSign,
-    SIGNING_KEYS: SIGNING_KEYS,
-    STORAGES: STORAGES
+    SIGNING_KEYS: SIGNING_KEYS
   };
 }(window));

@@ -84,21 +84,13 @@
 
   var fill = C.fill;
 
-  function t(key, vars) {
-    var text = T[state.lang][key];
-    if (text === undefined) text = T.ru[key];
-    return fill(text, vars);
-  }
+  function t(key, vars) { return C.text(T, state.lang, key, vars); }
 
   function plural(key, n) {
     return C.plural(T[state.lang][key], n, state.lang);
   }
 
-  function local(map) { // a {kk, ru, en} text in the current language, falling back to ru
-    if (!map) return '';
-    if (typeof map === 'string') return map; // a text the same in every language
-    return map[state.lang] || map.ru || map.kk || map.en || '';
-  }
+  function local(map) { return C.local(map, state.lang); }
 
   function regionKey(region) { // one name per region whatever the language: its Russian form
     return typeof region === 'string' ? region : region.ru;
