@@ -26,12 +26,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from devtools import devpki, gost_keys
 
-FIXED_VOTERS: dict[str, tuple[str, dict[str, Any]]] = {
-    # name: (IIN, options for issue_person)
-    "citizen": ("900101300001", {}),
-    "auth": ("900101300002", {"usage": "auth"}),
-    "legal-entity": ("900101300003", {"role": "legal_entity"}),
-    "revoked": ("900101300004", {}),
+FIXED_VOTERS = {  # name (a profile, its options in PROFILE_OPTIONS): IIN
+    "citizen": "900101300001",
+    "auth": "900101300002",
+    "legal-entity": "900101300003",
+    "revoked": "900101300004",
 }
 
 
@@ -103,8 +102,8 @@ def write_dev_pki(folder: Path) -> list[str]:
     (folder / "ca" / "nca.pem").write_bytes(nca.pem)
     _write_key(folder / "ca" / "nca-key.pem", nca)
     revoked = {}
-    for name, (iin, options) in FIXED_VOTERS.items():
-        voter = devpki.issue_person(nca, iin, not_before=start, days=730, **options)
+    for name, iin in FIXED_VOTERS.items():
+        voter = devpki.issue_person(nca, iin, not_before=start, days=730, **PROFILE_OPTIONS.get(name, {}))
         (folder / "voters" / f"{name}.pem").write_bytes(voter.pem)
         _write_key(folder / "voters" / f"{name}-key.pem", voter)
         if name == "revoked":

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devtools.stages import stage_environment
+from devtools.stages import DEFAULT_STAGE, stage_environment
 
 if TYPE_CHECKING:
     from chalicelib.runtime import Runtime
@@ -86,11 +86,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def dev_stage_environment() -> dict[str, str]:
-    """The dev stage's settings from .chalice/config.json: one source for `make run`."""
-    return stage_environment("dev")
-
-
 @dataclass
 class LocalStack:
     """dynalite + the API + the NCALayer stand-in, each its own process, data under `folder`."""
@@ -133,7 +128,7 @@ class LocalStack:
         _, public_pem = local_key_pair(self.evidence_dir)
         return {
             **os.environ,
-            **dev_stage_environment(),
+            **stage_environment(DEFAULT_STAGE),  # the dev stage of .chalice/config.json: one source for `make run`
             "VOTING_DYNAMODB_ENDPOINT": self.dynamodb,
             "VOTING_TRUST_DIR": str(self.pki_dir / "trust"),
             "VOTING_CRL_DIR": str(self.pki_dir / "crl"),
