@@ -55,6 +55,16 @@ def config_name(logical_id: str) -> str:
     return "api_handler" if logical_id == "APIHandler" else re.sub(r"(?<!^)(?=[A-Z])", "_", logical_id).lower()
 
 
+DEFAULT_LAMBDA_TIMEOUT = 60  # Chalice's default when neither the function, its stage nor the project sets one
+
+
+def lambda_timeout(function: str, stage: dict[str, Any], project_default: int = DEFAULT_LAMBDA_TIMEOUT) -> int:
+    """The timeout (seconds) Chalice gives `function` (its config name) in `stage`: the function's
+    own, else the stage's, else the project's."""
+    scoped = stage.get("lambda_functions", {}).get(function, {})
+    return int(scoped.get("lambda_timeout", stage.get("lambda_timeout", project_default)))
+
+
 @dataclass(frozen=True)
 class Function:
     logical_id: str
@@ -68,10 +78,9 @@ def functions(specs: dict[str, dict[str, Any]], stage: dict[str, Any]) -> list[F
     `.chalice/config.json` sets them (the one place for those numbers)."""
     found = []
     for logical_id, spec in specs.items():
-        scoped = stage.get("lambda_functions", {}).get(config_name(logical_id), {})
-        found.append(Function(logical_id, _function_name(spec["suffix"]),
-                              int(scoped.get("lambda_timeout", stage.get("lambda_timeout", 60))),
-                              scoped.get("reserved_concurrency")))
+        name = config_name(logical_id)
+        found.append(Function(logical_id, _function_name(spec["suffix"]), lambda_timeout(name, stage),
+                              stage.get("lambda_functions", {}).get(name, {}).get("reserved_concurrency")))
     return found
 
 

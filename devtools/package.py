@@ -444,7 +444,6 @@ def merge_template(routes: dict[str, dict[str, Any]], stage: dict[str, Any]) -> 
 
 
 VOTE_FUNCTION = "api_handler"  # Chalice's name for the voters' function
-DEFAULT_LAMBDA_TIMEOUT = 60  # Chalice's default when a stage sets none
 DEFAULT_GRACE_SECONDS = 120.0  # chalicelib.settings: VOTING_CLOSE_GRACE_SECONDS
 
 
@@ -456,9 +455,8 @@ def grace_problems(config: dict[str, Any]) -> list[str]:
     for name, stage in config.get("stages", {}).items():
         env = {**top_env, **stage.get("environment_variables", {})}
         grace = float(env.get("VOTING_CLOSE_GRACE_SECONDS") or DEFAULT_GRACE_SECONDS)
-        function = stage.get("lambda_functions", {}).get(VOTE_FUNCTION, {})
-        timeout = function.get("lambda_timeout", stage.get("lambda_timeout", config.get("lambda_timeout",
-                                                                                          DEFAULT_LAMBDA_TIMEOUT)))
+        timeout = operations.lambda_timeout(VOTE_FUNCTION, stage,
+                                            config.get("lambda_timeout", operations.DEFAULT_LAMBDA_TIMEOUT))
         if grace <= timeout:
             problems.append(f"stage {name}: grace {grace:g} s does not exceed the vote function's timeout {timeout} s")
     return problems
