@@ -9,7 +9,6 @@
   var C = window.VotingCommon;
   var TEXTS = JSON.parse(document.getElementById('texts').textContent);
   var T = TEXTS.page, REJECTIONS = TEXTS.rejections;
-  var LANGS = ['kk', 'ru', 'en'];
   var NCALAYER = document.querySelector('meta[name="ncalayer"]').content;
   var REFRESH_MS = 60 * 1000; // provisional results refresh themselves this often
   var WARN_BEFORE_MS = 2 * 60 * 1000; // the session's end is announced this long before
@@ -25,12 +24,7 @@
     sessionTimers: []
   };
 
-  function initialLanguage() {
-    var stored = localStorage.getItem('admin-lang');
-    if (LANGS.indexOf(stored) !== -1) return stored;
-    var browser = (navigator.language || 'ru').slice(0, 2);
-    return LANGS.indexOf(browser) !== -1 ? browser : 'ru';
-  }
+  function initialLanguage() { return C.chosenLanguage('admin-lang', (navigator.language || 'ru').slice(0, 2)); }
 
   var $ = C.byId, el = C.el;
 
@@ -48,10 +42,7 @@
   }
 
   function applyTexts() {
-    document.documentElement.lang = state.lang;
-    Array.prototype.forEach.call(document.querySelectorAll('[data-t]'), function (node) {
-      node.textContent = t(node.getAttribute('data-t'));
-    });
+    C.applyWords(T, state.lang);
     $('lang').value = state.lang;
     document.title = t('title');
   }
@@ -509,7 +500,7 @@
 
   $('lang').addEventListener('change', function () {
     state.lang = this.value;
-    localStorage.setItem('admin-lang', state.lang);
+    C.rememberLanguage('admin-lang', state.lang);
     applyTexts();
     if (state.token) { watchSession(); loadContests(state.current); }
   });

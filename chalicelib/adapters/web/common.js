@@ -1,5 +1,5 @@
 /* What both pages share (the voting page loads it as an asset, the admin page inlines it):
-   - the few DOM helpers both use, a page's words by language;
+   - the few DOM helpers both use, the reader's language and a page's words in it;
    - Astana time from the fixed offset UTC+5 (the one zone of Kazakhstan since 1 March 2024), never
      from the browser's zone database, whose Almaty entry may still say UTC+6;
    - numbers, percents and plural forms by the page's own rules for kk, ru and en (Chromium's ICU
@@ -25,6 +25,21 @@
   var KK_MONTHS_ACCUSATIVE = ['қаңтарды', 'ақпанды', 'наурызды', 'сәуірді', 'мамырды', 'маусымды', 'шілдені',
     'тамызды', 'қыркүйекті', 'қазанды', 'қарашаны', 'желтоқсанды'];
 
+  var LANGUAGES = ['kk', 'ru', 'en'];
+
+  // The language the reader chose before (kept under `key` in localStorage), else `fallback` if it
+  // is one of the three, else Russian. A browser that keeps nothing (private mode) just asks again.
+  function chosenLanguage(key, fallback) {
+    var stored = null;
+    try { stored = window.localStorage.getItem(key); } catch (e) { stored = null; }
+    if (LANGUAGES.indexOf(stored) !== -1) return stored;
+    return LANGUAGES.indexOf(fallback) !== -1 ? fallback : 'ru';
+  }
+
+  function rememberLanguage(key, lang) {
+    try { window.localStorage.setItem(key, lang); } catch (e) { /* private mode: not remembered */ }
+  }
+
   function byId(id) { return document.getElementById(id); }
 
   function el(tag, className, text) {
@@ -44,6 +59,14 @@
   function text(texts, lang, key, vars) {
     var found = texts[lang][key];
     return fill(found === undefined ? texts.ru[key] : found, vars);
+  }
+
+  // The page's fixed words: every element with data-t="key" says that key's word in `lang`.
+  function applyWords(texts, lang) {
+    document.documentElement.lang = lang;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-t]'), function (node) {
+      node.textContent = text(texts, lang, node.getAttribute('data-t'));
+    });
   }
 
   // A {kk, ru, en} value (a title, a name, a region) in `lang`, else in Russian, else in any; a
@@ -253,10 +276,14 @@
   }
 
   global.VotingCommon = {
+    LANGUAGES: LANGUAGES,
+    chosenLanguage: chosenLanguage,
+    rememberLanguage: rememberLanguage,
     byId: byId,
     el: el,
     fill: fill,
     text: text,
+    applyWords: applyWords,
     local: local,
     clock: clock,
     date: date,

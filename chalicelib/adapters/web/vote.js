@@ -8,7 +8,6 @@
   'use strict';
 
   var C = window.VotingCommon;
-  var LANGS = ['kk', 'ru', 'en'];
   var STORAGE_KEY = 'voting.lang';
   var PKI = 'https://pki.gov.kz/';
   var NCALAYER_DOWNLOAD = 'https://pki.gov.kz/ncalayer/';
@@ -142,10 +141,7 @@
   // ---- rendering ----
 
   function applyStaticTexts() {
-    document.documentElement.lang = state.lang;
-    Array.prototype.forEach.call(document.querySelectorAll('[data-t]'), function (node) {
-      node.textContent = t(node.getAttribute('data-t'));
-    });
+    C.applyWords(T, state.lang);
     Array.prototype.forEach.call(document.querySelectorAll('[data-lang]'), function (button) {
       button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === state.lang));
     });
@@ -522,9 +518,9 @@
   // ---- actions ----
 
   function setLanguage(lang) {
-    if (LANGS.indexOf(lang) === -1) return;
+    if (C.LANGUAGES.indexOf(lang) === -1) return;
     state.lang = lang;
-    try { window.localStorage.setItem(STORAGE_KEY, lang); } catch (e) { /* private mode: not remembered */ }
+    C.rememberLanguage(STORAGE_KEY, lang);
     renderAll();
     if (!state.contest) {
       var fatal = $('fatal');
@@ -988,13 +984,7 @@
     });
   }
 
-  function initialLanguage() {
-    var stored = null;
-    try { stored = window.localStorage.getItem(STORAGE_KEY); } catch (e) { stored = null; }
-    if (LANGS.indexOf(stored) !== -1) return stored;
-    var served = document.documentElement.lang;
-    return LANGS.indexOf(served) !== -1 ? served : 'ru';
-  }
+  function initialLanguage() { return C.chosenLanguage(STORAGE_KEY, document.documentElement.lang); }
 
   function start() {
     var meta = document.querySelector('meta[name="ncalayer-url"]');
