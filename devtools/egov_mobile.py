@@ -23,15 +23,13 @@ import base64
 import copy
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from devtools import devpki
+from devtools import devpki, vote
 from devtools.localpki import PROFILES, LocalPki, load_dev_pki
 
 QR_PREFIX = "mobileSign:"
@@ -67,26 +65,7 @@ class Answer:
 
 
 def http(method: str, url: str, body: object = None, token: str | None = None) -> Answer:
-    headers = {"Accept": "application/json", "Accept-Language": "ru"}
-    data = None
-    if body is not None:
-        data = json.dumps(body, ensure_ascii=False).encode()
-        headers["Content-Type"] = "application/json; charset=utf-8"
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - the scanned URL
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return Answer(response.status, _json(response.read()))
-    except urllib.error.HTTPError as error:
-        return Answer(error.code, _json(error.read()))
-
-
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data) if data else None
-    except ValueError:
-        return data.decode("utf-8", "replace")
+    return Answer(*vote.http(method, url, body, token))
 
 
 def signer(pki: LocalPki, iin: str | None, key: str, profile: str) -> Callable[[bytes], bytes]:

@@ -11,18 +11,34 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
 from chalicelib.voting.ballot import ballot_bytes
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})  # noqa: S310
+def http(method: str, url: str, body: object = None, token: str | None = None) -> tuple[int, Any]:
+    """(status, body) of one request as the page or the eGov mobile app sends it (`token`: a Bearer
+    token); the body JSON-decoded, {} when empty, the text when it is not JSON (a proxy's page)."""
+    headers = {"Accept": "application/json", "Accept-Language": "ru"}
+    data = None
+    if body is not None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) URLs we were given
-            return response.status, json.loads(response.read())
+            return response.status, _decoded(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+        return error.code, _decoded(error.read())
+
+
+def _decoded(data: bytes) -> Any:
+    try:
+        return json.loads(data) if data else {}
+    except ValueError:
+        return data.decode("utf-8", "replace")
 
 
 def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
