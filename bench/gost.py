@@ -24,9 +24,7 @@ gostcrypto signs 1 KB of random data instead.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import random
 import sys
 import time
@@ -37,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from gostcrypto import gosthash, gostsignature  # noqa: E402
 
+from bench import common  # noqa: E402
 from chalicelib.verify.gost import signature as gost_signature  # noqa: E402
 from chalicelib.verify.gost import verify  # noqa: E402
 from chalicelib.verify.gost.curves import CRYPTOPRO_A, PARAMSET_512_A  # noqa: E402
@@ -171,11 +170,7 @@ def timed(fn) -> float:
 
 def stats(samples: list[float]) -> tuple[float, float]:
     """(median, p90) in milliseconds, nearest-rank."""
-    ordered = sorted(samples)
-    n = len(ordered)
-    median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
-    p90 = ordered[min(n - 1, -(-9 * n // 10) - 1)]
-    return median * 1e3, p90 * 1e3
+    return common.median(samples) * 1e3, common.percentile(samples, 90) * 1e3
 
 
 def measure_case(case: Case, runs: int, peer_runs: int) -> dict:
@@ -239,15 +234,9 @@ def measure_hashes(runs: int) -> list[tuple[str, float, float]]:
     return rows
 
 
-def machine() -> str:
-    return (f"{platform.platform()}; {platform.processor() or platform.machine()}; "
-            f"Python {platform.python_version()} ({platform.python_implementation()}); "
-            f"{os.cpu_count()} CPUs; {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
-
-
 def report(cases: list[Case], results: list[dict], hashes: list, source_note: str) -> str:
     lines = ["## GOST signature verification (`chalicelib/verify/gost`: Python, the curve arithmetic on GMP)", ""]
-    lines.append(f"Machine: {machine()}.")
+    lines.append(f"Machine: {common.machine()}.")
     lines.append("")
     lines.append(f"Input: {source_note}. One `chalicelib.verify.gost.verify()` call = hash the "
                  "tbsCertificate + parse the issuer SPKI + GOST 34.10 check. Cold key: key "
@@ -314,7 +303,7 @@ def main() -> None:
     else:
         cases = generated_cases()
         note = f"NCA files not found at {folder}: {cases[0].source}"
-    print(f"# {machine()}", flush=True)
+    print(f"# {common.machine()}", flush=True)
     results = []
     for case in cases:
         print(f"# timing GOST {case.family} ({len(case.message)} B)...", flush=True)
