@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from chalicelib.verify.certificate import EKU_INDIVIDUAL, EKU_SIGN
 from chalicelib.voting.ballot import ballot_bytes
 
 
@@ -47,7 +48,7 @@ def sign(content: bytes, ncalayer: str, iin: str | None) -> str:
 
     with connect(ncalayer) as socket:
         socket.recv()  # the greeting with NCALayer's version
-        signer_params: dict[str, object] = {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]}
+        signer_params: dict[str, object] = {"extKeyUsageOids": [EKU_SIGN, EKU_INDIVIDUAL]}
         if iin:
             signer_params["iin"] = iin
         socket.send(json.dumps({
