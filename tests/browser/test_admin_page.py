@@ -47,6 +47,14 @@ def test_sign_in_offers_every_key_store_of_ncalayer(site, open_page):
     assert page.locator("#session").inner_text().startswith("Сеанс до ")
 
 
+def test_a_browser_that_refuses_local_storage_still_signs_in_and_switches_language(site, open_page):
+    refused = ("Object.defineProperty(window, 'localStorage', "
+               "{get() { throw new DOMException('no', 'SecurityError'); }})")
+    page = admin_page(open_page, site, lang="kk", before=lambda p: p.add_init_script(refused))
+    assert page.locator("html").get_attribute("lang") == "kk"
+    assert page.locator("#session").inner_text().startswith("Сеанс аяқталуы: ")
+
+
 def test_someone_not_listed_is_told_why_and_what_to_do(site, open_page, standin):
     standin("choose", iin="900101300990")
     page = open_page(site.stack.api + "/admin")
