@@ -42,6 +42,7 @@ from chalicelib.adapters.crl_sources import INDEX_FOLDER
 from chalicelib.adapters.dynamodb import CHALLENGE_TTL_ATTRIBUTE, SESSION_TTL_ATTRIBUTE
 from chalicelib.settings import ConfigurationError, Settings
 from devtools import operations
+from devtools.stages import stage_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "prod"
@@ -451,9 +452,8 @@ def grace_problems(config: dict[str, Any]) -> list[str]:
     """Stages of a `.chalice/config.json` whose closing grace does not exceed the vote function's
     timeout: a vote accepted just before `closes_at` could still be in flight when counting starts."""
     problems = []
-    top_env = config.get("environment_variables", {})
     for name, stage in config.get("stages", {}).items():
-        env = {**top_env, **stage.get("environment_variables", {})}
+        env = stage_variables(config, name)
         grace = float(env.get("VOTING_CLOSE_GRACE_SECONDS") or DEFAULT_GRACE_SECONDS)
         timeout = operations.lambda_timeout(VOTE_FUNCTION, stage,
                                             config.get("lambda_timeout", operations.DEFAULT_LAMBDA_TIMEOUT))
@@ -513,10 +513,9 @@ def public_url_problems(config: dict[str, Any]) -> list[str]:
     """Stages whose eGov mobile settings would not load, and a prod stage whose public address is
     not https (eGov mobile calls it from the internet)."""
     problems = []
-    top_env = config.get("environment_variables", {})
-    for name, stage in config.get("stages", {}).items():
-        env = {**top_env, **stage.get("environment_variables", {})}
-        mobile = {key: env[key] for key in ("VOTING_PUBLIC_URL", "VOTING_ORGANISATION") if key in env}
+    for name in config.get("stages", {}):
+        env = stage_variables(config, name)
+        mobile: dict[str, str] = {key: env[key] for key in ("VOTING_PUBLIC_URL", "VOTING_ORGANISATION") if key in env}
         try:
             Settings.from_environment(mobile)
         except ConfigurationError as error:
@@ -533,10 +532,7 @@ def chalice_config(project: Path = ROOT) -> dict[str, Any]:
 
 
 def stage_settings(project: Path = ROOT) -> dict[str, str]:
-    config = chalice_config(project)
-    settings: dict[str, str] = {**config.get("environment_variables", {}),
-                                **config["stages"][STAGE]["environment_variables"]}
-    return settings
+    return stage_variables(chalice_config(project), STAGE)
 
 
 def app_routes(project: Path) -> dict[str, dict[str, Any]]:

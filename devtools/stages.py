@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +26,19 @@ class UnknownStage(ValueError):
     pass
 
 
+def stage_variables(config: Mapping[str, Any], stage: str) -> dict[str, str]:
+    """What Chalice sets on the stage's functions: the stage's environment variables over the
+    project's (`config`: a parsed `.chalice/config.json`)."""
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The stage's environment variables as config.json sets them (its folders made absolute, so a
     command works from any directory); empty values left out, as the settings read them."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
     if stage not in config["stages"]:
         raise UnknownStage(f"no stage {stage!r} in .chalice/config.json (stages: {', '.join(config['stages'])})")
-    environment = {**config.get("environment_variables", {}), **config["stages"][stage]["environment_variables"]}
+    environment = stage_variables(config, stage)
     for name in _FOLDERS:
         if environment.get(name) and not Path(environment[name]).is_absolute():
             environment[name] = str(ROOT / environment[name])
