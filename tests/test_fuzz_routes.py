@@ -15,6 +15,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from chalice.local import RouteMatcher
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,15 +158,26 @@ def stored(store) -> tuple:
             dict(store._spent))
 
 
-def check_answer(path: str, method: str, operation: dict, response, before: tuple, after: tuple) -> None:
+def unrouted(url: str) -> bool:
+    """Whether the local gateway finds no route for this URL (it answers before the app)."""
+    try:
+        RouteMatcher(list(application.app.routes)).match_route(url)
+    except ValueError:
+        return True
+    return False
+
+
+def check_answer(path: str, url: str, method: str, operation: dict, response, before: tuple,
+                 after: tuple) -> None:
     status = response.status_code
     text = response.body.decode("utf-8", "replace") if isinstance(response.body, bytes) else str(response.body)
     where = f"{method} {path}: {status} {text[:300]}"
     assert status < 500, where
-    # The local gateway's own answer (no Authorization header, or the authorizer's Deny): in AWS,
-    # API Gateway's, which the package gives the contract's body (devtools/package.py gateway_responses).
+    # The local gateway's own answer: no route for the path as it parses it (`/egov/;` is `/egov`
+    # with a `;params` part), or the authorizer's Deny on a secured route. In AWS, API Gateway's,
+    # which the package gives the contract's body (devtools/package.py gateway_responses).
     if "x-amzn-ErrorType" in response.headers:
-        assert status in (401, 403) and "security" in operation, where
+        assert status in (401, 403) and ("security" in operation or unrouted(url)), where
         return
     assert str(status) in operation["responses"] or status == 304, where
     headers = {name.lower() for name in response.headers}
@@ -202,6 +214,17 @@ def test_hostile_requests_get_a_contract_answer_and_store_nothing_when_refused(s
         url, headers, body = request
         before = stored(service.store)
         response = service.http.request(method, url, headers=headers, body=body)
-        check_answer(path, method, operation, response, before, stored(service.store))
+        check_answer(path, url, method, operation, response, before, stored(service.store))
 
     one()
+
+
+@pytest.mark.parametrize("url", ["/egov/;", "/receipts/;x"])
+def test_a_path_the_local_gateway_cannot_route_gets_the_gateways_answer_and_stores_nothing(sweep, url):
+    service, _, _ = sweep
+    before = stored(service.store)
+    response = service.http.request("GET", url)
+    assert unrouted(url)
+    assert response.status_code == 403 and response.headers["x-amzn-ErrorType"] == "UnauthorizedException"
+    assert stored(service.store) == before
+

@@ -230,8 +230,8 @@ def test_storage_throttling_gives_503_with_retry_after_and_no_vote(dynamo_servic
     assert service.votes() == []
 
 
-def test_twenty_threads_of_one_person_with_different_certificates_store_exactly_one_vote(dynamo_service):
-    service = dynamo_service
+def test_twenty_threads_of_one_person_with_different_certificates_store_exactly_one_vote(racing_service):
+    service = racing_service
     nominees = ["hc-001", "hc-002", "rh-001"]
     bodies = [
         service.vote_body(devpki.issue_person(service.pki.intermediate, "900101300123",
