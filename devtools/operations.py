@@ -33,6 +33,9 @@ EDGE_BLOCKED_PER_MINUTE = 200  # requests the WAF's rate rules blocked (429)
 NEAR = 0.8  # "near" a limit: 80 % of a function's timeout or of its reserved concurrency
 TALLY_LATE_SECONDS = 300  # a contest still untallied five minutes after closes_at + grace
 CRL_REFRESH_PERIOD = 900  # the refresher's schedule (routes/schedules.py)
+# Two days without a newer list from one of the CAs: past any publication interval of the NCA seen
+# in the `crl_index_written` lines (deltas within hours, bases within a day).
+INDEX_AGE_HOURS = 48
 # The scheduled functions, by their schedule's period: one run a period, so one duration each.
 SCHEDULED = {"CloseContests": PERIOD, "RefreshCrls": CRL_REFRESH_PERIOD}
 DYNAMODB_THROTTLES_PER_MINUTE = 1
@@ -208,6 +211,14 @@ def alarms(all_functions: list[Function]) -> list[Alarm]:
         Alarm("CrlRefreshFailing", "The CRL refresher could not fetch or verify a CRL in two runs in a row",
               1, period=CRL_REFRESH_PERIOD, evaluation=2, datapoints=2,
               metric=_service(metrics.REVOCATION_REFRESH_FAILED)),
+        Alarm("RevocationIndexOld", f"The oldest CA's newest revocation list is over {INDEX_AGE_HOURS} h old, or the "
+              "refresher has reported none for two runs: a key revoked today may still vote", INDEX_AGE_HOURS * 3600,
+              period=CRL_REFRESH_PERIOD, evaluation=2, datapoints=2, comparison="GreaterThanThreshold",
+              missing="breaching", metric=_service(metrics.REVOCATION_INDEX_AGE, "Maximum")),
+        Alarm("CrlSourceSuspect", "A CA's distribution point served a list already past its nextUpdate, or one older "
+              "than the index holds (a stale mirror, or a replay)", 1, period=CRL_REFRESH_PERIOD, expression="m1 + m2",
+              inputs=[_stat(_service(metrics.REVOCATION_SOURCE_STALE)),
+                      _stat(_service(metrics.REVOCATION_SOURCE_OLDER))]),
         Alarm("CloserNotRunning", "The closer (every minute) has not run for 5 minutes: no contest closes or tallies",
               1, period=300, comparison="LessThanThreshold", missing="breaching",
               metric=_service(metrics.CLOSER_RUNS)),
@@ -263,6 +274,10 @@ def widgets(all_functions: list[Function], alarm_names: list[str]) -> list[dict[
                                   _ours(metrics.vote_rejected("already_voted"), label="already voted (409)")]),
         _graph("Refusals of a ballot, by code", [_ours(metrics.vote_rejected(code), label=code)
                                                  for code in metrics.vote_refusal_codes()], stacked=True),
+        _graph("Receipt requests (signed): recovered, refused by code",
+               [_ours(metrics.RECEIPT_RECOVERED, label="recovered (200)")]
+               + [_ours(metrics.receipt_request_rejected(code), label=code) for code in metrics.vote_refusal_codes()],
+               stacked=True),
         _graph("503s by cause", [_ours(metrics.unavailable(cause), label=cause) for cause in metrics.CAUSES],
                stacked=True),
         {"type": "alarm", "properties": {"title": "Alarms", "alarms": [

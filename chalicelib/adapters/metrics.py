@@ -33,6 +33,9 @@ VOTE_RETRIED = "VoteRetried"  # 200: the same person, the same ballot again (the
 VOTE_REJECTED = "VoteRejected"  # VoteRejected.<code>: every refusal but 503, already_voted included
 UNAVAILABLE = "Unavailable"  # every 503 the service answered, any route; and Unavailable.<cause>
 CLIENT_ERRORS = "ClientErrors"  # every 4xx the service answered, any route (API Gateway's own are the rest)
+# A signed receipt request (a citizen recovering a lost receipt): answered, or refused by code.
+RECEIPT_RECOVERED = "ReceiptRecovered"
+RECEIPT_REQUEST_REJECTED = "ReceiptRequestRejected"  # ReceiptRequestRejected.<code>, vote_not_found included
 VERIFICATION_MS = "VerificationMs"  # VerificationMs.<algorithm>: a ballot's verification, all steps
 # Why a 503: the storage failed or throttled, a conditional update lost a race, a setting is missing
 # or wrong, revocation could not be checked (no fresh index: fail closed), an unexpected error,
@@ -77,6 +80,10 @@ def vote_rejected(code: str) -> str:
     return f"{VOTE_REJECTED}.{code}"
 
 
+def receipt_request_rejected(code: str) -> str:
+    return f"{RECEIPT_REQUEST_REJECTED}.{code}"
+
+
 def unavailable(cause: str) -> str:
     return f"{UNAVAILABLE}.{cause}"
 
@@ -91,7 +98,8 @@ def verification_ms(algorithm: str) -> str:
 
 
 def vote_refusal_codes() -> list[str]:
-    """The codes `VoteRejected.<code>` can carry: the catalogue's 4xx (the dashboard lists them)."""
+    """The codes `VoteRejected.<code>` and `ReceiptRequestRejected.<code>` can carry: the
+    catalogue's 4xx (the dashboard lists them)."""
     from chalicelib.voting.rejection import CODES, status_for
 
     return sorted(code for code in CODES if 400 <= status_for(code) < 500)

@@ -32,8 +32,11 @@ from chalicelib.adapters import logs, metrics, tracing
 from chalicelib.adapters.metrics import COUNT, MILLISECONDS, Measurement
 from chalicelib.verify import trace
 
-# The routes that take a signed ballot: their refusals are counted per code.
-VOTE_ACTIONS = frozenset({"cast_vote", "egov_api2_put"})
+# The routes that take a signed document, and how their refusals are counted per code: a ballot
+# (the page's POST, eGov mobile's PUT) and a receipt request.
+REFUSALS_BY_CODE = {"cast_vote": metrics.vote_rejected, "egov_api2_put": metrics.vote_rejected,
+                    "recover_receipt": metrics.receipt_request_rejected}
+RECEIPT_REQUEST = "recover_receipt"
 CLIENT_ERROR = 400
 SERVER_ERROR = 500  # the service answers 503; a 500 only if something escaped a route's error boundary
 
@@ -134,15 +137,19 @@ def _report(outcome: Outcome, status: int, verification: trace.Trace | None, sta
 
 def request_measurements(outcome: Outcome, status: int, verification: trace.Trace | None) -> list[Measurement]:
     """The metrics of one answered request: what was counted on the way, a 503 by its cause, a
-    ballot's refusal by its code, and an accepted ballot's verification time by its algorithm."""
+    ballot's or a receipt request's refusal by its code, a receipt recovered, and an accepted
+    ballot's verification time by its algorithm."""
     measurements = list(outcome.measurements)
     if status >= SERVER_ERROR:
         measurements += [Measurement(metrics.UNAVAILABLE),
                          Measurement(metrics.unavailable(outcome.cause or _default_cause(outcome)))]
     elif status >= CLIENT_ERROR:
         measurements.append(Measurement(metrics.CLIENT_ERRORS))
-        if outcome.code and outcome.action in VOTE_ACTIONS:
-            measurements.append(Measurement(metrics.vote_rejected(outcome.code)))
+        refused = REFUSALS_BY_CODE.get(outcome.action)
+        if outcome.code and refused is not None:
+            measurements.append(Measurement(refused(outcome.code)))
+    elif outcome.action == RECEIPT_REQUEST:
+        measurements.append(Measurement(metrics.RECEIPT_RECOVERED))
     if verification is not None and verification.decided == trace.ACCEPTED and verification.algorithm:
         measurements.append(Measurement(metrics.verification_ms(verification.algorithm),
                                         sum(verification.milliseconds.values()), MILLISECONDS))

@@ -52,7 +52,8 @@ def names_in(found: dict) -> set[str]:
 def test_the_template_holds_an_alarm_for_each_thing_the_on_call_must_hear_of(template):
     names = set(alarms_of(template))
     assert {"ApiErrorRate", "ServiceUnavailableRate", "ApiThrottling", "EdgeBlocking", "RevocationStale",
-            "RevocationUnavailable", "RevocationIndexProblem", "CrlRefreshFailing", "CloserNotRunning",
+            "RevocationUnavailable", "RevocationIndexProblem", "RevocationIndexOld", "CrlSourceSuspect",
+            "CrlRefreshFailing", "CloserNotRunning",
             "TallyFailed", "TallyLate", "DynamoDbThrottling"} <= names
     for function in FUNCTIONS:
         assert {f"{function}Errors", f"{function}DurationNearTimeout"} <= names
@@ -101,6 +102,13 @@ def test_a_closer_that_stops_reporting_is_an_alarm_not_silence(template):
         metrics.CLOSER_RUNS, "LessThanThreshold", "breaching")
 
 
+def test_an_old_revocation_index_or_a_silent_refresher_is_an_alarm(template):
+    alarm = alarms_of(template)["RevocationIndexOld"]
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"], alarm["TreatMissingData"]) == (
+        metrics.REVOCATION_INDEX_AGE, "Maximum", operations.INDEX_AGE_HOURS * 3600, "breaching")
+    assert (alarm["Period"], alarm["EvaluationPeriods"]) == (operations.CRL_REFRESH_PERIOD, 2)
+
+
 def test_rates_are_taken_over_api_gateways_requests_and_never_on_a_quiet_minute(template):
     alarm = alarms_of(template)["ServiceUnavailableRate"]
     assert [m["MetricName"] for m in metrics_read(alarm)] == [metrics.UNAVAILABLE, "Count"]
@@ -114,6 +122,12 @@ def test_the_dashboard_shows_votes_refusals_by_code_and_503s_by_cause(template):
     refusals = names_in(widget(template, "Refusals of a ballot, by code"))
     assert refusals == {metrics.vote_rejected(code) for code in CODES if 400 <= status_for(code) < 500}
     assert names_in(widget(template, "503s by cause")) == {metrics.unavailable(cause) for cause in metrics.CAUSES}
+
+
+def test_the_dashboard_shows_receipt_requests_recovered_and_refused_by_code(template):
+    assert names_in(widget(template, "Receipt requests (signed): recovered, refused by code")) == {
+        metrics.RECEIPT_RECOVERED} | {metrics.receipt_request_rejected(code) for code in CODES
+                                      if 400 <= status_for(code) < 500}
 
 
 def test_the_dashboard_shows_verification_time_for_each_permitted_algorithm(template):

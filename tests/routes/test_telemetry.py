@@ -79,7 +79,26 @@ def test_a_refused_ballot_counts_its_code(service, metered):
     assert metered() == {metrics.vote_rejected("certificate_not_for_signing"): 1, metrics.CLIENT_ERRORS: 1}
 
 
-def test_a_refusal_outside_the_ballot_routes_counts_a_client_error_only(service, metered):
+def test_a_recovered_receipt_counts_receipt_recovered(service, metered):
+    voter = service.pki.voter("900101300606")
+    service.post_vote(service.vote_body(voter))
+    request = receipt_request(service, voter)
+    metered()
+    assert recover(service, request).status_code == 200
+    found = metered()
+    assert found[metrics.RECEIPT_RECOVERED] == 1 and metrics.CLIENT_ERRORS not in found
+
+
+def test_a_refused_receipt_request_counts_its_code(service, metered):
+    request = receipt_request(service, service.pki.voter("900101300607"))
+    metered()
+    assert recover(service, request).status_code == 404
+    found = metered()  # the signature verified (its time is counted); nobody's vote to answer with
+    assert (found[metrics.receipt_request_rejected("vote_not_found")], found[metrics.CLIENT_ERRORS]) == (1, 1)
+    assert metrics.RECEIPT_RECOVERED not in found
+
+
+def test_a_refusal_outside_the_signed_routes_counts_a_client_error_only(service, metered):
     assert service.http.get("/receipts/AAAA-BBBB").status_code == 404
     assert metered() == {metrics.CLIENT_ERRORS: 1}
 
