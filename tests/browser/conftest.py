@@ -19,10 +19,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from devtools.stack import DEV_ADMIN_IIN, LocalStack, free_port, stop, wait_for_port
 from tests.conftest import ROOT, contest_file
 from tests.stage_proxy import StagePrefix
+
+# How long a page may take to show what a test waits for: generous, for a loaded 2-core CI machine
+# (Playwright's own default for `expect` is 5 s).
+PATIENCE_MS = 15_000
+expect.set_options(timeout=PATIENCE_MS)
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -211,7 +217,7 @@ def open_page(browser) -> Iterator[Callable[..., object]]:
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(PATIENCE_MS)
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url)
