@@ -24,6 +24,7 @@ from chalicelib.adapters.http import (
     page_response,
     query_param,
 )
+from chalicelib.voting.languages import DEFAULT_LANGUAGE
 from chalicelib.voting.rejection import Rejection, message_for
 from chalicelib.voting.results import DIALECTS
 
@@ -39,8 +40,9 @@ def commission_entry(app: Chalice) -> Callable[[dict[str, Any], Any], dict[str, 
         resource = str((event.get("requestContext") or {}).get("resourcePath") or "")
         if resource != ADMIN_PREFIX and not resource.startswith(ADMIN_PREFIX + "/"):
             logs.event("admin_function_refused", logging.ERROR, resource=resource[:200])
-            return {"statusCode": 403, "headers": {"Content-Type": "application/json", **EVERY_ANSWER},
-                    "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", "en")})}
+            return {"statusCode": 403, "headers": {"Content-Type": "application/json; charset=utf-8", **EVERY_ANSWER},
+                    "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", DEFAULT_LANGUAGE)},
+                                       ensure_ascii=False)}
         answer: dict[str, Any] = app(event, context)
         return answer
 
