@@ -49,8 +49,13 @@ from chalicelib.voting.signing_session import (
 
 # Refusals that say the PUT carries no valid signature of the session's bytes, or that the
 # answer is not known yet: the session stays open for the right signature.
+# Refusals that leave the session waiting. Besides a request that is no signature of its bytes,
+# the verifier's refusals made before it checks the signature (the certificate's path and validity,
+# found from names and dates alone): a certificate anyone can make up, with any dates, would
+# otherwise let whoever sees the QR code spoil the citizen's session. The phone is told why.
 NOT_SETTLING = frozenset({"malformed_request", "payload_too_large", "invalid_signature", "unavailable",
-                          "session_used"})
+                          "session_used", "untrusted_certificate", "certificate_expired",
+                          "certificate_not_yet_valid"})
 
 
 @dataclass(frozen=True)
@@ -160,9 +165,12 @@ class MobileSigning:
             raise Rejection("session_not_found")
         if len(body) > MAX_BODY_BYTES:
             raise Rejection("payload_too_large")
-        session = self._authorized(session_id, authorization)
+        session = self._find(session_id)
+        self._check_token(session, authorization)
         cms_der = egov_mobile.read_signed_document(body)
         digest = cms_digest(cms_der)
+        if not (session.status != WAITING and session.claim == digest):  # its own answer outlives the session
+            self._check_live(session)
         if session.status != WAITING or (session.claim is not None and session.claim != digest):
             return self._settled_answer(session, digest)
         _check_signs_the_ballot(cms_der, session.ballot)
@@ -187,17 +195,24 @@ class MobileSigning:
 
     def _live(self, session_id: str) -> SigningSession:
         session = self._find(session_id)
+        self._check_live(session)
+        return session
+
+    def _check_live(self, session: SigningSession) -> None:
         if session.is_expired(self.clock()):
             self.observe(EXPIRED)
             raise Rejection("session_expired")
-        return session
 
     def _authorized(self, session_id: str, authorization: str | None) -> SigningSession:
         session = self._live(session_id)
+        self._check_token(session, authorization)
+        return session
+
+    @staticmethod
+    def _check_token(session: SigningSession, authorization: str | None) -> None:
         token = egov_mobile.bearer_token(authorization)
         if token is None or not hmac.compare_digest(token.encode(), session.token.encode()):
             raise Rejection("unauthorized", "no or wrong eGov mobile token")
-        return session
 
     def _ballot_paper(self, session: SigningSession) -> tuple[StoredContest, Nomination, Nominee]:
         stored = self.voting.contest(session.contest)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from chalicelib.voting import challenge
 from chalicelib.voting.ballot import ballot_bytes
 from chalicelib.voting.keys import Keys
+from devtools import devpki
 from tests.conftest import NOW, PUBLIC_URL, SECRET
 
 CONTEST = "best-social-worker-2025"
@@ -300,6 +301,36 @@ def test_a_signature_that_does_not_verify_settles_nothing(service, phone):
     assert phone.sign_as(sid).status_code == 200
 
 
+def test_a_signature_under_an_untrusted_ca_settles_nothing(service, phone):
+    sid = phone.session()["id"]
+    stranger = devpki.issue_ca("STRANGER ROOT", not_before=NOW - timedelta(days=10))
+    impostor = devpki.issue_person(stranger, IIN, not_before=NOW - timedelta(days=1))
+    cms = devpki.sign_cms(phone.ballot(sid), impostor, chain=(stranger,))
+    response = phone.put(sid, phone.signed(sid, cms))
+    assert (response.status_code, body(response)["error"]) == (422, "untrusted_certificate")
+    assert body(phone.poll(sid))["status"] == "waiting"
+    assert phone.sign_as(sid).status_code == 200
+
+
+def test_an_expired_certificate_with_a_signature_that_does_not_hold_settles_nothing(service, phone):
+    sid = phone.session()["id"]
+    expired = service.pki.voter(IIN, not_before=NOW - timedelta(days=400), days=30)
+    forged = service.pki.sign(phone.ballot(sid), expired, message_digest=b"\x00" * 32)
+    response = phone.put(sid, phone.signed(sid, forged))
+    assert (response.status_code, body(response)["error"]) == (422, "certificate_expired")
+    assert body(phone.poll(sid))["status"] == "waiting"
+    assert phone.sign_as(sid).status_code == 200
+
+
+def test_an_expired_certificate_settles_nothing_and_the_phone_is_told_why(service, phone):
+    sid = phone.session()["id"]
+    response = phone.sign_as(sid, not_before=NOW - timedelta(days=400), days=30)
+    assert (response.status_code, body(response)["error"]) == (422, "certificate_expired")
+    assert body(response)["message"]
+    assert body(phone.poll(sid))["status"] == "waiting"
+    assert phone.sign_as(sid).status_code == 200
+
+
 def test_a_detached_cms_is_refused_since_the_app_returns_an_attached_one(service, phone):
     sid = phone.session()["id"]
     detached = service.pki.sign(phone.ballot(sid), service.pki.voter(IIN), detached=True)
@@ -363,6 +394,18 @@ def test_an_expired_session_is_410_for_the_app_and_expired_for_the_page(service,
     assert [(r.status_code, body(r)["error"]) for r in answers] == [(410, "session_expired")] * 4
     assert body(phone.poll(sid)) == {"status": "expired", "vote": None, "error": None}
     assert service.votes() == []
+
+
+def test_the_identical_put_after_the_session_expired_still_gets_its_answer(service, phone):
+    sid = phone.session()["id"]
+    token, ballot = phone.token(sid), phone.ballot(sid)
+    signed = phone.signed(sid, service.pki.sign(ballot, service.pki.voter(IIN)))
+    other = phone.signed(sid, service.pki.sign(ballot, service.pki.voter("900101300999")))
+    first = phone.put(sid, signed, token)
+    service.clock.advance(minutes=11)
+    again = phone.put(sid, signed, token)
+    assert (again.status_code, body(again)) == (first.status_code, body(first)) == (200, body(first))
+    assert body(phone.put(sid, other, token))["error"] == "session_expired"
 
 
 def test_an_accepted_session_still_shows_its_vote_after_expiry(service, phone):
