@@ -289,11 +289,14 @@ def parse_nominee(raw: object, where: str) -> Nominee:
 
 
 def check_update(existing: Contest, new: Contest, now: datetime, notice: timedelta = timedelta(0)) -> None:
-    """The freeze rules: once voting has opened only `closes_at` may move, never into the past,
-    and earlier only to at least `notice` from now (`closing.ClosingPolicy.notice`); once it has
+    """The freeze rules: from `notice` before voting opens (`closing.ClosingPolicy.notice`, past
+    the age of any process's copy of the contest, which may already say "open") only `closes_at`
+    may move, never into the past, and earlier only to at least `notice` from now; once voting has
     ended (`now >= closes_at`, even before the closer has run) the window is final."""
-    if now >= existing.opens_at and not existing.same_ballot_paper(new):
-        raise ContestError("nominations", "voting has opened: only closes_at may change")
+    if now >= existing.opens_at - notice and not existing.same_ballot_paper(new):
+        opened = "voting has opened" if now >= existing.opens_at else \
+            f"voting opens in less than {int(notice.total_seconds())} s"
+        raise ContestError("nominations", f"{opened}: only closes_at may change")
     if now >= existing.closes_at and new.closes_at != existing.closes_at:
         raise ContestError("closes_at", "voting has ended: the window is final and cannot be reopened")
     if new.closes_at != existing.closes_at and new.closes_at <= now:

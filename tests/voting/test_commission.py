@@ -1,5 +1,5 @@
 """The commission's rules for a contest file, on the store in memory: create, unchanged, update,
-and the freeze once voting has opened."""
+and the freeze from just before voting opens."""
 
 from datetime import timedelta
 
@@ -43,6 +43,18 @@ def test_frozen_contest_refuses_a_change_and_keeps_what_it_had(commission):
     changed = contest_file()
     changed["nominations"][0]["nominees"].pop()
     with pytest.raises(ContestError, match="only closes_at may change"):
+        commission.save_contest(parse_contest(changed))
+    assert len(commission.store.get_contest(CONTEST).contest.nominations[0].nominees) == 2
+
+
+def test_the_ballot_paper_freezes_a_cached_copys_age_before_opening(commission):
+    # A vote container's copy of the contest may already say "open" then: a nominee removed in
+    # that moment could get votes the tally cannot count.
+    opens = NOW + commission.closer.policy.notice - timedelta(seconds=1)
+    commission.save_contest(parse_contest(contest_file(opens=opens)))
+    changed = contest_file(opens=opens)
+    changed["nominations"][0]["nominees"].pop()
+    with pytest.raises(ContestError, match="voting opens in less than"):
         commission.save_contest(parse_contest(changed))
     assert len(commission.store.get_contest(CONTEST).contest.nominations[0].nominees) == 2
 

@@ -81,6 +81,32 @@ def test_before_opening_anything_may_change():
     check_update(old, new, NOW)
 
 
+NOTICE = timedelta(seconds=10)
+
+
+def test_within_the_notice_before_opening_the_ballot_paper_is_frozen():
+    opens = NOW + timedelta(seconds=9)
+    old = parse_contest(contest_file(opens=opens))
+    removed = contest_file(opens=opens)
+    removed["nominations"][0]["nominees"].pop()
+    with pytest.raises(ContestError, match="opens in less than 10 s: only closes_at"):
+        check_update(old, parse_contest(removed), NOW, NOTICE)
+
+
+def test_within_the_notice_before_opening_the_opening_cannot_be_postponed():
+    old = parse_contest(contest_file(opens=NOW + timedelta(seconds=9)))
+    with pytest.raises(ContestError, match="only closes_at"):
+        check_update(old, parse_contest(contest_file(opens=NOW + timedelta(hours=1))), NOW, NOTICE)
+
+
+def test_before_the_notice_before_opening_the_ballot_paper_may_still_change():
+    opens = NOW + timedelta(seconds=11)
+    old = parse_contest(contest_file(opens=opens))
+    removed = contest_file(opens=opens)
+    removed["nominations"][0]["nominees"].pop()
+    check_update(old, parse_contest(removed), NOW, NOTICE)
+
+
 def test_after_opening_nominees_are_frozen():
     old = parse_contest(contest_file())
     new = parse_contest(edited(["nominations", 0, "nominees", 0, "name"], "Другое имя"))
