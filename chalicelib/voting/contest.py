@@ -28,6 +28,11 @@ MAX_TEXT = 300
 MAX_DESCRIPTION = 4000
 MAX_NOMINATIONS = 50
 MAX_NOMINEES = 5000
+# A contest's times and window: wide for any real vote, narrow enough that every later sum (the
+# grace, the hours of the turnout) stays a small, valid time.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_WINDOW = timedelta(days=366)
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s\"'<>]*)?")
@@ -184,7 +189,13 @@ def parse_time(value: object, where: str) -> datetime:
         raise ContestError(where, f"{value!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise ContestError(where, "needs an offset (e.g. +05:00 for Astana time)")
-    return moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted by its offset out of the calendar
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ContestError(where, f"must fall in {EARLIEST.year}–{LATEST.year - 1}")
+    return utc
 
 
 def parse_contest(document: object) -> Contest:
@@ -199,6 +210,8 @@ def parse_contest(document: object) -> Contest:
     closes_at = parse_time(data["closes_at"], "closes_at")
     if closes_at <= opens_at:
         raise ContestError("closes_at", "must be after opens_at")
+    if closes_at - opens_at > MAX_WINDOW:
+        raise ContestError("closes_at", f"voting may last at most {MAX_WINDOW.days} days")
     if data["results_visibility"] not in VISIBILITIES:
         raise ContestError("results_visibility", "must be 'public' or 'admins'")
     nominations_data = data["nominations"]

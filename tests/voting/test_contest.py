@@ -75,6 +75,23 @@ def test_window_is_opens_inclusive_closes_exclusive():
     assert contest.status_at(NOW + timedelta(days=1)) == CLOSED
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00",
+                                    "9999-12-30T00:00:00Z", "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z"])
+def test_a_time_outside_2000_to_2099_is_refused_by_name(moment):
+    document = contest_file()
+    document["opens_at"] = moment
+    with pytest.raises(ContestError) as caught:
+        parse_contest(document)
+    assert (caught.value.field, caught.value.problem) == ("opens_at", "must fall in 2000–2099")
+
+
+def test_voting_lasts_at_most_366_days():
+    parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=366)))
+    with pytest.raises(ContestError, match="at most 366 days") as caught:
+        parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=366, seconds=1)))
+    assert caught.value.field == "closes_at"
+
+
 def test_before_opening_anything_may_change():
     old = parse_contest(contest_file(opens=NOW + timedelta(days=1)))
     new = parse_contest(edited(["nominations", 0, "nominees", 0, "name"], "Другое имя"))
