@@ -81,7 +81,10 @@ class VotingService:
         mobile's PUT): every check, then the one conditional write. `before_write` runs once the
         vote has passed every check, just before it is written (a signing session claims itself
         there); a refusal it raises stops the vote."""
-        self.contest(contest_id)  # an unknown contest is refused before any signature is checked
+        # An unknown contest, or one not open, is refused before any signature is checked: after
+        # closing, the page's resends cost nothing. (The window is checked again below, as of the
+        # moment the vote is written.)
+        check_window(self.contest(contest_id), self.clock())
         with verifier_refusals():
             signature = self.verifier.verify(cms_der, self.clock(), detached)
         ballot = parse_ballot(signature.content)

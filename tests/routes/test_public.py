@@ -144,6 +144,14 @@ def test_vote_one_microsecond_before_closing_counts_and_at_closing_is_refused(se
     assert len(service.votes()) == 1
 
 
+def test_a_ballot_for_a_closed_contest_is_refused_before_its_signature_is_read(service):
+    service.clock.now = NOW + timedelta(days=6)
+    unreadable = json.dumps({"cms": base64.b64encode(b"0" * 2000).decode()}).encode()
+    response = service.post_vote(unreadable)  # read, it would be 400 malformed_request
+    assert (response.status_code, error(response)) == (403, "voting_closed")
+    assert service.votes() == []
+
+
 def test_challenge_for_a_closed_contest_is_refused(service):
     service.clock.now = NOW + timedelta(days=6)
     response = service.http.post(f"/contests/{CONTEST}/challenges")
