@@ -290,15 +290,22 @@ def test_a_cms_over_other_bytes_is_refused_and_settles_nothing(service, phone):
     assert phone.sign_as(sid).status_code == 200
 
 
+def refused_and_still_waiting(phone: Phone, sid: str, cms: bytes, code: str) -> None:
+    """The PUT of `cms` is refused with `code` (and told why), the session still waits, and the
+    citizen's own signature then records the vote."""
+    response = phone.put(sid, phone.signed(sid, cms))
+    assert (response.status_code, body(response)["error"]) == (422, code)
+    assert body(response)["message"]
+    assert body(phone.poll(sid))["status"] == "waiting"
+    assert phone.sign_as(sid).status_code == 200
+
+
 def test_a_signature_that_does_not_verify_settles_nothing(service, phone):
     sid = phone.session()["id"]
     ballot = phone.ballot(sid)
     voter = service.pki.voter(IIN)
     forged = service.pki.sign(ballot, voter, message_digest=b"\x00" * 32)
-    response = phone.put(sid, phone.signed(sid, forged))
-    assert (response.status_code, body(response)["error"]) == (422, "invalid_signature")
-    assert body(phone.poll(sid))["status"] == "waiting"
-    assert phone.sign_as(sid).status_code == 200
+    refused_and_still_waiting(phone, sid, forged, "invalid_signature")
 
 
 def test_a_signature_under_an_untrusted_ca_settles_nothing(service, phone):
@@ -306,29 +313,18 @@ def test_a_signature_under_an_untrusted_ca_settles_nothing(service, phone):
     stranger = devpki.issue_ca("STRANGER ROOT", not_before=NOW - timedelta(days=10))
     impostor = devpki.issue_person(stranger, IIN, not_before=NOW - timedelta(days=1))
     cms = devpki.sign_cms(phone.ballot(sid), impostor, chain=(stranger,))
-    response = phone.put(sid, phone.signed(sid, cms))
-    assert (response.status_code, body(response)["error"]) == (422, "untrusted_certificate")
-    assert body(phone.poll(sid))["status"] == "waiting"
-    assert phone.sign_as(sid).status_code == 200
+    refused_and_still_waiting(phone, sid, cms, "untrusted_certificate")
 
 
-def test_an_expired_certificate_with_a_signature_that_does_not_hold_settles_nothing(service, phone):
+OUT_OF_VALIDITY = [({"not_before": NOW - timedelta(days=400), "days": 30}, "certificate_expired"),
+                   ({"not_before": NOW + timedelta(days=1)}, "certificate_not_yet_valid")]
+
+
+@pytest.mark.parametrize(("validity", "code"), OUT_OF_VALIDITY)
+def test_a_certificate_out_of_its_validity_settles_nothing_and_the_phone_is_told_why(service, phone, validity, code):
     sid = phone.session()["id"]
-    expired = service.pki.voter(IIN, not_before=NOW - timedelta(days=400), days=30)
-    forged = service.pki.sign(phone.ballot(sid), expired, message_digest=b"\x00" * 32)
-    response = phone.put(sid, phone.signed(sid, forged))
-    assert (response.status_code, body(response)["error"]) == (422, "certificate_expired")
-    assert body(phone.poll(sid))["status"] == "waiting"
-    assert phone.sign_as(sid).status_code == 200
-
-
-def test_an_expired_certificate_settles_nothing_and_the_phone_is_told_why(service, phone):
-    sid = phone.session()["id"]
-    response = phone.sign_as(sid, not_before=NOW - timedelta(days=400), days=30)
-    assert (response.status_code, body(response)["error"]) == (422, "certificate_expired")
-    assert body(response)["message"]
-    assert body(phone.poll(sid))["status"] == "waiting"
-    assert phone.sign_as(sid).status_code == 200
+    voter = service.pki.voter(IIN, **validity)
+    refused_and_still_waiting(phone, sid, service.pki.sign(phone.ballot(sid), voter), code)
 
 
 def test_a_detached_cms_is_refused_since_the_app_returns_an_attached_one(service, phone):
