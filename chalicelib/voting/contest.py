@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -338,11 +339,17 @@ def _identifier(value: object, where: str) -> str:
 
 
 def _text(value: object, where: str, limit: int = MAX_TEXT, allow_empty: bool = False) -> str:
-    if not isinstance(value, str) or (not value.strip() and not allow_empty):
+    if not isinstance(value, str) or (not _visible(value) and not allow_empty):
         raise ContestError(where, "must be a non-empty text")
     if len(value) > limit:
         raise ContestError(where, f"at most {limit} characters")
     return value.strip()
+
+
+def _visible(text: str) -> bool:
+    """Whether a reader sees anything: a name of spaces, zero-width or control characters alone
+    (categories Z and C) would be an empty line on the ballot."""
+    return any(not unicodedata.category(character).startswith(("Z", "C")) for character in text)
 
 
 def _titles(value: object, where: str, limit: int = MAX_TEXT) -> dict[str, str]:

@@ -85,6 +85,15 @@ def test_a_time_outside_2000_to_2099_is_refused_by_name(moment):
     assert (caught.value.field, caught.value.problem) == ("opens_at", "must fall in 2000–2099")
 
 
+@pytest.mark.parametrize("name", ["   ", "\u200b", "\u200b\u2060 \u00a0", "\x00\t"])
+def test_a_nominee_name_nobody_can_see_is_refused(name):
+    document = contest_file()
+    document["nominations"][0]["nominees"][0]["name"] = name
+    with pytest.raises(ContestError, match="must be a non-empty text") as caught:
+        parse_contest(document)
+    assert caught.value.field.endswith(".name")
+
+
 def test_voting_lasts_at_most_366_days():
     parse_contest(contest_file(opens=NOW, closes=NOW + timedelta(days=366)))
     with pytest.raises(ContestError, match="at most 366 days") as caught:
