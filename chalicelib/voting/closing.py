@@ -28,11 +28,10 @@ from chalicelib.voting.records import (
     STATE_TALLIED,
     ConcurrentUpdate,
     ContestSummary,
-    StorageUnavailable,
     StoredContest,
 )
 from chalicelib.voting.rejection import Rejection
-from chalicelib.voting.tally import DEFAULT_WORKERS, TallyError, TallyResult, VoteLine, tally
+from chalicelib.voting.tally import DEFAULT_WORKERS, TallyResult, VoteLine, tally
 
 # Beyond the contest cache's lifetime, what may separate two functions' clocks and the moment a
 # vote reads its contest from the moment it is stamped.
@@ -69,7 +68,10 @@ class Closer:
         self.store, self.clock, self.policy = store, clock, policy
 
     def due(self, summary: ContestSummary, now: datetime) -> bool:
-        return summary.state != STATE_TALLIED and now >= summary.closes_at + self.policy.grace
+        return self._due(summary.state, summary.closes_at, now)
+
+    def _due(self, state: str, closes_at: datetime, now: datetime) -> bool:
+        return state != STATE_TALLIED and now >= closes_at + self.policy.grace
 
     def run(self) -> list[Outcome]:
         """Close and tally every due contest (what the schedule calls every minute): it reads every
@@ -81,8 +83,13 @@ class Closer:
                 continue
             overdue = now - (summary.closes_at + self.policy.grace)
             try:
-                outcome = replace(self.finish(self._read(summary.id)), overdue=overdue)
-            except (StorageUnavailable, ConcurrentUpdate, TallyError) as error:
+                stored = self._read(summary.id)
+                # The summary index is eventually consistent: a closes_at moved later may not be
+                # in it yet. The contest itself decides.
+                if not self._due(stored.state, stored.contest.closes_at, now):
+                    continue
+                outcome = replace(self.finish(stored), overdue=overdue)
+            except Exception as error:  # one contest's failure (a full /tmp, a bug) never stops the others'
                 outcome = Outcome(summary.id, "failed", None, None, f"{type(error).__name__}: {error}", overdue=overdue)
             outcomes.append(outcome)
         return outcomes

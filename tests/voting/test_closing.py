@@ -218,3 +218,46 @@ def test_every_counted_vote_is_read_once_across_segments(stack, store, pki):
     cast_distribution(stack, pki)
     seen = Counter(v.receipt for s in range(8) for v in store.tally_segment(CONTEST, s, 8))
     assert len(seen) == 7 and set(seen.values()) == {1}
+
+
+# The closer's run over several contests, on the store in memory with a clock of its own
+
+def closer_over(store, now):
+    from chalicelib.voting.closing import Closer, ClosingPolicy
+
+    return Closer(store, lambda: now, ClosingPolicy(grace=GRACE))
+
+
+def saved(store, contest_id: str, opens, closes):
+    from chalicelib.voting.contest import parse_contest
+    from tests.conftest import contest_file
+
+    store.create_contest(parse_contest(contest_file(contest_id, opens=opens, closes=closes)), opens - timedelta(days=1))
+
+
+def test_one_contests_failed_tally_never_stops_the_others(memory_store, monkeypatch):
+    saved(memory_store, "first-contest", NOW - timedelta(days=2), NOW - timedelta(days=1))
+    saved(memory_store, "second-contest", NOW - timedelta(days=1), NOW - timedelta(hours=1))
+    counted = memory_store.tally_segment
+
+    def disk_full_for_the_first(contest_id, *args, **kwargs):
+        if contest_id == "first-contest":
+            raise OSError(28, "No space left on device")
+        return counted(contest_id, *args, **kwargs)
+
+    monkeypatch.setattr(memory_store, "tally_segment", disk_full_for_the_first)
+    outcomes = {o.contest: o for o in closer_over(memory_store, NOW).run()}
+    assert (outcomes["first-contest"].state, outcomes["second-contest"].state) == ("failed", "tallied")
+    assert (outcomes["first-contest"].error or "").startswith("OSError")
+    assert memory_store.get_contest("first-contest").state == "closed"
+
+
+def test_a_summary_behind_an_extended_closes_at_closes_nothing(memory_store, monkeypatch):
+    from dataclasses import replace
+
+    saved(memory_store, CONTEST, NOW - timedelta(days=1), NOW + timedelta(days=1))  # extended: open a day more
+    fresh = memory_store.list_summaries()
+    stale = [replace(summary, closes_at=NOW - timedelta(hours=1)) for summary in fresh]  # the index lags
+    monkeypatch.setattr(memory_store, "list_summaries", lambda: stale)
+    assert closer_over(memory_store, NOW).run() == []
+    assert memory_store.get_contest(CONTEST).state == "scheduled"
