@@ -39,6 +39,7 @@ UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s\"'<>]*)?")
 _EMAIL = re.compile(r"[^@\s\"'<>]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A text the same in every language, or one per language ({"kk", "ru", "en"}).
 Localized = str | Mapping[str, str]
@@ -341,6 +342,8 @@ def _identifier(value: object, where: str) -> str:
 def _text(value: object, where: str, limit: int = MAX_TEXT, allow_empty: bool = False) -> str:
     if not isinstance(value, str) or (not _visible(value) and not allow_empty):
         raise ContestError(where, "must be a non-empty text")
+    if _SURROGATE.search(value):  # JSON's "\udc80" decodes to a text no UTF-8 can store
+        raise ContestError(where, "holds a lone UTF-16 surrogate, not a character")
     if len(value) > limit:
         raise ContestError(where, f"at most {limit} characters")
     return value.strip()

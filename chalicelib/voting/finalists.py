@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
@@ -34,6 +35,11 @@ COLUMNS = ("nomination", "id", "name", "region", "organization", "description_kk
 TRANSLATED = ("region", "organization")  # may come in three columns: <name> (ru), <name>_kk, <name>_en
 OPTIONAL_COLUMNS = tuple(f"{name}_{language}" for name in TRANSLATED for language in ("kk", "en"))
 MAX_BYTES = 10 * 1024 * 1024
+
+
+# A file with this many problems is the wrong file: reading on (a 4 MB file may hold two million
+# bad rows) would only cost time and memory; the commission is shown the first 50.
+MAX_PROBLEMS = 100
 
 
 class FinalistsError(ValueError):
@@ -61,13 +67,14 @@ def _delimiter(header: str) -> str:
 
 def _header_problems(header: list[str]) -> list[Problem]:
     columns = ", ".join(COLUMNS)
+    known = frozenset(COLUMNS + OPTIONAL_COLUMNS)
+    counts = Counter(header)
     problems = [Problem("missing_column", 1, {"column": name, "columns": columns})
-                for name in COLUMNS if name not in header]
+                for name in COLUMNS if name not in counts]
     problems += [Problem("unknown_column", 1, {"column": name, "columns": columns})
-                 for name in header if name not in COLUMNS + OPTIONAL_COLUMNS]
-    problems += [Problem("repeated_column", 1, {"column": name})
-                 for name in dict.fromkeys(header) if header.count(name) > 1]
-    return problems
+                 for name in counts if name not in known][:MAX_PROBLEMS]
+    problems += [Problem("repeated_column", 1, {"column": name}) for name, count in counts.items() if count > 1]
+    return problems[:MAX_PROBLEMS]
 
 
 def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list[dict[str, Any]]]:
@@ -102,11 +109,15 @@ def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list
             continue
         if len(row) != len(header):
             problems.append(Problem("cell_count", start, {"found": len(row), "expected": len(header)}))
+            if len(problems) >= MAX_PROBLEMS:
+                break
             continue
         cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
         problem = _row_problem(cells, nominations, seen)
         if problem:
             problems.append(Problem(problem.kind, start, problem.values))
+            if len(problems) >= MAX_PROBLEMS:
+                break
             continue
         seen[cells["id"]] = start
         found.setdefault(cells["nomination"], []).append(_nominee_document(cells))

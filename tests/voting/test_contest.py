@@ -1,6 +1,7 @@
 """The contest file: validation naming the field, UTC times, the window and the freeze rules."""
 
 import copy
+import json
 from datetime import timedelta
 
 import pytest
@@ -92,6 +93,16 @@ def test_a_nominee_name_nobody_can_see_is_refused(name):
     with pytest.raises(ContestError, match="must be a non-empty text") as caught:
         parse_contest(document)
     assert caught.value.field.endswith(".name")
+
+
+def test_a_lone_surrogate_in_a_text_is_refused_by_name_and_an_emoji_is_not():
+    document = contest_file()
+    document["nominations"][0]["nominees"][0]["name"] = json.loads('"A\\udc80"')
+    with pytest.raises(ContestError, match="surrogate") as caught:
+        parse_contest(document)
+    assert caught.value.field == "nominations[0].nominees[0].name"
+    document["nominations"][0]["nominees"][0]["name"] = json.loads('"A \\ud83d\\ude00"')
+    assert parse_contest(document).nominations[0].nominees[0].name == "A 😀"
 
 
 def test_voting_lasts_at_most_366_days():

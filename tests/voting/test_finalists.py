@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.voting.contest import parse_contest
-from chalicelib.voting.finalists import FinalistsError, parse_finalists, with_finalists
+from chalicelib.voting.finalists import MAX_PROBLEMS, FinalistsError, parse_finalists, with_finalists
 from tests.conftest import contest_file
 
 HEADER = "nomination,id,name,region,organization,description_kk,description_ru,description_en\n"
@@ -51,6 +51,21 @@ def test_every_bad_row_is_reported_with_its_line_number():
     assert [p.split(":")[0] for p in problems] == ["line 3", "line 4", "line 5", "line 6", "line 7"]
     assert "id" in problems[0] and "nowhere" in problems[1] and "repeats line 2" in problems[2]
     assert "name" in problems[3] and "4 cells" in problems[4]
+
+
+def test_a_file_of_bad_rows_stops_at_the_first_hundred_problems():
+    with pytest.raises(FinalistsError) as refused:
+        parse_finalists((HEADER + "a\n" * 100_000).encode(), NOMINATIONS)
+    found = refused.value.found
+    assert len(found) == MAX_PROBLEMS and (found[0].line, found[-1].line) == (2, MAX_PROBLEMS + 1)
+
+
+def test_a_header_of_many_unknown_columns_reports_at_most_a_hundred():
+    header = HEADER.rstrip("\n") + "".join(f",extra{n}" for n in range(50_000)) + "\n"
+    with pytest.raises(FinalistsError) as refused:
+        parse_finalists(header.encode(), NOMINATIONS)
+    assert len(refused.value.found) == MAX_PROBLEMS
+    assert {problem.kind for problem in refused.value.found} == {"unknown_column"}
 
 
 def test_line_numbers_count_physical_lines_of_multiline_cells():
