@@ -130,7 +130,10 @@ class Commission:
         stored, contest = self._with_finalists(contest_id, body)
         if revision is not None and revision != stored.revision:
             raise Rejection("contest_changed", f"revision {stored.revision}, previewed {revision}")
-        return self._save(contest_id, contest.to_document())
+        try:  # written only over the revision the rows were merged into
+            return self._save(contest_id, contest.to_document(), based_on=stored)
+        except ConcurrentUpdate:
+            raise Rejection("contest_changed", f"changed since revision {stored.revision}") from None
 
     def _with_finalists(self, contest_id: str, body: bytes) -> tuple[StoredContest, Contest]:
         if len(body) > MAX_UPLOAD_BYTES:
@@ -143,23 +146,24 @@ class Commission:
         except ContestError as error:
             raise Rejection("invalid_contest", str(error)) from None
 
-    def _save(self, contest_id: str, document: Any) -> dict[str, Any]:
+    def _save(self, contest_id: str, document: Any, based_on: StoredContest | None = None) -> dict[str, Any]:
         try:
             contest = parse_contest(document)
             if contest.id != contest_id:
                 raise ContestError("id", f"the file is for {contest.id!r}, not {contest_id!r}")
-            outcome, stored = self.save_contest(contest)
+            outcome, stored = self.save_contest(contest, based_on)
         except ContestError as error:
             raise Rejection("invalid_contest", str(error)) from None
         return {"outcome": outcome, "contest": contest.id, "revision": stored.revision,
                 "nominees": sum(len(n.nominees) for n in contest.nominations)}
 
-    def save_contest(self, contest: Contest) -> tuple[str, StoredContest]:
+    def save_contest(self, contest: Contest, based_on: StoredContest | None = None) -> tuple[str, StoredContest]:
         """Create or update; returns (created | updated | unchanged, what is stored). Applies the
-        freeze rules against what is stored, and writes only if nobody changed it since we read it."""
+        freeze rules against what is stored (or `based_on`, the stored contest the change was made
+        from), and writes only if nobody changed it since that was read."""
         check_stored_size(contest)
         now = self.clock()
-        existing = self.store.get_contest(contest.id)
+        existing = based_on or self.store.get_contest(contest.id)
         if existing is None:
             if not self.store.create_contest(contest, now):
                 raise ConcurrentUpdate(contest.id)

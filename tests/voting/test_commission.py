@@ -202,3 +202,26 @@ def test_a_contest_closed_on_time_was_not_closed_early(commission, clock):
     clock.now = NOW + timedelta(days=5, minutes=2)
     commission.closer.run()
     assert commission.store.get_contest(CONTEST).closed_early is False
+
+
+def test_finalists_merged_into_a_revision_changed_meanwhile_are_refused_as_contest_changed(commission, monkeypatch):
+    from chalicelib.voting.rejection import Rejection
+    from tests.voting.test_finalists import GOOD
+
+    opens = NOW + timedelta(days=1)
+    commission.save_contest(parse_contest(contest_file(opens=opens)))
+    merged = commission._with_finalists
+
+    def another_admin_retitles_it_meanwhile(contest_id, body):
+        found = merged(contest_id, body)
+        retitled = contest_file(opens=opens)
+        retitled["title"]["ru"] = "Лучший социальный работник года"
+        commission.save_contest(parse_contest(retitled))
+        return found
+
+    monkeypatch.setattr(commission, "_with_finalists", another_admin_retitles_it_meanwhile)
+    with pytest.raises(Rejection) as refused:
+        commission.upload_finalists(CONTEST, GOOD.encode())
+    assert refused.value.code == "contest_changed"
+    stored = commission.store.get_contest(CONTEST)
+    assert (stored.revision, stored.contest.title["ru"]) == (2, "Лучший социальный работник года")
