@@ -86,7 +86,7 @@ def test_mutated_vote_through_the_app_is_never_a_5xx_nor_a_forged_vote(service, 
     from chalicelib.voting.keys import Keys
 
     keys = Keys(SECRET)
-    signed_as = ("rh-001", receipt_for(keys, CONTEST, voter_key(keys, "900101300502")))
+    signed_as = ("rh-001", receipt_for(keys, CONTEST, voter_key(keys, CONTEST, "900101300502")))
     stored = [(v.nominee, v.receipt) for v in service.votes(CONTEST)]
     # Whatever the mutation, the only vote that can ever be stored is the one this voter signed.
     assert stored in ([], [signed_as])

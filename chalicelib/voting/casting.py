@@ -101,7 +101,7 @@ class VotingService:
             raise Rejection("invalid_challenge")
         check_window(stored, now)
 
-        voter = voter_key(self.keys, signature.iin)
+        voter = voter_key(self.keys, contest_id, signature.iin)
         binding = Binding(contest_id, voter, receipt_for(self.keys, contest_id, voter), ballot.nominee, iso_utc(now))
         record = VoteRecord(
             contest=contest_id,
@@ -147,7 +147,7 @@ class VotingService:
             raise Rejection("invalid_ballot", "the receipt request names another contest")
         if not challenge.is_valid(self.keys.challenge, challenge.RECEIPT_REQUEST, contest_id, request.challenge, now):
             raise Rejection("invalid_challenge")
-        receipt = receipt_for(self.keys, contest_id, voter_key(self.keys, signed.iin))
+        receipt = receipt_for(self.keys, contest_id, voter_key(self.keys, contest_id, signed.iin))
         found = self.store.find_receipt(receipt)
         if found is None or found.contest != contest_id:
             raise Rejection("vote_not_found")

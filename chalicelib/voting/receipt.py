@@ -1,7 +1,7 @@
 """Voter keys and receipts: keyed hashes that stand for a person without naming them.
 
-The voter key is a keyed hash of the IIN (the person, whatever certificate they used); the
-receipt is a keyed hash of (contest, voter key). Both are stable across retries and reveal
+The voter key is a keyed hash of (contest, IIN): the person in that contest, whatever
+certificate they used; the receipt is a keyed hash of (contest, voter key). Both are stable across retries and reveal
 nothing without the server secret. Neither is ever derived from CMS or signature bytes.
 """
 
@@ -17,8 +17,10 @@ RECEIPT_GROUPS = 6  # 6 groups of 4 base32 characters: 120 bits
 _RECEIPT = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){5}")
 
 
-def voter_key(keys: Keys, iin: str) -> str:
-    return mac(keys.voter, "iin", iin).hex()
+def voter_key(keys: Keys, contest_id: str, iin: str) -> str:
+    """The person in one contest: keyed by the contest too, so a person's records of two contests
+    (two evidence exports, say) cannot be linked by it."""
+    return mac(keys.voter, "iin", contest_id, iin).hex()
 
 
 def receipt_for(keys: Keys, contest_id: str, voter: str) -> str:

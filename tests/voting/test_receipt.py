@@ -1,4 +1,4 @@
-"""Voter keys and receipts are keyed hashes: stable, unlinkable without the secret."""
+"""Voter keys and receipts are keyed hashes: stable within a contest, unlinkable without the secret."""
 
 import pytest
 
@@ -9,23 +9,27 @@ from chalicelib.voting.rejection import Rejection
 KEYS = Keys("a" * 40)
 
 
-def test_voter_key_depends_on_the_iin_only():
-    assert voter_key(KEYS, "900101300123") == voter_key(KEYS, "900101300123")
-    assert voter_key(KEYS, "900101300123") != voter_key(KEYS, "900101300124")
+def test_voter_key_is_the_same_for_the_same_person_in_the_same_contest():
+    assert voter_key(KEYS, "a", "900101300123") == voter_key(KEYS, "a", "900101300123")
+    assert voter_key(KEYS, "a", "900101300123") != voter_key(KEYS, "a", "900101300124")
+
+
+def test_voter_key_of_one_person_differs_per_contest_so_contests_cannot_be_linked():
+    assert voter_key(KEYS, "a", "900101300123") != voter_key(KEYS, "b", "900101300123")
 
 
 def test_voter_key_does_not_contain_the_iin_and_changes_with_the_secret():
-    assert "900101300123" not in voter_key(KEYS, "900101300123")
-    assert voter_key(KEYS, "900101300123") != voter_key(Keys("b" * 40), "900101300123")
+    assert "900101300123" not in voter_key(KEYS, "a", "900101300123")
+    assert voter_key(KEYS, "a", "900101300123") != voter_key(Keys("b" * 40), "a", "900101300123")
 
 
 def test_receipt_is_stable_and_differs_per_contest():
-    voter = voter_key(KEYS, "900101300123")
+    voter = voter_key(KEYS, "a", "900101300123")
     assert receipt_for(KEYS, "a", voter) == receipt_for(KEYS, "a", voter) != receipt_for(KEYS, "b", voter)
 
 
 def test_receipt_is_six_groups_of_four():
-    receipt = receipt_for(KEYS, "a", voter_key(KEYS, "900101300123"))
+    receipt = receipt_for(KEYS, "a", voter_key(KEYS, "a", "900101300123"))
     assert [len(group) for group in receipt.split("-")] == [4] * 6
 
 
