@@ -11,6 +11,7 @@ refresh-crls [--check], crl-urls CERTIFICATE..., dev-pki DIR, serve.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -203,12 +204,15 @@ def evidence(args: argparse.Namespace) -> int:
     from chalicelib.voting.seal import SealError
 
     count, unopened = 0, []
+    # Written beside FILE and moved over it only once complete: a storage error halfway through
+    # the scan never leaves a file that looks like the whole evidence.
+    partial = f"{args.file}.partial"
     try:
         wired = _runtime(args)
         votes = wired.commission.sealed_votes(args.id)
         key = _commission_key(wired) if args.open else None
         # An opened file names every voter next to their choice: readable by its owner only.
-        descriptor = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if key else 0o644)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if key else 0o644)
         if key is not None:
             os.fchmod(descriptor, 0o600)
         with open(descriptor, "w", encoding="utf-8", newline="") as out:
@@ -218,9 +222,12 @@ def evidence(args: argparse.Namespace) -> int:
                     count += 1
                 except SealError as error:
                     unopened.append(f"receipt {vote.receipt}: {error}")
+        os.replace(partial, args.file)
     except REFUSALS as error:
+        _remove(partial)
         return _refused(error, args)
     except OSError as error:
+        _remove(partial)
         print(f"error: cannot write {args.file}: {error.strerror}", file=sys.stderr)
         return 2
     for line in unopened[:50]:
@@ -231,6 +238,11 @@ def evidence(args: argparse.Namespace) -> int:
         print(f"error: {len(unopened)} record(s) did not open and are not in the file", file=sys.stderr)
         return 1
     return 0
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 def audit(args: argparse.Namespace) -> int:

@@ -175,6 +175,26 @@ def test_evidence_then_audit_passes_and_matches_the_published_result(contest, cl
     assert "  2  Айгүл Сейтқали (hc-001)" in captured.out  # names from the published results
 
 
+def test_evidence_cut_short_by_the_storage_leaves_the_earlier_file_and_no_partial_one(contest, clock, capsys,
+                                                                                     tmp_path, monkeypatch):
+    from chalicelib.voting.commission import Commission
+    from chalicelib.voting.records import StorageUnavailable
+
+    evidence = exported(clock, capsys, tmp_path)
+    complete = evidence.read_bytes()
+    every_vote = Commission.sealed_votes
+
+    def throttled_halfway(self, contest_id):
+        votes = every_vote(self, contest_id)
+        yield next(votes)
+        raise StorageUnavailable("throttled")
+
+    monkeypatch.setattr(Commission, "sealed_votes", throttled_halfway)
+    assert manage.main(["evidence", CONTEST, str(evidence)]) != 0
+    assert evidence.read_bytes() == complete
+    assert not evidence.with_name("evidence.jsonl.partial").exists()
+
+
 def test_the_exported_file_names_no_voter(contest, pki, clock, capsys, tmp_path):
     evidence = exported(clock, capsys, tmp_path)
     data = evidence.read_bytes()
