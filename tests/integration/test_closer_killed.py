@@ -18,6 +18,7 @@ import pytest
 from chalicelib.voting.clock import iso_utc
 from chalicelib.voting.contest import Contest, parse_contest
 from chalicelib.voting.records import StorageUnavailable, VoteRecord
+from devtools.stack import LocalStack, free_port
 from tests.conftest import ROOT, contest_file
 
 pytestmark = pytest.mark.integration
@@ -26,13 +27,22 @@ VOTES = 10_000
 NOMINEES = ["hc-001", "hc-002", "rh-001"]
 
 
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A local stack of this test's own: the killed closer's unfinished scans, and the 10,000
+    votes, burden no other test's server, and no other test's data burdens this tally."""
+    with LocalStack(tmp_path_factory.mktemp("closer-killed"), api_port=free_port(), dynamodb_port=free_port(),
+                    ncalayer_port=free_port(), quiet=True) as running:
+        yield running
+
+
 def closer(stack) -> subprocess.Popen:
     environment = {**stack.environment(), "VOTING_CLOSE_GRACE_SECONDS": "1"}
     return subprocess.Popen([sys.executable, "-m", "devtools.closer", "--every", "3600"],
                             cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def read_contest(storage, seconds: float = 120) -> Contest:
+def read_contest(storage, seconds: float = 240) -> Contest:
     """The contest, read patiently: the store's timeouts are the Lambda's (3 s, two retries), and a
     shared server still busy with the killed closer's scans on a loaded machine can outlast them."""
     deadline = time.monotonic() + seconds
@@ -44,7 +54,7 @@ def read_contest(storage, seconds: float = 120) -> Contest:
             time.sleep(0.5)
 
 
-def wait_for_state(storage, state: str, seconds: float = 120) -> None:
+def wait_for_state(storage, state: str, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while read_contest(storage).state != state:
         assert time.monotonic() < deadline, f"the contest never became {state}"
