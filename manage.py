@@ -11,7 +11,6 @@ refresh-crls [--check], crl-urls CERTIFICATE..., dev-pki DIR, serve.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import json
 import os
@@ -224,10 +223,10 @@ def evidence(args: argparse.Namespace) -> int:
                     unopened.append(f"receipt {vote.receipt}: {error}")
         os.replace(partial, args.file)
     except REFUSALS as error:
-        _remove(partial)
+        Path(partial).unlink(missing_ok=True)
         return _refused(error, args)
     except OSError as error:
-        _remove(partial)
+        Path(partial).unlink(missing_ok=True)
         print(f"error: cannot write {args.file}: {error.strerror}", file=sys.stderr)
         return 2
     for line in unopened[:50]:
@@ -238,11 +237,6 @@ def evidence(args: argparse.Namespace) -> int:
         print(f"error: {len(unopened)} record(s) did not open and are not in the file", file=sys.stderr)
         return 1
     return 0
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
 
 
 def audit(args: argparse.Namespace) -> int:

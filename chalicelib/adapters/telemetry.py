@@ -34,9 +34,9 @@ from chalicelib.verify import trace
 
 # The routes that take a signed document, and how their refusals are counted per code: a ballot
 # (the page's POST, eGov mobile's PUT) and a receipt request.
-REFUSALS_BY_CODE = {"cast_vote": metrics.vote_rejected, "egov_api2_put": metrics.vote_rejected,
-                    "recover_receipt": metrics.receipt_request_rejected}
 RECEIPT_REQUEST = "recover_receipt"
+REFUSALS_BY_CODE = {"cast_vote": metrics.vote_rejected, "egov_api2_put": metrics.vote_rejected,
+                    RECEIPT_REQUEST: metrics.receipt_request_rejected}
 CLIENT_ERROR = 400
 SERVER_ERROR = 500  # the service answers 503; a 500 only if something escaped a route's error boundary
 

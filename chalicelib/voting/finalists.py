@@ -108,12 +108,10 @@ def parse_finalists(data: bytes, nominations: Collection[str]) -> dict[str, list
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            problems.append(Problem("cell_count", start, {"found": len(row), "expected": len(header)}))
-            if len(problems) >= MAX_PROBLEMS:
-                break
-            continue
-        cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
-        problem = _row_problem(cells, nominations, seen)
+            problem: Problem | None = Problem("cell_count", values={"found": len(row), "expected": len(header)})
+        else:
+            cells = {name: value.strip() for name, value in zip(header, row, strict=True)}
+            problem = _row_problem(cells, nominations, seen)
         if problem:
             problems.append(Problem(problem.kind, start, problem.values))
             if len(problems) >= MAX_PROBLEMS:
