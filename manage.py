@@ -24,7 +24,7 @@ from chalicelib.runtime import Runtime
 from chalicelib.settings import ConfigurationError, Settings
 from chalicelib.voting.clock import astana_text
 from chalicelib.voting.contest import ContestError, parse_contest
-from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES
+from chalicelib.voting.languages import DEFAULT_LANGUAGE, LANGUAGES, in_language
 from chalicelib.voting.records import STATE_TALLIED, ConcurrentUpdate, StorageUnavailable
 from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.seal import KeyUnavailable
@@ -179,7 +179,7 @@ def results(args: argparse.Namespace) -> int:
     votes = max((len(str(n["votes"])) for nomination in document["nominations"] for n in nomination["nominees"]),
                 default=1)
     for nomination in document["nominations"]:
-        title = nomination["title"].get(args.lang) or nomination["title"]["ru"]
+        title = in_language(nomination["title"], args.lang)
         print(f"\n{title} ({_count(nomination['total'], 'vote')})")
         for nominee in nomination["nominees"]:
             print(f"  {nominee['votes']:>{votes}}  {nominee['id']:<{ids}}  {nominee['name']}")
@@ -223,12 +223,12 @@ def evidence(args: argparse.Namespace) -> int:
                     unopened.append(f"receipt {vote.receipt}: {error}")
         os.replace(partial, args.file)
     except REFUSALS as error:
-        Path(partial).unlink(missing_ok=True)
         return _refused(error, args)
     except OSError as error:
-        Path(partial).unlink(missing_ok=True)
         print(f"error: cannot write {args.file}: {error.strerror}", file=sys.stderr)
         return 2
+    finally:  # whatever stopped it (Ctrl-C too): an opened partial file holds ballots in the clear
+        Path(partial).unlink(missing_ok=True)
     for line in unopened[:50]:
         print(f"error: {line}", file=sys.stderr)
     print(f"{count} counted votes written to {args.file}" + (" (opened: keep this file with the commission)"

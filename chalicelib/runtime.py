@@ -30,8 +30,8 @@ from chalicelib.voting.clock import utc_now
 from chalicelib.voting.keys import Keys
 
 if TYPE_CHECKING:
-    # The verifier's modules (cryptography, gmpy2 with the first GOST signature) load with the first
-    # vote, not at import.
+    # The verifier, its trust store and revocation indexes are built with the first vote, not at
+    # import (gmpy2 loads with the first GOST signature).
     from chalicelib.adapters.crl_sources import S3CrlBucket
     from chalicelib.adapters.pki_folders import IndexFolder
     from chalicelib.verify.certificate import Certificate

@@ -609,7 +609,5 @@ def _children(element: bytes) -> list[bytes]:
     _, start, stop = der.element(element, 0, len(element))
     found = []
     for _, content_start, content_stop in der.children(element, start, stop):
-        header = content_start - 2 if content_stop - content_start < 0x80 else \
-            content_start - 2 - ((content_stop - content_start).bit_length() + 7) // 8
-        found.append(element[header:content_stop])
+        found.append(element[der.element_start(content_start, content_stop):content_stop])
     return found

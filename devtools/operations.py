@@ -273,10 +273,10 @@ def widgets(all_functions: list[Function], alarm_names: list[str]) -> list[dict[
                                   _ours(metrics.VOTE_RETRIED, label="retried (200, same receipt)"),
                                   _ours(metrics.vote_rejected("already_voted"), label="already voted (409)")]),
         _graph("Refusals of a ballot, by code", [_ours(metrics.vote_rejected(code), label=code)
-                                                 for code in metrics.vote_refusal_codes()], stacked=True),
+                                                 for code in metrics.refusal_codes()], stacked=True),
         _graph("Receipt requests (signed): recovered, refused by code",
                [_ours(metrics.RECEIPT_RECOVERED, label="recovered (200)")]
-               + [_ours(metrics.receipt_request_rejected(code), label=code) for code in metrics.vote_refusal_codes()],
+               + [_ours(metrics.receipt_request_rejected(code), label=code) for code in metrics.refusal_codes()],
                stacked=True),
         _graph("503s by cause", [_ours(metrics.unavailable(cause), label=cause) for cause in metrics.CAUSES],
                stacked=True),

@@ -224,7 +224,7 @@ class DynamoStore:
         # An index of an earlier version that lacks a field would list contests without it (an early
         # close would not show in the list): refused as well.
         lacking = set(SUMMARY_FIELDS) - set((index or {}).get("Projection", {}).get("NonKeyAttributes", []))
-        if index is None or lacking:
+        if lacking:
             what = "missing" if index is None else "lacks " + ", ".join(sorted(lacking))
             raise OutdatedTable(f"table {self.table_names[0]}, index {SUMMARY_INDEX!r}: {what}: an earlier version "
                                 "made it; make it again (the local stack: `make clean-local`, which removes .local)")

@@ -97,7 +97,7 @@ def verification_ms(algorithm: str) -> str:
     return f"{VERIFICATION_MS}.{re.sub(r'[^A-Za-z0-9.]+', '-', algorithm).strip('-')}"
 
 
-def vote_refusal_codes() -> list[str]:
+def refusal_codes() -> list[str]:
     """The codes `VoteRejected.<code>` and `ReceiptRequestRejected.<code>` can carry: the
     catalogue's 4xx (the dashboard lists them)."""
     from chalicelib.voting.rejection import CODES, status_for

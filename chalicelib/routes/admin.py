@@ -3,7 +3,6 @@ evidence, early close and uploads; and the admin page. Every admin action writes
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,10 +13,10 @@ from chalicelib import runtime
 from chalicelib.adapters import admin_gate, logs
 from chalicelib.adapters.http import (
     ANY_TYPE,
-    EVERY_ANSWER,
     NO_STORE,
     body_of,
     download_response,
+    error_response,
     handled,
     json_response,
     language_of,
@@ -25,7 +24,7 @@ from chalicelib.adapters.http import (
     query_param,
 )
 from chalicelib.voting.languages import DEFAULT_LANGUAGE
-from chalicelib.voting.rejection import Rejection, message_for
+from chalicelib.voting.rejection import Rejection
 from chalicelib.voting.results import DIALECTS
 
 admin = Blueprint(__name__)
@@ -40,9 +39,8 @@ def commission_entry(app: Chalice) -> Callable[[dict[str, Any], Any], dict[str, 
         resource = str((event.get("requestContext") or {}).get("resourcePath") or "")
         if resource != ADMIN_PREFIX and not resource.startswith(ADMIN_PREFIX + "/"):
             logs.event("admin_function_refused", logging.ERROR, resource=resource[:200])
-            return {"statusCode": 403, "headers": {"Content-Type": "application/json; charset=utf-8", **EVERY_ANSWER},
-                    "body": json.dumps({"error": "forbidden", "message": message_for("forbidden", DEFAULT_LANGUAGE)},
-                                       ensure_ascii=False)}
+            refused: dict[str, Any] = error_response("forbidden", DEFAULT_LANGUAGE).to_dict()
+            return refused
         answer: dict[str, Any] = app(event, context)
         return answer
 

@@ -37,7 +37,7 @@ from chalicelib.verify.revocation_index import (
 )
 from chalicelib.verify.trust import TrustStore
 
-UNREACHABLE = "unreachable"  # a failed download (or an unreadable file): CrlError's reasons are the others
+UNREACHABLE = "unreachable"  # a failed download (or an unreadable file): CrlError's codes are the others
 
 
 class IndexStore(Protocol):

@@ -27,7 +27,6 @@ from chalicelib.voting.records import (
     STATE_SCHEDULED,
     STATE_TALLIED,
     ConcurrentUpdate,
-    ContestSummary,
     StoredContest,
 )
 from chalicelib.voting.rejection import Rejection
@@ -67,10 +66,7 @@ class Closer:
     def __init__(self, store: Store, clock: Callable[[], datetime], policy: ClosingPolicy) -> None:
         self.store, self.clock, self.policy = store, clock, policy
 
-    def due(self, summary: ContestSummary, now: datetime) -> bool:
-        return self._due(summary.state, summary.closes_at, now)
-
-    def _due(self, state: str, closes_at: datetime, now: datetime) -> bool:
+    def due(self, state: str, closes_at: datetime, now: datetime) -> bool:
         return state != STATE_TALLIED and now >= closes_at + self.policy.grace
 
     def run(self) -> list[Outcome]:
@@ -79,15 +75,16 @@ class Closer:
         now = self.clock()
         outcomes = []
         for summary in self.store.list_summaries():
-            if not self.due(summary, now):
+            if not self.due(summary.state, summary.closes_at, now):
                 continue
             overdue = now - (summary.closes_at + self.policy.grace)
             try:
                 stored = self._read(summary.id)
                 # The summary index is eventually consistent: a closes_at moved later may not be
                 # in it yet. The contest itself decides.
-                if not self._due(stored.state, stored.contest.closes_at, now):
+                if not self.due(stored.state, stored.contest.closes_at, now):
                     continue
+                overdue = now - (stored.contest.closes_at + self.policy.grace)
                 outcome = replace(self.finish(stored), overdue=overdue)
             except Exception as error:  # one contest's failure (a full /tmp, a bug) never stops the others'
                 outcome = Outcome(summary.id, "failed", None, None, f"{type(error).__name__}: {error}", overdue=overdue)

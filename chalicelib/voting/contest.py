@@ -310,7 +310,7 @@ def check_update(existing: Contest, new: Contest, now: datetime, notice: timedel
     ended (`now >= closes_at`, even before the closer has run) the window is final."""
     if now >= existing.opens_at - notice and not existing.same_ballot_paper(new):
         opened = "voting has opened" if now >= existing.opens_at else \
-            f"voting opens in less than {int(notice.total_seconds())} s"
+            f"voting opens within {int(notice.total_seconds())} s"
         raise ContestError("nominations", f"{opened}: only closes_at may change")
     if now >= existing.closes_at and new.closes_at != existing.closes_at:
         raise ContestError("closes_at", "voting has ended: the window is final and cannot be reopened")

@@ -72,7 +72,7 @@ def _header_problems(header: list[str]) -> list[Problem]:
     problems = [Problem("missing_column", 1, {"column": name, "columns": columns})
                 for name in COLUMNS if name not in counts]
     problems += [Problem("unknown_column", 1, {"column": name, "columns": columns})
-                 for name in counts if name not in known][:MAX_PROBLEMS]
+                 for name in counts if name not in known]
     problems += [Problem("repeated_column", 1, {"column": name}) for name, count in counts.items() if count > 1]
     return problems[:MAX_PROBLEMS]
 

@@ -47,15 +47,14 @@ from chalicelib.voting.signing_session import (
     new_token,
 )
 
-# Refusals that say the PUT carries no valid signature of the session's bytes, or that the
-# answer is not known yet: the session stays open for the right signature.
-# Refusals that leave the session waiting. Besides a request that is no signature of its bytes,
-# the verifier's refusals made before it checks the signature (the certificate's path and validity,
-# found from names and dates alone): a certificate anyone can make up, with any dates, would
-# otherwise let whoever sees the QR code spoil the citizen's session. The phone is told why.
+# Refusals that leave the session waiting: a request that is no signature of its bytes, an
+# answer not known yet, and every refusal made before the signature is checked (the contest's
+# window; the certificate's path and validity, found from names and dates alone): a certificate
+# anyone can make up, with any dates, would otherwise let whoever sees the QR code spoil the
+# citizen's session. The phone is told why.
 NOT_SETTLING = frozenset({"malformed_request", "payload_too_large", "invalid_signature", "unavailable",
-                          "session_used", "untrusted_certificate", "certificate_expired",
-                          "certificate_not_yet_valid"})
+                          "session_used", "voting_not_open", "voting_closed", "untrusted_certificate",
+                          "certificate_expired", "certificate_not_yet_valid"})
 
 
 @dataclass(frozen=True)

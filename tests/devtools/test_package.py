@@ -360,11 +360,13 @@ def test_the_stage_throttles_every_method_and_the_commissions_hardest(template):
 def test_a_vote_from_a_phone_is_throttled_no_harder_than_one_from_a_computer(template):
     settings = {(s["ResourcePath"], s["HttpMethod"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
                 for s in template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]}
-    vote = settings[("/contests~1{contest_id}~1votes", "POST")]
+    rate, burst = settings[("/contests~1{contest_id}~1votes", "POST")]
     for path, method in [("/contests~1{contest_id}~1mobile-signatures", "POST"), ("/egov~1{session_id}", "GET"),
-                         ("/egov~1{session_id}~1document", "GET"), ("/egov~1{session_id}~1document", "PUT")]:
-        assert settings[(path, method)] >= vote, path
-    assert settings[("/contests~1{contest_id}~1mobile-signatures~1{session_id}", "GET")] > vote  # the polls
+                         ("/egov~1{session_id}~1document", "GET"), ("/egov~1{session_id}~1document", "PUT"),
+                         ("/contests~1{contest_id}~1mobile-signatures~1{session_id}~1qr", "GET")]:
+        assert settings[(path, method)][0] >= rate and settings[(path, method)][1] >= burst, path
+    polls = settings[("/contests~1{contest_id}~1mobile-signatures~1{session_id}", "GET")]
+    assert polls[0] > rate and polls[1] > burst
 
 
 def test_a_waf_web_acl_limits_each_address_and_answers_429_the_pages_retry(template):
